@@ -1,0 +1,123 @@
+"""The component registry: every neuron circuit and synapse device, by name.
+
+A :class:`Component` ties together a frozen parameter class, the pure function that renders its
+``.subckt`` from parameters, and the testbenches a designer runs on it. The registry drives
+``circuitsnn list``, ``circuitsnn characterize``, the sweep engine, the surrogate fits, the
+generated ``netlists/`` and one parametrized test over every entry.
+
+Components register themselves when their module is imported; :func:`load_all` imports the
+library modules so the registry is complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Literal, Mapping
+
+from .errors import ValidationError
+from .params import Params
+from .spice.ir import Deck, Subckt
+
+Kind = Literal["neuron", "synapse"]
+
+#: Library modules that register components on import.
+LIBRARY_MODULES = (
+    "circuitsnn.neurons",
+    "circuitsnn.devices",
+)
+
+
+@dataclass(frozen=True)
+class Testbench:
+    """A runnable deck for one component and what to look at in its results.
+
+    ``deck`` holds the component's subcircuit, the stimulus and the analyses. ``probes`` are the
+    signals a designer plots (``v(mem)``, ``i(vread)``). ``measure`` (optional) derives the
+    characterization data from the result (e.g. an f-I curve from several neuron copies in one
+    deck): it returns a mapping of named numpy arrays / floats, with units in ``units``.
+    """
+
+    name: str
+    deck: Deck
+    probes: tuple[str, ...]
+    description: str = ""
+    measure: Callable[[Any], Mapping[str, Any]] | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+    #: How characterize plots it: "transient" (probes vs time), "sweep" (probes vs DC sweep),
+    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate").
+    plot: str = "transient"
+
+
+TestbenchBuilder = Callable[..., Testbench]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One entry of the library."""
+
+    name: str
+    kind: Kind
+    family: str
+    params_cls: type[Params]
+    subckt: Callable[[Params], Subckt]
+    testbenches: Mapping[str, TestbenchBuilder]
+    summary: str
+    pinout: str = ""
+    equation: str = ""
+    reference: str = ""
+
+    def default_params(self) -> Params:
+        return self.params_cls()
+
+    def make_params(self, **values: Any) -> Params:
+        return self.params_cls.from_dict(values) if values else self.params_cls()
+
+    def testbench(self, name: str, params: Params | None = None, **stimulus: Any) -> Testbench:
+        if name not in self.testbenches:
+            raise ValidationError(
+                f"component {self.name!r} has no testbench {name!r}.",
+                hint=f"Its testbenches: {', '.join(self.testbenches)}.",
+            )
+        return self.testbenches[name](params or self.default_params(), **stimulus)
+
+
+_REGISTRY: dict[str, Component] = {}
+
+
+def register(component: Component) -> Component:
+    """Add a component; names are unique."""
+    if component.name in _REGISTRY and _REGISTRY[component.name] is not component:
+        raise ValidationError(f"a component named {component.name!r} is already registered.")
+    _REGISTRY[component.name] = component
+    return component
+
+
+def load_all() -> None:
+    """Import every library module so that all components are registered."""
+    for mod in LIBRARY_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
+def get(name: str) -> Component:
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValidationError(
+            f"no component named {name!r}.",
+            hint=f"Known components: {', '.join(sorted(_REGISTRY)) or 'none'} (see `circuitsnn list`).",
+        ) from None
+
+
+def components(kind: Kind | None = None) -> list[Component]:
+    load_all()
+    return [c for _, c in sorted(_REGISTRY.items()) if kind is None or c.kind == kind]
+
+
+def names() -> list[str]:
+    return [c.name for c in components()]

@@ -1,0 +1,83 @@
+"""Turn ngspice's output into typed errors with a message that says what to do.
+
+Shared by every back-end: libngspice returns 0 on most failures, so the text is the evidence;
+batch mode has exit codes but the same text tells *which* failure it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import ConvergenceError, NetlistError, SimulationError
+
+# (pattern, hint) — the first match wins; patterns are matched case-insensitively per line.
+_NETLIST = [
+    (r"unknown subckt", "Check the subcircuit name, and that its .subckt or .include is in the deck."),
+    (r"could not find include file|can't find (include|lib)|cannot open", "Check the .include/.lib path; relative paths are resolved from the deck's folder."),
+    (r"unable to find definition of model|could not find a valid modelname|model .* not found|no model", "Define the .model (or .include its library) before using it."),
+    (r"unknown device type|unknown device|unrecognized", "Check the element's first letter and its node count."),
+    (r"syntax error|error on line|parse error|bad syntax|undefined parameter|unknown parameter|is not a valid", "Fix the line ngspice names; see the ngspice manual for the element's syntax."),
+    (r"no such (vector|device|source)|not found", "Check the names used by the analysis (e.g. the .dc source)."),
+    (r"there aren't any circuits loaded|no circuit loaded", "The deck did not load; see the errors above."),
+]
+# Always fatal, even when the exit status (or libngspice's return code) says 0.
+_CONVERGENCE_ALWAYS = [r"timestep too small", r"run simulation\(s\) aborted", r"transient op failed"]
+# Fatal only when the run failed: gmin/source stepping can fail and the op still be found.
+_CONVERGENCE_IF_FAILED = [r"source stepping failed", r"iteration limit reached", r"singular matrix", r"op failed"]
+_TIME_RE = re.compile(r"time\s*=\s*([-+0-9.eE]+)")
+_ERROR_LINE_RE = re.compile(r"^\s*(error|doanalyses|.*timestep too small|.*aborted)", re.I)
+
+
+@dataclass
+class Diagnosis:
+    error: type[SimulationError]
+    message: str
+    hint: str
+    time_reached: float | None = None
+
+
+def error_lines(text: str, limit: int = 4) -> list[str]:
+    """The lines of ngspice output that state an error."""
+    out = [line.strip() for line in text.splitlines() if _ERROR_LINE_RE.match(line)]
+    return out[:limit]
+
+
+def _looks_like_netlist_error(text: str) -> bool:
+    return any(
+        re.search(pat, line, re.I) and "error" in line.lower()
+        for pat, _ in _NETLIST[:-1]
+        for line in text.splitlines()
+    )
+
+
+def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
+    """Classify the output. ``failed`` says whether the run already looks failed (exit code)."""
+    text = f"{stderr}\n{stdout}"
+    low = text.lower()
+    patterns = _CONVERGENCE_ALWAYS + (_CONVERGENCE_IF_FAILED if failed else [])
+    if any(re.search(p, low) for p in patterns) and not _looks_like_netlist_error(text):
+        i = low.find("timestep too small")
+        m = _TIME_RE.search(low[i:]) if i >= 0 else None
+        t = float(m.group(1)) if m else None
+        where = f" at t = {t:g} s" if t is not None else ""
+        lines = error_lines(text)
+        return Diagnosis(
+            ConvergenceError,
+            f"ngspice did not converge{where}: {lines[0] if lines else 'the solver gave up'}.",
+            "Try a smaller max step (Tran(max_step=...)), .options method=gear, a series "
+            "resistance on ideal sources/diodes, or smoother (slower) source edges.",
+            t,
+        )
+    for pat, hint in _NETLIST:
+        for line in text.splitlines():
+            if re.search(pat, line, re.I) and (line.lower().lstrip().startswith("error") or failed or "error" in line.lower()):
+                return Diagnosis(NetlistError, f"ngspice could not read the deck: {line.strip()}", hint)
+    if failed:
+        lines = error_lines(text)
+        return Diagnosis(
+            SimulationError,
+            "ngspice failed: " + ("; ".join(lines) if lines else "no error message (exit status non-zero)") + ".",
+            "Read the ngspice output attached to this error; run the kept deck with `ngspice -b deck.cir`.",
+        )
+    return None
