@@ -45,9 +45,11 @@ class SimulationError(CircuitSNNError):
         super().__init__(message + where, hint=hint)
 
     def output_excerpt(self, lines: int = 12) -> str:
-        """The last lines ngspice printed, errors first: what a user needs to see."""
-        text = (self.stderr.strip() + "\n" + self.stdout.strip()).strip().splitlines()
-        return "\n".join(text[-lines:])
+        """What ngspice said that matters: its error/warning lines first, then the tail."""
+        every = [ln.rstrip() for ln in (self.stderr + "\n" + self.stdout).splitlines() if ln.strip()]
+        keys = ("error", "warning", "too small", "abort", "fail", "singular", "not found")
+        important = [ln for ln in every if any(k in ln.lower() for k in keys)]
+        return "\n".join((important or every[-lines:])[:lines])
 
 
 class NetlistError(SimulationError):
@@ -72,3 +74,10 @@ class SimulatorMissing(SimulationError):
 
 class SimulatorCrashed(SimulationError):
     """The simulator process died (segfault, exit callback); the worker was replaced."""
+
+
+class SignalNotFound(ValidationError, KeyError):
+    """A probe names a signal the results do not have."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return self.args[0] if self.args else ""

@@ -109,8 +109,8 @@ def parse_value(text: str) -> float:
 def si_format(value: float, unit: str = "", digits: int = 4) -> str:
     """Human-readable SI text for reports and plots: ``si_format(4.7e-9, 'F') -> '4.7 nF'``."""
     x = float(value)
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g} {unit}".strip()
+    if x == 0 or not math.isfinite(x) or not 1e-18 <= abs(x) < 1e15:
+        return f"{x:.{digits}g} {unit}".strip()
     prefixes = {-18: "a", -15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"}
     exp3 = max(-18, min(12, 3 * math.floor(math.log10(abs(x)) / 3)))
     return f"{x / 10**exp3:.{digits}g} {prefixes[exp3]}{unit}".strip()

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import SignalNotFound, ValidationError
 
 _UNITS = {"voltage": "V", "current": "A", "time": "s", "frequency": "Hz"}
 
@@ -45,9 +45,9 @@ class Plot:
         key = normalize_signal(name)
         if key in self.signals:
             return self.signals[key]
-        raise KeyError(
-            f"{name!r} is not in the {self.analysis} results. "
-            f"Available: {', '.join(sorted(self.signals)) or 'none'}."
+        raise SignalNotFound(
+            f"{name!r} is not in the {self.analysis} results.",
+            hint=f"Available signals: {', '.join(sorted(self.signals)) or 'none'}.",
         )
 
     def __contains__(self, name: str) -> bool:
@@ -102,8 +102,9 @@ class Result:
         for p in self.plots:
             if p.analysis == analysis:
                 return p
-        raise KeyError(
-            f"no {analysis} analysis in these results (have: {', '.join(p.analysis for p in self.plots) or 'none'})."
+        raise SignalNotFound(
+            f"no {analysis} analysis in these results.",
+            hint=f"The deck ran: {', '.join(p.analysis for p in self.plots) or 'nothing'}.",
         )
 
     @property
@@ -126,7 +127,7 @@ class Result:
                 if p.analysis == kind:
                     return p
         if not self.plots:
-            raise KeyError("the simulation produced no results.")
+            raise SignalNotFound("the simulation produced no results.")
         return self.plots[0]
 
     def __getitem__(self, name: str) -> np.ndarray:

@@ -1,0 +1,130 @@
+"""Figures designers look at: transients, DC sweeps, x-y curves. PNG via matplotlib (Agg).
+
+Never imported by the core: simulation and fitting code returns data; the CLI and reports draw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .units import si_format
+
+_SCALES = [(1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M")]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def engineering_scale(values: np.ndarray) -> tuple[float, str]:
+    """A factor and SI prefix that put the largest magnitude between 1 and 1000."""
+    peak = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
+    if peak == 0 or not np.isfinite(peak):
+        return 1.0, ""
+    for factor, prefix in reversed(_SCALES):
+        if peak >= factor:
+            return factor, prefix
+    return _SCALES[0]
+
+
+def default_probes(plot, limit: int = 6) -> list[str]:
+    """Node voltages first (internal subcircuit nodes last), then currents."""
+    names = list(plot.signals)
+    volts = [n for n in names if n.startswith("v(") and "." not in n]
+    inner = [n for n in names if n.startswith("v(") and "." in n]
+    amps = [n for n in names if n.startswith("i(")]
+    return (volts + amps + inner)[:limit]
+
+
+def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: str = "") -> Path:
+    """One panel per unit (V, A): each probed signal against the plot's axis (time or sweep)."""
+    plt = _pyplot()
+    probes = list(probes) if probes else default_probes(plot)
+    if plot.axis is None:
+        raise ValueError("an operating point has no axis to plot against; read the values instead.")
+    groups: dict[str, list[str]] = {}
+    for name in probes:
+        arr = plot[name]  # raises KeyError naming the available signals
+        del arr
+        key = plot.units.get(name if name in plot.signals else _norm(name), "")
+        groups.setdefault(key or "value", []).append(name)
+    fig, axes = plt.subplots(len(groups), 1, sharex=True, figsize=(8, 2.6 * len(groups) + 0.6), squeeze=False)
+    xfac, xpre = engineering_scale(plot.axis)
+    for ax, (unit, names) in zip(axes[:, 0], groups.items()):
+        yfac, ypre = engineering_scale(np.concatenate([np.real(plot[n]) for n in names]))
+        for n in names:
+            ax.plot(plot.axis / xfac, np.real(plot[n]) / yfac, label=_norm(n), lw=1.2)
+        ax.set_ylabel(f"{ypre}{unit}")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
+    label = "time" if plot.axis_name == "time" else (plot.axis_name or "sweep")
+    axes[-1, 0].set_xlabel(f"{label} ({xpre}{plot.axis_unit})")
+    axes[0, 0].set_title(title or plot.plotname)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _norm(name: str) -> str:
+    from .spice.result import normalize_signal
+
+    return normalize_signal(name)
+
+
+def plot_xy(
+    x: np.ndarray,
+    ys: dict[str, np.ndarray],
+    path: str | Path,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    markers: bool = True,
+) -> Path:
+    """Curves against one x (f–I, conductance vs pulse number, I–V families)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for label, y in ys.items():
+        ax.plot(x, y, "o-" if markers else "-", ms=3, lw=1.2, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    if len(ys) > 1:
+        ax.legend(fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def summarize(plot, probes: Iterable[str]) -> list[str]:
+    """Short text lines: min/max/final of each probed signal."""
+    lines = []
+    for name in probes:
+        arr = np.real(plot[name])
+        unit = plot.units.get(_norm(name), "")
+        lines.append(
+            f"  {_norm(name):<16} min {si_format(arr.min(), unit):>12}   max {si_format(arr.max(), unit):>12}"
+            f"   final {si_format(arr[-1], unit):>12}"
+        )
+    return lines
