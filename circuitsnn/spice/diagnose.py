@@ -18,7 +18,7 @@ _NETLIST = [
     (r"unable to find definition of model|could not find a valid modelname|model .* not found|no model", "Define the .model (or .include its library) before using it."),
     (r"unknown device type|unknown device|unrecognized", "Check the element's first letter and its node count."),
     (r"syntax error|error on line|parse error|bad syntax|undefined parameter|unknown parameter|is not a valid", "Fix the line ngspice names; see the ngspice manual for the element's syntax."),
-    (r"no such (vector|device|source)|not found", "Check the names used by the analysis (e.g. the .dc source)."),
+    (r"no such (vector|device|source)|not in the circuit|not found", "Check the names used by the analysis (e.g. the .dc source)."),
     (r"there aren't any circuits loaded|no circuit loaded", "The deck did not load; see the errors above."),
 ]
 # Always fatal, even when the exit status (or libngspice's return code) says 0.
@@ -26,7 +26,7 @@ _CONVERGENCE_ALWAYS = [r"timestep too small", r"run simulation\(s\) aborted", r"
 # Fatal only when the run failed: gmin/source stepping can fail and the op still be found.
 _CONVERGENCE_IF_FAILED = [r"source stepping failed", r"iteration limit reached", r"singular matrix", r"op failed"]
 _TIME_RE = re.compile(r"time\s*=\s*([-+0-9.eE]+)")
-_ERROR_LINE_RE = re.compile(r"^\s*(error|doanalyses|.*timestep too small|.*aborted)", re.I)
+_ERROR_LINE_RE = re.compile(r"^\s*(error|fatal|doanalyses|.*timestep too small|.*aborted)", re.I)
 
 
 @dataclass
@@ -43,20 +43,36 @@ def error_lines(text: str, limit: int = 4) -> list[str]:
     return out[:limit]
 
 
-def _looks_like_netlist_error(text: str) -> bool:
-    return any(
-        re.search(pat, line, re.I) and "error" in line.lower()
-        for pat, _ in _NETLIST[:-1]
-        for line in text.splitlines()
-    )
+def _netlist_context(text: str, matched: str) -> str:
+    """The matched line plus what ngspice said around it: the offending netlist line, the
+    'can't find model' warning."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    picked: list[str] = []
+    for i, ln in enumerate(lines):
+        low = ln.lower()
+        if low.startswith("error on line") and i + 1 < len(lines):
+            picked.append(f"{ln} {lines[i + 1]}")
+        elif "can't find" in low or "unknown" in low or low.startswith("error"):
+            picked.append(ln)
+    if matched.strip() not in " ".join(picked):
+        picked.insert(0, matched.strip())
+    seen: list[str] = []
+    for ln in picked:
+        if ln not in seen and "there aren't any circuits" not in ln:
+            seen.append(ln)
+    return "; ".join(seen[:3]) + "."
 
 
 def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
     """Classify the output. ``failed`` says whether the run already looks failed (exit code)."""
     text = f"{stderr}\n{stdout}"
     low = text.lower()
+    for pat, hint in _NETLIST:
+        for line in text.splitlines():
+            if re.search(pat, line, re.I) and (failed or "error" in line.lower()):
+                return Diagnosis(NetlistError, "ngspice could not read the deck: " + _netlist_context(text, line), hint)
     patterns = _CONVERGENCE_ALWAYS + (_CONVERGENCE_IF_FAILED if failed else [])
-    if any(re.search(p, low) for p in patterns) and not _looks_like_netlist_error(text):
+    if any(re.search(p, low) for p in patterns):
         i = low.find("timestep too small")
         m = _TIME_RE.search(low[i:]) if i >= 0 else None
         t = float(m.group(1)) if m else None
@@ -69,10 +85,6 @@ def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
             "resistance on ideal sources/diodes, or smoother (slower) source edges.",
             t,
         )
-    for pat, hint in _NETLIST:
-        for line in text.splitlines():
-            if re.search(pat, line, re.I) and (line.lower().lstrip().startswith("error") or failed or "error" in line.lower()):
-                return Diagnosis(NetlistError, f"ngspice could not read the deck: {line.strip()}", hint)
     if failed:
         lines = error_lines(text)
         return Diagnosis(

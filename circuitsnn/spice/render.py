@@ -87,7 +87,9 @@ def render_element(e: Element) -> list[str]:
     words = [e.name] + [check_node(n, f"node of {e.name}") for n in e.nodes]
     if e.model is not None:
         words.append(check_identifier(e.model, f"model of {e.name}"))
-    if e.value is not None:
+    if isinstance(e.value, (Pulse, Pwl, Sin, Dc)):
+        words += _waveform(e.value, what).split(" ")  # long PWLs wrap onto '+' lines
+    elif e.value is not None:
         words.append(_waveform(e.value, what))
     words += _params(e.params, what)
     out = [f"* {line}".rstrip() for line in check_comment(e.comment)] if e.comment else []

@@ -1,0 +1,26 @@
+"""Golden-file helper: compare generated text with a committed file.
+
+Set CIRCUITSNN_UPDATE_GOLDEN=1 to rewrite the files after a deliberate change, then review the
+diff with `git diff tests/golden`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def assert_golden(text: str, relpath: str) -> None:
+    path = GOLDEN_DIR / relpath
+    if os.environ.get("CIRCUITSNN_UPDATE_GOLDEN") == "1" or not path.exists():
+        if not path.exists() and os.environ.get("CI"):
+            raise AssertionError(f"golden file {path} is missing; generate it with CIRCUITSNN_UPDATE_GOLDEN=1")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    expected = path.read_text()
+    assert text == expected, (
+        f"generated text differs from {path}; if the change is intended, rerun with "
+        "CIRCUITSNN_UPDATE_GOLDEN=1 and review `git diff tests/golden`."
+    )
