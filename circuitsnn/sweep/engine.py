@@ -1,0 +1,348 @@
+"""Run a sweep: build every point's deck, simulate what is not stored yet, export the results.
+
+::
+
+    from circuitsnn.sweep import run_sweep, load_spec
+    res = run_sweep(load_spec("examples/sweeps/rc_grid.toml"), out="runs/rc", workers=2)
+    res.dataset            # xarray Dataset: one dimension per swept parameter (+ sample)
+
+Every point's deck is built and rendered in this process (cheap), hashed with the analysis and
+the ngspice version, and looked up in the sweep's index: stored results are reused, the rest
+run on the executor, each stored the moment it finishes. A killed sweep resumes where it
+stopped; changed measures are recomputed from the stored waveforms without simulating again.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ValidationError
+from ..spice.render import render
+from ..spice.simulator import ngspice_version
+from .executors import PointTask, compute_measures, dask_executor, default_workers, make_executor, run_root_for, simulate_point
+from .spec import SweepPlan, SweepSpec, load_spec
+from .store import Outcome, SweepStore
+
+KEY_SALT = "circuitsnn-sweep-v1"
+
+
+@dataclass
+class SweepResult:
+    """What a run did and where its outputs are."""
+
+    folder: Path
+    plan: SweepPlan
+    total: int = 0
+    computed: int = 0
+    reused: int = 0
+    remeasured: int = 0
+    failed: int = 0
+    elapsed: float = 0.0
+    interrupted: bool = False
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def dataset(self):
+        """The sweep as an xarray Dataset (read from ``sweep.nc`` when it was written)."""
+        import xarray as xr
+
+        nc = self.files.get("netcdf")
+        if nc and Path(nc).exists():
+            return xr.load_dataset(nc, engine="h5netcdf")
+        from .export import to_dataset
+
+        with SweepStore(self.folder) as store:
+            return to_dataset(self.plan, store)
+
+    def summary(self) -> str:
+        return (
+            f"{self.total} points: {self.computed} simulated, {self.reused} reused"
+            + (f", {self.remeasured} re-measured" if self.remeasured else "")
+            + f", {self.failed} failed, in {self.elapsed:.1f} s -> {self.folder}"
+        )
+
+
+def deck_key(deck_text: str, analyses: Any, version: str) -> str:
+    """The content hash of a point: rendered deck, analysis and ngspice version."""
+    h = hashlib.sha256()
+    for part in (KEY_SALT, version, repr(analyses), deck_text):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def measures_signature(plan: SweepPlan) -> str:
+    payload = [
+        (name, m.measure, m.definition.func.__module__, m.definition.func.__qualname__, sorted((k, repr(v)) for k, v in m.args.items()))
+        for name, m in sorted(plan.measures.items())
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
+
+
+def default_folder(spec: SweepSpec) -> Path:
+    if spec.out:
+        base = spec.source.parent if spec.source else Path.cwd()
+        return (base / spec.out).resolve() if not Path(spec.out).is_absolute() else Path(spec.out)
+    name = spec.name or (spec.source.stem if spec.source else f"{spec.component}_{spec.testbench}")
+    return Path("runs") / "sweeps" / name
+
+
+@dataclass
+class _Prepared:
+    tasks: list[PointTask]
+    keys: list[str]
+    invalid: dict[str, Outcome]
+    params_of: dict[str, Mapping[str, Any]]
+    rows: list[tuple]
+
+
+def prepare_points(plan: SweepPlan, folder: Path, version: str) -> _Prepared:
+    """Build and hash every point; decks that cannot be built become failed outcomes."""
+    sig = measures_signature(plan)
+    mtuples = tuple((name, m.definition.func, dict(m.args), m.definition.unit_for(m.args)) for name, m in plan.measures.items())
+    run_root = run_root_for(folder)
+    tasks: dict[str, PointTask] = {}
+    invalid: dict[str, Outcome] = {}
+    params_of: dict[str, Mapping[str, Any]] = {}
+    keys, rows = [], []
+    for pt in plan.points():
+        try:
+            tb, deck = plan.build(pt)
+            text = render(deck)
+            key = deck_key(text, deck.analyses, version)
+            if key not in tasks:
+                tasks[key] = PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), mtuples, sig, run_root)
+        except Exception as exc:  # a point whose parameters the component rejects: recorded, not fatal
+            payload = json.dumps([plan.spec.component, plan.spec.testbench, pt.params, pt.stimulus, pt.temperature], sort_keys=True, default=repr)
+            key = "invalid-" + hashlib.sha256(payload.encode()).hexdigest()[:40]
+            msg = getattr(exc, "message", None) or str(exc)
+            invalid[key] = Outcome(key, "failed", type(exc).__name__, f"the deck could not be built: {msg}", time.time(), time.time(), measures_sig=sig)
+        keys.append(key)
+        params_of.setdefault(key, pt.params)
+        rows.append((pt.index, key, pt.position, pt.coords, pt.params))
+    return _Prepared(list(tasks.values()), keys, invalid, params_of, rows)
+
+
+def _resolve_executor(executor: Any, dask: Any, kind: str, workers: int | None):
+    """(executor, parallelism, close, label)."""
+    if executor is not None and dask is not None:
+        raise ValidationError("give either executor= or dask=, not both.")
+    if dask is not None:
+        ex, n, close = dask_executor(dask)
+        return ex, n, close, f"dask({n} threads)"
+    if executor is not None:
+        n = workers or getattr(executor, "_max_workers", None) or default_workers()
+        return executor, n, (lambda: None), type(executor).__name__
+    n = workers or default_workers()
+    ex = make_executor(kind, n)
+    return ex, n, (lambda: ex.shutdown(wait=True, cancel_futures=True)), f"{kind}({n})"
+
+
+def run_sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    executor: cf.Executor | None = None,
+    dask: Any = None,
+    kind: str = "threads",
+    workers: int | None = None,
+    retry_failed: bool = False,
+    progress: bool | None = None,
+    export: bool = True,
+    plots: bool = True,
+    timeout: float | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep and write its outputs into ``out``.
+
+    Args:
+        spec: a :class:`SweepSpec` or the path of a sweep TOML file.
+        out: the sweep folder (default: the spec's ``out``, else ``runs/sweeps/<name>``).
+        executor: any ``concurrent.futures.Executor`` (you keep ownership), e.g.
+            ``client.get_executor()``; or ``dask=`` a scheduler address / ``Client``; otherwise
+            a local pool of ``kind`` ("threads" or "processes") with ``workers`` workers.
+        retry_failed: simulate failed points again instead of keeping their failure.
+        progress: show a progress bar (default: when stderr is a terminal).
+        export / plots: write sweep.nc + measures.csv, and the PNG figures.
+        timeout: seconds per point, overriding the spec's.
+    """
+    t_start = time.perf_counter()
+    if not isinstance(spec, SweepSpec):
+        spec = load_spec(spec)
+    if timeout is not None:
+        import dataclasses
+
+        spec = dataclasses.replace(spec, timeout=float(timeout))
+    plan = spec.plan()
+    folder = Path(out) if out is not None else default_folder(spec)
+    version = ngspice_version()
+    prepared = prepare_points(plan, folder, version)
+    sig = measures_signature(plan)
+    result = SweepResult(folder=folder, plan=plan, total=plan.size)
+
+    store = SweepStore(folder)
+    try:
+        store.set_points(prepared.rows)
+        known = store.lookup(prepared.keys)
+        to_run: list[PointTask] = []
+        to_measure: list[str] = []
+        for task in prepared.tasks:
+            row = known.get(task.key)
+            if row is None or (retry_failed and row["status"] == "failed"):
+                to_run.append(task)
+            elif row["status"] == "done" and row["measures_sig"] != sig:
+                to_measure.append(task.key)
+        new_invalid = [o for k, o in prepared.invalid.items() if k not in known]
+        label = "none"
+        run_id = store.begin_run(spec.fingerprint(), plan.size, label)
+        for o in new_invalid:
+            store.record(o, run_id, prepared.params_of.get(o.key))
+        result.failed += len(new_invalid)
+
+        # changed measures: recompute from stored waveforms; points without them run again
+        by_key = {t.key: t for t in prepared.tasks}
+        for key in to_measure:
+            task = by_key[key]
+            try:
+                res = store.load_result(key)
+                missing = [s for s in (task.save or ()) if not any(s in p for p in res.plots)]
+            except Exception:
+                res, missing = None, ["(no waveforms)"]
+            if res is None or missing:
+                to_run.append(task)
+                continue
+            values, errors = compute_measures(res, task.measures)
+            store.update_measures(key, values, errors, sig, {n: u for n, _f, _a, u in task.measures})
+            result.remeasured += 1
+
+        interrupted = False
+        if to_run:
+            ex, parallel, close, label = _resolve_executor(executor, dask, kind, workers)
+            store.conn.execute("UPDATE runs SET executor=? WHERE run_id=?", (label, run_id))
+            try:
+                result.computed, failed = _execute(ex, parallel, to_run, store, run_id, prepared.params_of, progress, plan)
+                result.failed += failed
+            except KeyboardInterrupt:
+                interrupted = True
+                raise
+            finally:
+                close()
+                if interrupted:
+                    store.end_run(run_id, computed=result.computed, reused=0, failed=result.failed, interrupted=True)
+        counts = store.counts()
+        result.reused = counts["total"] - result.computed - len(new_invalid)
+        result.reused = max(0, len(set(prepared.keys)) - len(to_run) - len(new_invalid))
+        store.end_run(run_id, computed=result.computed, reused=result.reused, failed=counts["failed"])
+        result.failed = counts["failed"]
+
+        if export:
+            from .export import export_all
+
+            state = hashlib.sha256(
+                "\n".join([spec.fingerprint(), sig, str(plots)] + prepared.keys).encode()
+            ).hexdigest()
+            unchanged = not result.computed and not result.remeasured and not new_invalid and store.get_meta("exported") == state
+            files = {"netcdf": folder / "sweep.nc", "csv": folder / "measures.csv"}
+            if unchanged and all(p.exists() for p in files.values()):
+                result.files = files
+                pdir = folder / "plots"
+                if pdir.exists():
+                    result.files.update({p.stem: p for p in sorted(pdir.glob("*.png"))})
+            else:
+                result.files = export_all(plan, store, folder, plots=plots)
+                store.set_meta("exported", state)
+    finally:
+        store.close()
+    result.elapsed = time.perf_counter() - t_start
+    return result
+
+
+def _execute(ex, parallel: int, tasks: list[PointTask], store: SweepStore, run_id: int, params_of, progress, plan) -> tuple[int, int]:
+    """Submit with a bounded window (a killed sweep loses at most the window); store each
+    outcome as it arrives. Returns (computed, failed)."""
+    from tqdm import tqdm
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    window = max(2, 2 * parallel)
+    pending = collections.deque(tasks)
+    inflight: dict[cf.Future, tuple[PointTask, float]] = {}
+    computed = failed = 0
+    # a worker that never returns (stuck outside ngspice) is given up after this long
+    grace = lambda t: 3 * t.timeout + 60  # noqa: E731
+    bar = tqdm(total=len(tasks), unit="pt", desc=plan.spec.name or plan.spec.component, disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < window:
+                task = pending.popleft()
+                try:
+                    fut = ex.submit(simulate_point, task)
+                except Exception as exc:  # broken pool: the rest cannot run
+                    outcome = Outcome(task.key, "failed", type(exc).__name__, f"could not submit: {exc}", time.time(), time.time(), measures_sig=task.measures_sig)
+                    store.record(outcome, run_id, params_of.get(task.key))
+                    failed += 1
+                    computed += 1
+                    bar.update(1)
+                    continue
+                inflight[fut] = (task, time.monotonic())
+            if not inflight:
+                continue
+            done, _ = cf.wait(list(inflight), timeout=1.0, return_when=cf.FIRST_COMPLETED)
+            now = time.monotonic()
+            for fut in done:
+                task, _t0 = inflight.pop(fut)
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # the worker died (process pool, Dask)
+                    outcome = Outcome(task.key, "failed", type(exc).__name__, f"the worker failed: {exc}", time.time(), time.time(), measures_sig=task.measures_sig)
+                store.record(outcome, run_id, params_of.get(task.key))
+                computed += 1
+                failed += outcome.status != "done"
+                bar.update(1)
+                bar.set_postfix(failed=failed, refresh=False)
+            for fut, (task, t0) in list(inflight.items()):
+                if now - t0 > grace(task):
+                    fut.cancel()
+                    inflight.pop(fut)
+                    outcome = Outcome(task.key, "failed", "WorkerTimeout", f"no answer from the worker after {now - t0:.0f} s", time.time(), time.time(), measures_sig=task.measures_sig)
+                    store.record(outcome, run_id, params_of.get(task.key))
+                    computed += 1
+                    failed += 1
+                    bar.update(1)
+    except BaseException:
+        for fut in inflight:
+            fut.cancel()
+        raise
+    finally:
+        bar.close()
+    return computed, failed
+
+
+def sweep_status(spec: SweepSpec | str | Path, out: str | Path | None = None) -> dict[str, Any]:
+    """Progress of a sweep from its index, without running anything: counts, failures, runs."""
+    if not isinstance(spec, SweepSpec):
+        spec = load_spec(spec)
+    folder = Path(out) if out is not None else default_folder(spec)
+    if not (folder / "index.sqlite").exists():
+        return {"folder": folder, "exists": False, "counts": {}, "failures": [], "runs": []}
+    with SweepStore(folder) as store:
+        pts = store.points()
+        failures = [p for p in pts if p["status"] == "failed"]
+        measure_errors = [p for p in pts if p["status"] == "done" and p["measure_errors"]]
+        return {
+            "folder": folder,
+            "exists": True,
+            "counts": store.counts(),
+            "failures": failures,
+            "measure_errors": measure_errors,
+            "runs": [dict(r) for r in store.runs()],
+            "fingerprint_matches": bool(store.runs()) and store.runs()[-1]["spec"] == spec.fingerprint(),
+        }
