@@ -3,7 +3,9 @@
 Only :mod:`circuitsnn.spice.shared` uses this module, and only inside a worker process: the
 library keeps global state, two threads on one instance segfault, and a ``quit`` (the exit
 callback) leaves it unusable, so each worker process holds exactly one instance and the parent
-replaces the process when anything goes wrong (see ``/work/shared/notes/ngspice-facts.md``).
+replaces the process when anything goes wrong. Run as a script
+(``python -P _libngspice.py FD LIBRARY HOME``) this module *is* the worker; it imports only the
+standard library and numpy, so a worker starts in a fraction of a second.
 
 The binding covers what a batch-like run needs: ``ngSpice_Init`` (message, exit and
 background-thread callbacks; no per-point data callbacks, which would cost time),
@@ -46,12 +48,13 @@ POLL_S = 0.05
 
 
 def library_candidates() -> list[str]:
-    """Where to look for libngspice, in order: ``$NGSPICE_LIBRARY_PATH``, the linker's search
-    (``ctypes.util.find_library``), then Debian's path."""
-    out = []
+    """Where to look for libngspice: ``$NGSPICE_LIBRARY_PATH`` alone when it is set (an explicit
+    choice is never silently replaced), else the linker's search (``ctypes.util.find_library``),
+    then Debian's path."""
     env = os.environ.get("NGSPICE_LIBRARY_PATH")
     if env:
-        out.append(env)
+        return [env]
+    out = []
     found = ctypes.util.find_library("ngspice")
     if found:
         out.append(found)
@@ -271,16 +274,12 @@ def worker_main(conn: Any, library: str, home: str) -> None:
     ``home`` is the worker's private folder: it becomes the working directory and holds an empty
     ``.spiceinit``, so ngspice reads neither a ``.spiceinit`` from elsewhere nor ``~/.spiceinit``
     (it reads the one in the working directory first, else the home one). The process's own
-    stdout/stderr go to ``home/worker.log``; the current run's messages to ``home/run.log``, so
-    the parent can still show them after a crash.
+    stdout/stderr go to ``home/worker.log`` (the parent redirects them); the current run's
+    messages to ``home/run.log``, so the parent can still show them after a crash.
     """
     parent = os.getppid()
     os.chdir(home)
     Path(".spiceinit").write_text("* empty: keeps ngspice from reading ~/.spiceinit\n")
-    fd = os.open("worker.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
     try:
         ng = NgSpice(library, log_path=os.path.join(home, "run.log"))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text
@@ -319,3 +318,11 @@ def _leave(status: int) -> None:
 
     shutil.rmtree(os.getcwd(), ignore_errors=True)
     os._exit(status)
+
+
+if __name__ == "__main__":
+    # python -P _libngspice.py FD LIBRARY HOME  (started by circuitsnn.spice.shared)
+    import sys
+    from multiprocessing.connection import Connection
+
+    worker_main(Connection(int(sys.argv[1])), sys.argv[2], sys.argv[3])

@@ -2,10 +2,10 @@
 
 Why a worker: libngspice keeps global state, two threads on one instance segfault, a ``quit``
 (exit callback) leaves it unusable, and a foreground run cannot be interrupted. So the library
-lives in a child process (``spawn`` start method, safe when the parent has threads) that serves
-one run at a time over a pipe, and the parent replaces that process whenever it crashes
-(segfault, killed), hits the exit callback, or times out. Reusing the worker is the point: a run
-costs about 1 ms of fixed overhead instead of about 8 ms for ``ngspice -b``.
+lives in a child process (a fresh interpreter, fork+exec, safe when the parent has threads) that
+serves one run at a time over a :func:`multiprocessing.Pipe`, and the parent replaces that
+process whenever it crashes (segfault, killed), hits the exit callback, or times out. Reusing the
+worker is the point: about 1 ms of fixed cost per run instead of about 8 ms for ``ngspice -b``.
 
 What the worker does per run: ``ngSpice_Circ`` (the deck's lines), ``bg_run``, wait (the
 background-thread callback wakes it; polling as a fallback), ``bg_halt`` at the timeout, read
@@ -16,9 +16,6 @@ point reaching t_stop (:func:`check_tran_complete`), as the shared notes recomme
 
 Decks with ``.control`` blocks are always refused here (a ``quit`` in one kills the library);
 use the batch back-end with ``allow_control=True`` for trusted decks that need them.
-
-Scripts that use this back-end need the usual ``if __name__ == "__main__":`` guard, as with any
-:mod:`multiprocessing` code: the ``spawn`` start method imports the main script in the worker.
 """
 
 from __future__ import annotations
@@ -26,10 +23,10 @@ from __future__ import annotations
 import functools
 import math
 import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
-import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -81,18 +78,32 @@ def library_path() -> str | None:
 
 
 class _Worker:
-    """One worker process and the parent's end of its pipe."""
+    """One worker process and the parent's end of its pipe.
+
+    The worker is ``python -P .../_libngspice.py FD LIBRARY HOME`` started with
+    :class:`subprocess.Popen` (fork+exec: safe when the parent has threads) and talks over one end
+    of a :func:`multiprocessing.Pipe` passed as a file descriptor. Not ``multiprocessing.Process``
+    with ``spawn``: that re-imports the parent's main script in every worker (1.5 s when the
+    script imports torch), needs the ``if __name__ == "__main__"`` guard, fails for scripts read
+    from stdin, and refuses to start from daemonic ``multiprocessing.Pool`` workers.
+    """
 
     def __init__(self, library: str) -> None:
         self.home = tempfile.mkdtemp(prefix="circuitsnn-shared-")
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(
-            target=_ng.worker_main, args=(child, library, self.home), name="circuitsnn-ngspice", daemon=True
-        )
-        _start(self.proc)
+        self.conn, child = multiprocessing.Pipe(duplex=True)
+        fd = child.fileno()
+        with open(os.path.join(self.home, "worker.log"), "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-P", _ng.__file__, str(fd), library, self.home],
+                cwd=self.home,
+                pass_fds=(fd,),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # Ctrl-C reaches the parent only; it replaces the worker
+            )
         child.close()  # so the parent sees EOF when the worker dies
-        self.pid: int | None = None
+        self.pid = self.proc.pid
         self.version = "unknown"
         self.ready = False
         self.died = False
@@ -109,25 +120,26 @@ class _Worker:
             raise SimulatorMissing(
                 f"the libngspice worker did not start: {detail or 'no message'}", hint=LIBRARY_HINT
             )
-        _, self.pid, self.version = reply
+        _, _pid, self.version = reply
         self.ready = True
 
-    def receive(self, timeout: float) -> tuple | None:
-        """The worker's next reply; None when it died or did not answer within ``timeout``."""
-        ready = multiprocessing.connection.wait([self.conn, self.proc.sentinel], timeout)
-        if not ready:
-            return None
+    def receive(self, timeout: float | None) -> tuple | None:
+        """The worker's next reply; None when it died (EOF) or did not answer within ``timeout``."""
         try:
-            if self.conn in ready or self.conn.poll():
-                return self.conn.recv()
+            if not self.conn.poll(timeout):
+                return None
+            return self.conn.recv()
         except (EOFError, OSError):
             pass
         self.died = True
-        self.proc.join(5.0)  # reap it, for the exit code
+        try:
+            self.proc.wait(5.0)  # reap it, for the exit code
+        except subprocess.TimeoutExpired:
+            pass
         return None
 
     def alive(self) -> bool:
-        return self.proc.is_alive()
+        return self.proc.poll() is None
 
     def run_log(self) -> tuple[str, str]:
         """The current run's messages as the worker streamed them (survives a crash)."""
@@ -150,7 +162,7 @@ class _Worker:
 
     def rss_bytes(self) -> int:
         """Resident memory of the worker process (Linux ``/proc/<pid>/status`` VmRSS)."""
-        with open(f"/proc/{self.proc.pid}/status") as fh:
+        with open(f"/proc/{self.pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
@@ -162,41 +174,24 @@ class _Worker:
         if self.alive():
             try:
                 self.conn.send(("stop",))
-            except OSError:
+                self.proc.wait(2.0)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
-            self.proc.join(2.0)
         self.kill()
 
     def kill(self) -> None:
         self._finalizer()
 
 
-def _start(proc: multiprocessing.process.BaseProcess) -> None:
-    """Start ``proc``, also from a daemonic process (a ``multiprocessing.Pool`` worker), which
-    multiprocessing refuses by default because a daemon's children could outlive it. Ours cannot
-    for long: the worker exits on EOF from the pipe and checks its parent while it runs."""
-    me = multiprocessing.current_process()
-    daemonic = bool(me._config.get("daemon"))
-    if daemonic:
-        me._config["daemon"] = False
-    try:
-        proc.start()
-    finally:
-        if daemonic:
-            me._config["daemon"] = True
-
-
-def _kill(proc: multiprocessing.process.BaseProcess, conn: Any, home: str, owner: int) -> None:
+def _kill(proc: subprocess.Popen, conn: Any, home: str, owner: int) -> None:
     if os.getpid() != owner:
         return  # a forked copy of the parent: the worker belongs to the parent, leave it alone
-    if proc.is_alive():
+    if proc.poll() is None:
         try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            proc.kill()
+            proc.wait(5.0)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
-        proc.join(5.0)
-    else:
-        proc.join(0)
     try:
         conn.close()
     except OSError:
@@ -284,7 +279,7 @@ class SharedSimulator(Simulator):
     def worker_pid(self) -> int:
         """The pid of the worker process (starting one if none is running)."""
         with self._lock:
-            return self._ensure_worker().proc.pid
+            return self._ensure_worker().pid
 
     def worker_rss(self) -> int:
         """Resident memory of the worker process in bytes (Linux)."""
@@ -313,10 +308,13 @@ class SharedSimulator(Simulator):
             t0 = time.perf_counter()
             try:
                 worker.conn.send(("run", lines, float(timeout)))
+                reply = worker.receive(None if math.isinf(timeout) else timeout + self.halt_grace)
             except OSError:
                 reply = None
-            else:
-                reply = worker.receive(None if math.isinf(timeout) else timeout + self.halt_grace)
+            except BaseException:
+                # e.g. KeyboardInterrupt: the worker's reply would be read by the next run
+                self._replace(worker)
+                raise
             elapsed = time.perf_counter() - t0
             if reply is None:
                 self._fail_dead_worker(worker, prepared, timeout, elapsed)
@@ -399,7 +397,8 @@ class SharedSimulator(Simulator):
                 self.restarts += 1
             library = self.library or library_path()
             if library is None:
-                raise SimulatorMissing("libngspice was not found.", hint=LIBRARY_HINT)
+                tried = ", ".join(_ng.library_candidates())
+                raise SimulatorMissing(f"libngspice was not found (tried {tried}).", hint=LIBRARY_HINT)
             self._worker = _Worker(library)
         self._worker.wait_ready()
         return self._worker
@@ -427,7 +426,7 @@ class SharedSimulator(Simulator):
                 stderr=stderr,
                 workdir=self._workdir(prepared.text, stdout, stderr),
             )
-        code = worker.proc.exitcode
+        code = worker.proc.poll()
         self._replace(worker)
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
         if tail:
@@ -457,8 +456,12 @@ class SharedSimulator(Simulator):
         exit-callback path). Returns the worker's reply; replaces the worker if it exited."""
         with self._lock:
             worker = self._ensure_worker()
-            worker.conn.send(("cmd", command))
-            reply = worker.receive(self.timeout)
+            try:
+                worker.conn.send(("cmd", command))
+                reply = worker.receive(self.timeout)
+            except BaseException:
+                self._replace(worker)
+                raise
             if reply is None or reply[0] != "done":
                 self._replace(worker)
             return reply
