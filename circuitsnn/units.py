@@ -102,8 +102,13 @@ def parse_value(text: str) -> float:
             hint="Write a number with an optional suffix: 4.7n, 10k, 1meg, 2.5e-3.",
         )
     number, suffix, _unit = m.groups()
-    scale = _PARSE_SCALE[suffix.lower()] if suffix else 1.0
-    return float(number) * scale
+    if not suffix:
+        return float(number)
+    if suffix.lower() == "mil":
+        return float(number) * _PARSE_SCALE["mil"]
+    # Decimal shift, so "20u" is exactly 2e-05 (20 * 1e-6 would be 1.9999999999999998e-05).
+    exp = round(math.log10(_PARSE_SCALE[suffix.lower()]))
+    return float(Decimal(number).scaleb(exp))
 
 
 def si_format(value: float, unit: str = "", digits: int = 4) -> str:
