@@ -18,7 +18,6 @@ import collections
 import concurrent.futures as cf
 import hashlib
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -108,7 +107,8 @@ class _Prepared:
 def prepare_points(plan: SweepPlan, folder: Path, version: str) -> _Prepared:
     """Build and hash every point; decks that cannot be built become failed outcomes."""
     sig = measures_signature(plan)
-    mtuples = tuple((name, m.definition.func, dict(m.args), m.definition.unit_for(m.args)) for name, m in plan.measures.items())
+    per_point = any(m.measure == "testbench" for m in plan.measures.values())
+    mtuples = None
     run_root = run_root_for(folder)
     tasks: dict[str, PointTask] = {}
     invalid: dict[str, Outcome] = {}
@@ -120,6 +120,8 @@ def prepare_points(plan: SweepPlan, folder: Path, version: str) -> _Prepared:
             text = render(deck)
             key = deck_key(text, deck.analyses, version)
             if key not in tasks:
+                if mtuples is None or per_point:
+                    mtuples = plan.measure_tasks(tb)
                 tasks[key] = PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), mtuples, sig, run_root)
         except Exception as exc:  # a point whose parameters the component rejects: recorded, not fatal
             payload = json.dumps([plan.spec.component, plan.spec.testbench, pt.params, pt.stimulus, pt.temperature], sort_keys=True, default=repr)
@@ -182,6 +184,11 @@ def run_sweep(
 
         spec = dataclasses.replace(spec, timeout=float(timeout))
     plan = spec.plan()
+    if executor is None and dask is None and kind == "processes" and any(m.measure == "testbench" for m in plan.measures.values()):
+        raise ValidationError(
+            "measure = \"testbench\" runs the testbench's own measure(), a closure a process pool cannot send.",
+            hint="Use the default thread pool (--executor threads) or Dask.",
+        )
     folder = Path(out) if out is not None else default_folder(spec)
     version = ngspice_version()
     prepared = prepare_points(plan, folder, version)
@@ -238,7 +245,7 @@ def run_sweep(
                 if interrupted:
                     store.end_run(run_id, computed=result.computed, reused=0, failed=result.failed, interrupted=True)
         counts = store.counts()
-        result.reused = counts["total"] - result.computed - len(new_invalid)
+        # distinct results reused from the index (not simulated in this run)
         result.reused = max(0, len(set(prepared.keys)) - len(to_run) - len(new_invalid))
         store.end_run(run_id, computed=result.computed, reused=result.reused, failed=counts["failed"])
         result.failed = counts["failed"]

@@ -33,6 +33,8 @@ def to_dataset(plan: SweepPlan, store: SweepStore):
         values = np.asarray(axis.values)
         if values.dtype.kind in "USO":
             values = values.astype(str)
+        elif values.dtype.kind == "b":  # netCDF has no booleans
+            values = values.astype("int8")
         coords[axis.name] = (axis.name, values, {"units": axis.unit, "long_name": axis.doc, "sweep_kind": axis.kind})
     if plan.mc_n:
         coords["sample"] = ("sample", np.arange(plan.mc_n), {"long_name": f"Monte Carlo sample (seed {plan.mc_seed})"})
@@ -67,7 +69,7 @@ def to_dataset(plan: SweepPlan, store: SweepStore):
         m = plan.measures[name]
         d = m.definition
         data_vars[name] = (dims, arr, {
-            "units": d.unit_for(m.args),
+            "units": plan.measure_unit(name),
             "long_name": d.doc,
             "measure": m.measure,
             "arguments": json.dumps(dict(m.args), default=repr),

@@ -54,6 +54,14 @@ class MeasureDef:
     def check_args(self, args: Mapping[str, Any]) -> None:
         """Raise ValidationError when ``args`` do not fit the function's signature."""
         sig = inspect.signature(self.func)
+        params = list(sig.parameters.values())[1:]
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            unknown = [k for k in args if k not in {p.name for p in params}]
+            if unknown:
+                raise ValidationError(
+                    f"measure {self.name!r}: unknown argument {unknown[0]!r}.",
+                    hint=f"{self.name} takes: {', '.join(_describe_params(sig)) or 'no arguments'}.",
+                )
         try:
             sig.bind(None, **args)
         except TypeError as exc:
@@ -298,6 +306,28 @@ def op_value(result: Result, *, signal: str) -> float:
 def integral(result: Result, *, signal: str, t_start: float | None = None, t_stop: float | None = None) -> float:
     x, y = _xy(result, signal, t_start, t_stop)
     return float(np.trapezoid(y, x)) if len(y) >= 2 else 0.0
+
+
+@register_measure(
+    "testbench",
+    unit="",
+    doc="a scalar from the component testbench's own measure() (e.g. tau_on of an optocoupler step)",
+    signals=(),
+)
+def testbench_value(result: Result, *, key: str, index: int | None = None, _tb_measure: Callable | None = None) -> float:
+    """``testbench.measure(result)[key]`` (element ``index`` of an array). The engine passes
+    the point's testbench as ``_tb_measure``; the unit comes from ``Testbench.units``."""
+    if _tb_measure is None:
+        raise ValidationError(f"testbench measure {key!r}: this testbench has no measure().", hint="Use a Python measure instead.")
+    values = _tb_measure(result)
+    if key not in values:
+        raise ValidationError(f"the testbench measures {', '.join(values)}, not {key!r}.", hint="Pick one of those for key =.")
+    arr = np.asarray(values[key], dtype=float).reshape(-1)
+    if index is not None:
+        return float(arr[index])
+    if arr.size != 1:
+        raise ValidationError(f"testbench measure {key!r} is an array of {arr.size} values.", hint="Give index = N to take one element.")
+    return float(arr[0])
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,24 @@ class SweepPlan:
     mc_n: int = 0
     mc_seed: int = 0
     mismatch: Mapping[str, Mismatch] = field(default_factory=dict)
+    #: units of the testbench's own measure() outputs (for ``measure = "testbench"``)
+    tb_units: Mapping[str, str] = field(default_factory=dict)
+
+    def measure_unit(self, name: str) -> str:
+        m = self.measures[name]
+        if m.measure == "testbench":
+            return str(self.tb_units.get(str(m.args.get("key")), ""))
+        return m.definition.unit_for(m.args)
+
+    def measure_tasks(self, testbench: Any) -> tuple[tuple[str, Any, dict, str], ...]:
+        """(name, function, arguments, unit) of every measure for one point's testbench."""
+        out = []
+        for name, m in self.measures.items():
+            args = dict(m.args)
+            if m.measure == "testbench":
+                args["_tb_measure"] = testbench.measure
+            out.append((name, m.definition.func, args, self.measure_unit(name)))
+        return tuple(out)
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -774,7 +792,7 @@ def _plan(spec: SweepSpec) -> SweepPlan:
         try:
             d.check_args(m.args)
         except ValidationError as exc:
-            bad = re.search(r"unexpected keyword argument '(\w+)'", exc.message)
+            bad = re.search(r"unknown argument '(\w+)'", exc.message)
             raise SpecError(path + ((bad.group(1),) if bad else ()), exc.message, hint=exc.hint) from None
         for a in d.signals:
             if a in m.args and not isinstance(m.args[a], str):
@@ -788,12 +806,20 @@ def _plan(spec: SweepSpec) -> SweepPlan:
     # Build the first point now: a broken testbench call fails here, not at every point.
     first = next(plan.points())
     try:
-        plan.build(first)
+        tb, _deck = plan.build(first)
     except ValidationError as exc:
         raise SpecError((), f"the first point ({_coords_text(first.coords)}) cannot be built: {exc.message}", hint=exc.hint) from None
     except TypeError as exc:
         raise SpecError(("stimulus",), f"testbench {spec.testbench!r} rejected its arguments: {exc}.", hint="Check the [stimulus] and [grid] keywords against the testbench.") from None
-    return plan
+    for mname, m in measures.items():
+        if m.measure == "testbench":
+            if tb.measure is None:
+                raise SpecError(("measures", mname, "measure"), f"testbench {spec.testbench!r} has no measure() of its own.", hint="Use a Python measure (spike_count, final_value, ...) instead.")
+            if "_tb_measure" in m.args:
+                raise SpecError(("measures", mname), "_tb_measure is set by the engine.")
+            if tb.units and str(m.args.get("key")) not in tb.units:
+                raise SpecError(("measures", mname, "key"), f"testbench {spec.testbench!r} measures {', '.join(tb.units)}, not {m.args.get('key')!r}.", hint="Pick one of those.")
+    return dataclasses.replace(plan, tb_units=dict(tb.units))
 
 
 def _coords_text(coords: Mapping[str, Any]) -> str:
