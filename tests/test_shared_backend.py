@@ -217,8 +217,12 @@ def test_exit_callback_replaces_worker(shared):
 def test_control_blocks_always_refused(shared, tmp_path):
     text = "ctl\nV1 a 0 1\nR1 a 0 1k\n.op\n.control\nrun\nquit\n.endc\n.end\n"
     trusted = load_text(text, allow_control=True)
-    with pytest.raises(UnsafeDeckError):
+    with pytest.raises(UnsafeDeckError, match="batch back-end"):
         shared.run(trusted)
+    path = tmp_path / "ctl.cir"
+    path.write_text(text)
+    with pytest.raises(UnsafeDeckError, match="never runs .control"):
+        shared.run(path)
     inc = tmp_path / "lib.inc"
     inc.write_text("* model file\n.control\nquit\n.endc\n")
     hidden = load_text(f"inc\n.include {inc}\nV1 a 0 1\nR1 a 0 1k\n.op\n.end\n", base_dir=tmp_path, allow_control=True)

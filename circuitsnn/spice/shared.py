@@ -24,6 +24,7 @@ import functools
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -294,12 +295,22 @@ class SharedSimulator(Simulator):
         timeout: float | None = None,
         keep: bool | None = None,
     ) -> Result:
-        prepared = prepare(deck, analyses, trusted_dirs=self.trusted_dirs, allow_control=False)
-        if isinstance(deck, TextDeck) and deck.allow_control:
-            # Loaded with .control allowed: check it again, included files too, with no exception.
-            load_text(prepared.text, trusted_dirs=deck.trusted_dirs, allow_control=False, where=f"deck {prepared.title!r}")
-        else:
-            scan_text(prepared.text, f"deck {prepared.title!r}", allow_control=False, has_title=True)
+        try:
+            prepared = prepare(deck, analyses, trusted_dirs=self.trusted_dirs, allow_control=False)
+            if isinstance(deck, TextDeck) and deck.allow_control:
+                # Loaded with .control allowed: check it again, included files too, no exception.
+                load_text(prepared.text, trusted_dirs=deck.trusted_dirs, allow_control=False, where=f"deck {prepared.title!r}")
+            else:
+                scan_text(prepared.text, f"deck {prepared.title!r}", allow_control=False, has_title=True)
+        except UnsafeDeckError as exc:
+            if not re.search(r"\.control|\.exec|shell", exc.message):
+                raise  # e.g. an include outside the trusted folders: the loader's hint is right
+            raise UnsafeDeckError(
+                exc.message + " The shared back-end never runs .control blocks or shell commands "
+                "(a 'quit' there kills the library).",
+                hint="Remove the block (circuitsnn runs the analyses itself), or run this trusted deck "
+                "with the batch back-end and allow_control=True (--backend batch --allow-control).",
+            ) from None
         timeout = self.timeout if timeout is None else timeout
         keep = self.keep if keep is None else keep
         lines = prepared.text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
