@@ -1,0 +1,204 @@
+"""What every synapse family shares: the port convention, the signed (differential) pair, and
+small helpers for testbenches and their measurements.
+
+Port convention (every synapse subcircuit)::
+
+    .subckt <name> in out [controls...]
+
+- ``in``  the presynaptic terminal, driven by the presynaptic neuron's output (spike) voltage;
+- ``out`` the postsynaptic terminal, into the postsynaptic neuron's input (usually a node held
+  near 0 V, a virtual ground or a membrane). A positive weight means current flows from ``in``
+  to ``out`` through the device when ``v(in) > v(out)``;
+- ``controls`` follow, family-specific and referenced to ground (node 0): the optocoupler's
+  ``led`` drive, the Schottky synapse's ``gate`` and ``erase``, the digital synapse's bit lines
+  ``b0 ... b<N-1>``. Memristors have none: they are programmed by voltage pulses across
+  ``in``/``out``.
+
+Any family can therefore be instantiated as ``X<name> <pre> <post> <controls...> <subckt>`` by a
+network netlist. Device state that a network wants to preset (a memristor's ``x0``, the trapped
+charge of a Schottky synapse) is a subcircuit parameter, overridable per instance.
+
+Signed weights: :func:`differential` builds ``G+ - G-`` from two device subcircuits. The ``+``
+device connects ``in`` to ``out``; the ``-`` device connects ``in`` to an internal node held at
+``v(out)`` and its current is mirrored out of ``out`` (an ideal unity current mirror: a VCVS and
+a CCCS), so both devices see the same read voltage and the net current into ``out`` is
+``I+ - I-``. In hardware the mirror is one current mirror per column pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import ValidationError
+from ..params import Params
+from ..units import format_value
+from ..spice.ir import Comment, E, Element, Expr, Pwl, Subckt, V, X
+
+#: The first two ports of every synapse subcircuit.
+SIGNAL_PORTS = ("in", "out")
+
+#: Boltzmann constant over elementary charge (V/K), CODATA 2018 exact.
+K_OVER_Q = 8.617333262e-5
+#: 0 degC in K.
+T0_KELVIN = 273.15
+#: Time constant (s) of the resistor that only fixes a state node's DC value (its initial
+#: state): 1e12 s, about 32,000 years, so it never shows in a simulation.
+HOLD_TAU = 1e12
+
+
+def values_doc(p: Params, width: int = 96) -> str:
+    """Parameter values for a subcircuit's comment block, unambiguous (``area=1e-12 m^2``; SI
+    prefixes would misread units with powers: 1e-12 m^2 is not 1 pm^2)."""
+    words = []
+    for row in type(p).describe():
+        unit = "" if row["unit"] == "1" else " " + row["unit"]
+        words.append(f"{row['name']}={getattr(p, row['name']):g}{unit}")
+    lines, cur = [], ""
+    for w in words:
+        if cur and len(cur) + 2 + len(w) > width:
+            lines.append(cur + ",")
+            cur = w
+        else:
+            cur = f"{cur}, {w}" if cur else w
+    lines.append(cur)
+    return "\n".join(lines)
+
+
+def short_hash(*parts: str, length: int = 8) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:length]
+
+
+def controls(sub: Subckt) -> tuple[str, ...]:
+    """The control ports of a synapse subcircuit (everything after ``in out``)."""
+    if sub.ports[:2] != SIGNAL_PORTS:
+        raise ValidationError(
+            f"subcircuit {sub.name!r} has ports {sub.ports}; a synapse starts with 'in out'.",
+            hint="Follow the synapse port convention of circuitsnn.devices.common.",
+        )
+    return sub.ports[2:]
+
+
+def differential(pos: Subckt, neg: Subckt, *, name: str | None = None) -> Subckt:
+    """A signed synapse ``G+ - G-`` from two device subcircuits (same or different).
+
+    Ports: ``in out`` then ``pos``'s controls suffixed ``_p`` and ``neg``'s suffixed ``_n``;
+    the devices' subcircuit parameters likewise (``x0_p``, ``x0_n``, ``dphi0_p`` ...).
+    The deck must also contain ``pos`` and ``neg`` (see each family's ``signed()``).
+    """
+    cp, cn = controls(pos), controls(neg)
+    name = name or f"sgn_{short_hash(pos.name, neg.name)}"
+    ports = SIGNAL_PORTS + tuple(f"{c}_p" for c in cp) + tuple(f"{c}_n" for c in cn)
+    doc = (
+        f"Signed synapse: I(out) = I({pos.name}) - I({neg.name}).\n"
+        "The - device sees the same v(in) - v(out) (node hold copies v(out)) and its current\n"
+        "is mirrored out of 'out' by an ideal unity current mirror (Eh, Vsn, Fm)."
+    )
+    # device parameters (initial states) are forwarded as <name>_p / <name>_n
+    fwd_p = {k: Expr(f"{k}_p") for k in pos.params}
+    fwd_n = {k: Expr(f"{k}_n") for k in neg.params}
+    params = {f"{k}_p": v for k, v in pos.params.items()} | {f"{k}_n": v for k, v in neg.params.items()}
+    elements = (
+        Comment("+ device: in -> out"),
+        X("Xp", ("in", "out") + tuple(f"{c}_p" for c in cp), pos.name, **fwd_p),
+        Comment("- device: in -> nn, nn held at v(out), its current mirrored out of 'out'"),
+        X("Xn", ("in", "nn") + tuple(f"{c}_n" for c in cn), neg.name, **fwd_n),
+        V("Vsn", "nn", "hold", 0.0),
+        E("Eh", "hold", "0", "out", "0", 1.0),
+        Element("Fm", ("out", "0"), 1.0, model="Vsn"),
+    )
+    return Subckt(name, ports, elements, params=params, doc=doc)
+
+
+def even_power(text: str, n: int) -> str:
+    """``text`` raised to an even integer power, lean: products up to 4, else pow(abs())."""
+    if n == 2:
+        return f"({text})*({text})"
+    if n == 4:
+        return f"(({text})*({text}))*(({text})*({text}))"
+    return f"pow(abs({text}),{n})"
+
+
+def int_power(text: str, a: float) -> str:
+    """``text`` (non-negative) to the power ``a``: products for small integers, else pow()."""
+    if a == int(a) and 1 <= a <= 4:
+        return "*".join([f"({text})"] * int(a))
+    return f"pow({text},{format_value(a)})"
+
+
+def pulse_train(
+    n: int,
+    amplitude: float,
+    width: float,
+    period: float,
+    *,
+    delay: float = 0.0,
+    edge: float = 1e-7,
+    base: float = 0.0,
+) -> list[tuple[float, float]]:
+    """PWL points of ``n`` identical trapezoidal pulses (``edge`` rise/fall inside ``width``)."""
+    if n < 0 or width <= 2 * edge or period < width:
+        raise ValidationError(
+            f"pulse train: need n >= 0, width > 2*edge and period >= width; got n={n}, "
+            f"width={width:g} s, edge={edge:g} s, period={period:g} s."
+        )
+    pts = [(0.0, base)]
+    for k in range(n):
+        t0 = delay + k * period
+        pts += [(t0, base), (t0 + edge, amplitude), (t0 + width - edge, amplitude), (t0 + width, base)]
+    return _dedupe(pts)
+
+
+def _dedupe(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for t, v in points:
+        if out and t == out[-1][0]:
+            if v != out[-1][1]:
+                out.append((t, v))
+            continue
+        out.append((t, v))
+    # PWL needs strictly rising times for ngspice: nudge exact repeats by a femtosecond.
+    fixed: list[tuple[float, float]] = []
+    for t, v in out:
+        if fixed and t <= fixed[-1][0]:
+            t = fixed[-1][0] + 1e-15
+        fixed.append((t, v))
+    return fixed
+
+
+def pwl(points: Sequence[tuple[float, float]]) -> Pwl:
+    return Pwl(tuple(_dedupe(points)))
+
+
+def sample(t: np.ndarray, y: np.ndarray, at: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``y`` linearly interpolated at times ``at``."""
+    return np.interp(np.asarray(at, dtype=float), np.asarray(t), np.asarray(y))
+
+
+def r_squared(x: np.ndarray, y: np.ndarray) -> float:
+    """Coefficient of determination of the least-squares line through (x, y)."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    a, b = np.polyfit(x, y, 1)
+    ss_res = float(np.sum((y - (a * x + b)) ** 2))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
+
+
+def crossing_time(t: np.ndarray, y: np.ndarray, level: float, t_from: float) -> float:
+    """First time after ``t_from`` where ``y`` crosses ``level`` (linear interpolation)."""
+    t = np.asarray(t)
+    y = np.asarray(y)
+    idx = np.nonzero(t >= t_from)[0]
+    if idx.size < 2:
+        return float("nan")
+    i0 = idx[0]
+    s = np.sign(y[i0:] - level)
+    change = np.nonzero(s[1:] != s[0])[0]
+    if change.size == 0:
+        return float("nan")
+    j = i0 + change[0]
+    t1, t2, y1, y2 = t[j], t[j + 1], y[j], y[j + 1]
+    return float(t1 + (level - y1) * (t2 - t1) / (y2 - y1)) if y2 != y1 else float(t2)
