@@ -61,7 +61,9 @@ def simulate_to_folder(
 
     out = Path(out_dir)
     probes = list(probes)
-    options = {"trusted_dirs": tuple(trusted_dirs), "allow_control": allow_control} if backend == "batch" else {}
+    options: dict = {"trusted_dirs": tuple(trusted_dirs)}
+    if allow_control:  # the shared back-end refuses it with a clear message
+        options["allow_control"] = True
     with get_simulator(backend, **options) as sim:
         result = sim.run(deck, analyses=analyses, timeout=timeout, keep=keep)
     out.mkdir(parents=True, exist_ok=True)
