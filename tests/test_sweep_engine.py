@@ -287,3 +287,27 @@ def test_sweep_over_a_real_library_component(tmp_path):
     assert np.all(np.diff(g) > 0) and g[0] > 10 * 2e-8  # well above the dark conductance
     assert ds["g_on"].attrs["units"] == "S" and ds["tau_on"].attrs["units"] == "s"
     np.testing.assert_allclose(ds["tau_on"].values, 1e-3, rtol=0.1)
+
+
+def test_lif_f_i_sweep_matches_the_analytic_rate(tmp_path):
+    """The library's LIF neuron swept over input current and capacitance: the measured
+    steady-state rate follows f = 1 / (t_ref + R C ln(I R / (I R - V_th)))."""
+    from circuitsnn import registry
+
+    if "lif" not in registry.names():
+        pytest.skip("lif neuron not in the library yet")
+    spec = SweepSpec(
+        component="lif",
+        testbench="step",
+        stimulus={"t_stop": 8e-3},
+        grid={"i_amp": {"values": [1e-8, 3e-8], "unit": "A"}, "c": [5e-12, 1e-11]},
+        measures={"rate": {"measure": "isi_rate", "signal": "out", "threshold": 0.9, "t_start": 2e-3}},
+    )
+    ds = run_sweep(spec, tmp_path / "lif", workers=2, progress=False, plots=False).dataset
+    p = registry.get("lif").default_params()
+    assert ds["i_amp"].attrs["units"] == "A"
+    for i_amp in ds["i_amp"].values:
+        for c in ds["c"].values:
+            tau = p.r * c
+            f = 1.0 / (p.t_ref + tau * math.log(i_amp * p.r / (i_amp * p.r - p.v_th)))
+            assert float(ds["rate"].sel(i_amp=i_amp, c=c)) == pytest.approx(f, rel=0.02)

@@ -4,6 +4,7 @@ the TOML line and what to do. No simulator needed (decks are built, not run)."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -335,3 +336,14 @@ def test_fingerprint_ignores_layout():
     b = SweepSpec.from_toml_text("# comment\n" + HEAD + "\n\n[grid]\nr = [1e3,   2e3]  # two\n")
     c = spec_of("[grid]\nr = [1e3, 3e3]\n")
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_sweep_files_are_valid(path):
+    from circuitsnn.sweep import load_spec
+
+    plan = load_spec(path).plan()
+    assert plan.size > 1 and plan.measures

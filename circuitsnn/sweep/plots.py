@@ -31,9 +31,14 @@ def _label(ds, dim: str, value) -> str:
     return f"{dim}={value}"
 
 
-def _axis_text(ds, name: str) -> str:
+def _axis_text(ds, name: str, prefix: str = "") -> str:
     unit = ds[name].attrs.get("units", "") if name in ds.variables else ""
-    return f"{name} [{unit}]" if unit and unit != "1" else name
+    if unit and unit != "1":
+        return f"{name} [{prefix}{unit}]"
+    return f"{name} [×{_PREFIX_FACTOR[prefix]:g}]" if prefix else name
+
+
+_PREFIX_FACTOR = {"p": 1e-12, "n": 1e-9, "µ": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6}
 
 
 def _is_log(values: np.ndarray) -> bool:
@@ -73,6 +78,9 @@ def plot_curves(ds, measure: str, path: Path) -> Path | None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     x = np.asarray(ds[xdim].values, dtype=float)
+    xlog = _is_log(x)
+    xfac, xpre = (1.0, "") if xlog else engineering_scale(x)
+    x = x / xfac
     yfac, ypre = engineering_scale(np.asarray(da.values, dtype=float)[np.isfinite(da.values)] if np.isfinite(da.values).any() else np.zeros(1))
     fam_values = list(ds[fam].values[:MAX_CURVES]) if fam else [None]
     for fv in fam_values:
@@ -84,9 +92,9 @@ def plot_curves(ds, measure: str, path: Path) -> Path | None:
             ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
         else:
             ax.plot(x, sub.values / yfac, marker="o", ms=3, label=_label(ds, fam, fv) if fam else None)
-    if _is_log(x):
+    if xlog:
         ax.set_xscale("log")
-    ax.set_xlabel(_axis_text(ds, xdim))
+    ax.set_xlabel(_axis_text(ds, xdim, xpre))
     unit = ds[measure].attrs.get("units", "")
     ax.set_ylabel(f"{measure} [{ypre}{unit}]" if unit and unit != "1" else measure)
     title = f"{measure} vs {xdim}" + (" (mean ± σ over samples)" if "sample" in ds.dims else "")

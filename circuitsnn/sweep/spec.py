@@ -810,7 +810,17 @@ def _plan(spec: SweepSpec) -> SweepPlan:
     except ValidationError as exc:
         raise SpecError((), f"the first point ({_coords_text(first.coords)}) cannot be built: {exc.message}", hint=exc.hint) from None
     except TypeError as exc:
-        raise SpecError(("stimulus",), f"testbench {spec.testbench!r} rejected its arguments: {exc}.", hint="Check the [stimulus] and [grid] keywords against the testbench.") from None
+        bad = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+        path: tuple = ("stimulus",)
+        if bad:
+            name = bad.group(1)
+            path = ("grid", name) if name in swept else ("stimulus", name)
+            raise SpecError(
+                path,
+                f"{name!r} is neither a parameter of {comp.params_cls.__name__} nor a keyword of testbench {spec.testbench!r}.",
+                hint=f"Parameters: {', '.join(fields_)}. {_doc_keywords(comp.testbenches[spec.testbench])}",
+            ) from None
+        raise SpecError(path, f"testbench {spec.testbench!r} rejected its arguments: {exc}.", hint="Check the [stimulus] and [grid] keywords against the testbench.") from None
     for mname, m in measures.items():
         if m.measure == "testbench":
             if tb.measure is None:
@@ -820,6 +830,13 @@ def _plan(spec: SweepSpec) -> SweepPlan:
             if tb.units and str(m.args.get("key")) not in tb.units:
                 raise SpecError(("measures", mname, "key"), f"testbench {spec.testbench!r} measures {', '.join(tb.units)}, not {m.args.get('key')!r}.", hint="Pick one of those.")
     return dataclasses.replace(plan, tb_units=dict(tb.units))
+
+
+def _doc_keywords(builder: Any) -> str:
+    """What a ``**stimulus`` builder's docstring says it takes (its signature cannot)."""
+    doc = inspect.getdoc(builder) or ""
+    words = sorted(set(re.findall(r"``(\w+)``", doc)))
+    return f"The testbench's description mentions: {', '.join(words)}." if words else "See the testbench's docstring (`circuitsnn list`)."
 
 
 def _coords_text(coords: Mapping[str, Any]) -> str:
