@@ -10,7 +10,7 @@ import pytest
 from circuitsnn.devices import schottky as s
 from circuitsnn.devices.common import K_OVER_Q, T0_KELVIN
 from circuitsnn.errors import ValidationError
-from circuitsnn.spice import simulate
+from circuitsnn.spice import render, simulate
 
 C = s.COMPONENT
 
@@ -91,3 +91,16 @@ def test_read_current_is_nearly_independent_of_read_voltage_in_saturation():
         assert 1.0 < i2 / i05 < 1.10, i2 / i05
     # and each stored state keeps its own level: the curves are ordered by dphi
     assert np.all(np.diff(r["i"][:, -1]) > 0)
+
+
+@pytest.mark.ngspice
+def test_dot_temp_sets_the_temperature_through_temper():
+    """The deck's .temp reaches the model through ngspice's ``temper``: the ln I vs barrier
+    slope is -q/kT at 80 degC, and the current matches the Richardson law there."""
+    p = s.SchottkyParams()
+    tb = C.testbench("barrier", p, temp=80.0)
+    assert ".temp 80" in render(tb.deck)
+    r = tb.measure(simulate(tb.deck))
+    assert r["slope_lnI_phi"] == pytest.approx(-1 / (K_OVER_Q * (80 + T0_KELVIN)), rel=1e-3)
+    expected = p.saturation_current(dphi=np.array([0.0, 0.05, 0.1, 0.15, 0.2]), temp_c=80.0, v_r=1.0)
+    assert r["i"] == pytest.approx(expected, rel=1e-3)
