@@ -1,0 +1,28 @@
+"""Neuron circuits: RC LIF (behavioural reference), Axon-Hillock (transistor level) and an
+adaptive LIF with an after-hyperpolarization current.
+
+Every neuron follows one port convention, ``in out vdd vss`` (see :mod:`.base`): a current into
+the membrane node ``in``, a voltage spike on ``out``. Importing this package registers them as
+``lif``, ``adaptive_lif`` and ``axon_hillock``, each with the testbenches ``step``, ``fi`` and
+``spike_train`` (:mod:`.testbenches`). :mod:`.spikes` extracts spike times from waveforms.
+"""
+
+from . import spikes
+from .adaptive import AdaptiveLIFParams, adapted_rate, reference_spike_times
+from .axon_hillock import AxonHillockParams, rate_estimate
+from .base import PORTS, NeuronParams
+from .lif import LIFParams, analytic_isi, analytic_rate
+
+__all__ = [
+    "PORTS",
+    "NeuronParams",
+    "LIFParams",
+    "analytic_isi",
+    "analytic_rate",
+    "AdaptiveLIFParams",
+    "adapted_rate",
+    "reference_spike_times",
+    "AxonHillockParams",
+    "rate_estimate",
+    "spikes",
+]
