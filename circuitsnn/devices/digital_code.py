@@ -27,8 +27,8 @@ Pinout::
 logic levels (0 / VDD) from outside.
 
 Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; level-1
-MOSFET (Shichman-Hodges) card with 0.18 um-class values (VDD 1.8 V, VTO 0.45 V,
-KP 200 uA/V^2), e.g. Baker, CMOS Circuit Design, Layout and Simulation, 3rd ed., ch. 9.
+(Shichman-Hodges) MOSFET card with illustrative 0.18 um-class values (VDD 1.8 V, VTO 0.45 V,
+KP 200 uA/V^2, LAMBDA 0.05 1/V), of the kind used for hand analysis in CMOS design texts.
 """
 
 from __future__ import annotations

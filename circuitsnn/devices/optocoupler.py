@@ -14,10 +14,10 @@ Pinout::
             Rlim    LED            photoresistor G(t)
     led o--/\\/\\--|>|--+ 0         in o---[ G ]---o out
                                           ^ light
-Sources: Ryndin, Andreeva, Luchinin, Goncharov et al., "Neuromorphic electronic module based on
-the use of the memristor electronic-component base" / optocoupler synapse (2021); default
-photocell figures from the VTL5C1 Vactrol data sheet (PerkinElmer/Excelitas): about 600 Ohm at
-20 mA, 50 MOhm dark, 2.5 ms on and 35 ms off response; red/IR LED: about 2.0 V at 20 mA.
+Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), optocoupler synapse (see
+shared/notes/references.md). Defaults are typical of a CdS photocell optocoupler such as the
+VTL5C-series Vactrols (roughly 0.6 kOhm at 20 mA, tens of MOhm dark, milliseconds on and tens
+of milliseconds off); red/IR LED about 2.0 V at 20 mA. Check a data sheet before relying on them.
 
 Inside the subcircuit the conductance is the voltage of node ``g`` in millisiemens
 (``v(g) = G * 1 kOhm``, the "1 F trick": a 1 F capacitor integrates the rate current), and
@@ -155,7 +155,7 @@ def tb_step(p: OptocouplerParams, *, v_led: float = 3.0, v_read: float = 0.1, t_
     measures the 63.2 % rise and fall times, which equal tau_on and tau_off for a first-order lag."""
     t_on = 8 * p.tau_on if t_on is None else t_on
     t_off = 2 * p.tau_off if t_off is None else t_off
-    t1, edge = 0.1 * p.tau_on, 1e-3 * min(p.tau_on, p.tau_off)
+    t1, edge = 0.1 * p.tau_on, 1e-3 * min(p.tau_on, p.tau_off)  # t1: dark level settled
     t2 = t1 + t_on
     name = subckt(p).name
     wave = pwl([(0.0, 0.0), (t1, 0.0), (t1 + edge, v_led), (t2, v_led), (t2 + edge, 0.0)])
@@ -171,8 +171,8 @@ def tb_step(p: OptocouplerParams, *, v_led: float = 3.0, v_read: float = 0.1, t_
         g0 = float(sample(t, g, [t1])[0])
         g_hi = float(sample(t, g, [t2])[0])
         tau_on = crossing_time(t, g, g0 + (1 - np.exp(-1)) * (g_hi - g0), t1 + edge) - (t1 + edge)
-        g_end = p.g_dark
-        tau_off = crossing_time(t, g, g_end + np.exp(-1) * (g_hi - g_end), t2 + edge) - (t2 + edge)
+        # light off: G decays back to the dark level measured before the step
+        tau_off = crossing_time(t, g, g0 + np.exp(-1) * (g_hi - g0), t2 + edge) - (t2 + edge)
         return {"time": t, "g": g, "tau_on": tau_on, "tau_off": tau_off, "g_on": g_hi}
 
     return Testbench(

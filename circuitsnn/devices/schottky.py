@@ -29,11 +29,13 @@ Pinout::
         in o--|<|---o out     (resets Q_trap)
      (cathode)  (anode): read with v(in) > v(out), current in -> out
 
-Sources: Bae, Lim, Park, Lee, IEEE EDL 38 (2017) (gated Schottky diode synapse); Lim et al.,
-ISCAS 2018; Lee et al., J. Nanosci. Nanotechnol. 20 (2020); Richardson constant of n-Si
-(A** = 112 A cm^-2 K^-2) and Al/n-Si barrier (0.5-0.7 eV) from Sze & Ng, Physics of
-Semiconductor Devices, 3rd ed., ch. 3. The linear ``eta`` term is an empirical stand-in for
-image-force lowering.
+Sources: Bae, Lim, Park, Lee, IEEE EDL 2017 (gated Schottky diode synapse); Lim et al., ISCAS
+2018; Lee et al., J. Nanosci. Nanotechnol. 2020; thermionic emission, the effective Richardson
+constant (A** about 112 A cm^-2 K^-2 is the value commonly used for n-Si) and Al/Si barrier
+heights (0.5-0.7 eV): Sze & Ng, Physics of Semiconductor Devices, 3rd ed., metal-semiconductor
+contacts. The linear ``eta`` term is an empirical stand-in for image-force lowering; the
+trap-layer numbers (c_trap: 1 um^2 of 10 nm equivalent oxide; q0: about 600 electrons) are
+illustrative, chosen for the near-linear regime below.
 
 Inside the subcircuit node ``phi`` holds ``Q_trap / c_trap`` in volts (1 F trick); its DC value,
 and so the state at t = 0, is the subcircuit parameter ``dphi0`` (0 = erased).
