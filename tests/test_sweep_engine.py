@@ -238,7 +238,11 @@ def test_dask_localcluster_and_process_pool_equal_the_thread_pool(tmp_path):
         viadask = run_sweep(spec, tmp_path / "dask", executor=client.get_executor(), progress=False, plots=False)
         assert viadask.computed == 4
         dsk = viadask.dataset
-    for ds in (procs.dataset, dsk):
+        # the --dask ADDRESS path: its own client to the scheduler
+        byaddr = run_sweep(spec, tmp_path / "dask_addr", dask=cluster.scheduler_address, progress=False, plots=False)
+        assert byaddr.computed == 4
+        dsa = byaddr.dataset
+    for ds in (procs.dataset, dsk, dsa):
         for name in ("v_end", "spikes", "key", "status"):
             np.testing.assert_array_equal(ds[name].values, ref[name].values)
     assert ref["spikes"].sel(r=1e3, c=1e-9) == 5

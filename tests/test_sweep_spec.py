@@ -75,6 +75,9 @@ def test_full_spec_plans_the_product_in_documented_order():
     assert p.coords["process"] == "fast" and p.params["c"] == 1.8e-9  # corner overrides fixed c
     assert p.temperature == 125.0 and p.params["vdd"] == pytest.approx(1.1)
     assert p.stimulus == {"n": 3, "period": 2e-5}
+    # random access (used when a point is submitted) gives the same points
+    for i in (0, 1, 17, plan.size // 2, plan.size - 1):
+        assert plan.point(i) == pts[i]
     # the temperature reaches the deck, the analysis is the testbench's
     _tb, deck = plan.build(p)
     assert deck.temp == 125.0

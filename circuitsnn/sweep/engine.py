@@ -97,41 +97,44 @@ def default_folder(spec: SweepSpec) -> Path:
 
 @dataclass
 class _Prepared:
-    tasks: list[PointTask]
-    keys: list[str]
+    """What the engine keeps per sweep: small, so sweeps of 10^5 points fit in memory. Decks
+    are built again (about 0.1 ms each) when a point is submitted."""
+
+    first_index: dict[str, int]  # key -> first point index with that deck (insertion order)
     invalid: dict[str, Outcome]
-    params_of: dict[str, Mapping[str, Any]]
-    rows: list[tuple]
 
 
-def prepare_points(plan: SweepPlan, folder: Path, version: str) -> _Prepared:
-    """Build and hash every point; decks that cannot be built become failed outcomes."""
+def prepare_points(plan: SweepPlan, store: SweepStore, version: str) -> _Prepared:
+    """Build and hash every point, writing the point list into the index as it goes; decks
+    that cannot be built become failed outcomes."""
     sig = measures_signature(plan)
-    per_point = any(m.measure == "testbench" for m in plan.measures.values())
-    mtuples = None
-    run_root = run_root_for(folder)
-    tasks: dict[str, PointTask] = {}
+    first: dict[str, int] = {}
     invalid: dict[str, Outcome] = {}
-    params_of: dict[str, Mapping[str, Any]] = {}
-    keys, rows = [], []
-    for pt in plan.points():
-        try:
-            tb, deck = plan.build(pt)
-            text = render(deck)
-            key = deck_key(text, deck.analyses, version)
-            if key not in tasks:
-                if mtuples is None or per_point:
-                    mtuples = plan.measure_tasks(tb)
-                tasks[key] = PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), mtuples, sig, run_root)
-        except Exception as exc:  # a point whose parameters the component rejects: recorded, not fatal
-            payload = json.dumps([plan.spec.component, plan.spec.testbench, pt.params, pt.stimulus, pt.temperature], sort_keys=True, default=repr)
-            key = "invalid-" + hashlib.sha256(payload.encode()).hexdigest()[:40]
-            msg = getattr(exc, "message", None) or str(exc)
-            invalid[key] = Outcome(key, "failed", type(exc).__name__, f"the deck could not be built: {msg}", time.time(), time.time(), measures_sig=sig)
-        keys.append(key)
-        params_of.setdefault(key, pt.params)
-        rows.append((pt.index, key, pt.position, pt.coords, pt.params))
-    return _Prepared(list(tasks.values()), keys, invalid, params_of, rows)
+
+    def rows():
+        for pt in plan.points():
+            try:
+                _tb, deck = plan.build(pt)
+                key = deck_key(render(deck), deck.analyses, version)
+            except Exception as exc:  # a point whose parameters the component rejects: recorded, not fatal
+                payload = json.dumps([plan.spec.component, plan.spec.testbench, pt.params, pt.stimulus, pt.temperature], sort_keys=True, default=repr)
+                key = "invalid-" + hashlib.sha256(payload.encode()).hexdigest()[:40]
+                msg = getattr(exc, "message", None) or str(exc)
+                invalid[key] = Outcome(key, "failed", type(exc).__name__, f"the deck could not be built: {msg}", time.time(), time.time(), measures_sig=sig)
+            else:
+                first.setdefault(key, pt.index)
+            yield (pt.index, key, pt.position, pt.coords, pt.params)
+
+    store.set_points(rows())
+    return _Prepared(first, invalid)
+
+
+def make_task(plan: SweepPlan, index: int, folder: Path, version: str, sig: str) -> PointTask:
+    """The worker's job for point ``index`` (its deck built again, same key)."""
+    pt = plan.point(index)
+    tb, deck = plan.build(pt)
+    key = deck_key(render(deck), deck.analyses, version)
+    return PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), plan.measure_tasks(tb), sig, run_root_for(folder))
 
 
 def _resolve_executor(executor: Any, dask: Any, kind: str, workers: int | None):
@@ -140,13 +143,14 @@ def _resolve_executor(executor: Any, dask: Any, kind: str, workers: int | None):
         raise ValidationError("give either executor= or dask=, not both.")
     if dask is not None:
         ex, n, close = dask_executor(dask)
-        return ex, n, close, f"dask({n} threads)"
+        return ex, n, (lambda wait=True: close()), f"dask({n} threads)"
     if executor is not None:
         n = workers or getattr(executor, "_max_workers", None) or default_workers()
-        return executor, n, (lambda: None), type(executor).__name__
+        return executor, n, (lambda wait=True: None), type(executor).__name__
     n = workers or default_workers()
     ex = make_executor(kind, n)
-    return ex, n, (lambda: ex.shutdown(wait=True, cancel_futures=True)), f"{kind}({n})"
+    # on Ctrl-C do not wait for the running points (up to the timeout each)
+    return ex, n, (lambda wait=True: ex.shutdown(wait=wait, cancel_futures=True)), f"{kind}({n})"
 
 
 def run_sweep(
@@ -191,43 +195,41 @@ def run_sweep(
         )
     folder = Path(out) if out is not None else default_folder(spec)
     version = ngspice_version()
-    prepared = prepare_points(plan, folder, version)
     sig = measures_signature(plan)
     result = SweepResult(folder=folder, plan=plan, total=plan.size)
 
     store = SweepStore(folder)
     try:
-        store.set_points(prepared.rows)
-        known = store.lookup(prepared.keys)
-        to_run: list[PointTask] = []
-        to_measure: list[str] = []
-        for task in prepared.tasks:
-            row = known.get(task.key)
+        prepared = prepare_points(plan, store, version)
+        known = store.lookup(list(prepared.first_index) + list(prepared.invalid))
+        to_run: list[int] = []
+        to_measure: list[int] = []
+        for key, idx in prepared.first_index.items():
+            row = known.get(key)
             if row is None or (retry_failed and row["status"] == "failed"):
-                to_run.append(task)
+                to_run.append(idx)
             elif row["status"] == "done" and row["measures_sig"] != sig:
-                to_measure.append(task.key)
+                to_measure.append(idx)
         new_invalid = [o for k, o in prepared.invalid.items() if k not in known]
         label = "none"
         run_id = store.begin_run(spec.fingerprint(), plan.size, label)
         for o in new_invalid:
-            store.record(o, run_id, prepared.params_of.get(o.key))
+            store.record(o, run_id)
         result.failed += len(new_invalid)
 
         # changed measures: recompute from stored waveforms; points without them run again
-        by_key = {t.key: t for t in prepared.tasks}
-        for key in to_measure:
-            task = by_key[key]
+        for idx in to_measure:
+            task = make_task(plan, idx, folder, version, sig)
             try:
-                res = store.load_result(key)
+                res = store.load_result(task.key)
                 missing = [s for s in (task.save or ()) if not any(s in p for p in res.plots)]
             except Exception:
                 res, missing = None, ["(no waveforms)"]
             if res is None or missing:
-                to_run.append(task)
+                to_run.append(idx)
                 continue
             values, errors = compute_measures(res, task.measures)
-            store.update_measures(key, values, errors, sig, {n: u for n, _f, _a, u in task.measures})
+            store.update_measures(task.key, values, errors, sig, {n: u for n, _f, _a, u in task.measures})
             result.remeasured += 1
 
         interrupted = False
@@ -235,18 +237,19 @@ def run_sweep(
             ex, parallel, close, label = _resolve_executor(executor, dask, kind, workers)
             store.conn.execute("UPDATE runs SET executor=? WHERE run_id=?", (label, run_id))
             try:
-                result.computed, failed = _execute(ex, parallel, to_run, store, run_id, prepared.params_of, progress, plan)
+                make = lambda i: make_task(plan, i, folder, version, sig)  # noqa: E731
+                result.computed, failed = _execute(ex, parallel, to_run, make, store, run_id, plan, progress)
                 result.failed += failed
             except KeyboardInterrupt:
                 interrupted = True
                 raise
             finally:
-                close()
+                close(not interrupted)
                 if interrupted:
                     store.end_run(run_id, computed=result.computed, reused=0, failed=result.failed, interrupted=True)
         counts = store.counts()
         # distinct results reused from the index (not simulated in this run)
-        result.reused = max(0, len(set(prepared.keys)) - len(to_run) - len(new_invalid))
+        result.reused = max(0, len(prepared.first_index) + len(prepared.invalid) - len(to_run) - len(new_invalid))
         store.end_run(run_id, computed=result.computed, reused=result.reused, failed=counts["failed"])
         result.failed = counts["failed"]
 
@@ -254,7 +257,7 @@ def run_sweep(
             from .export import export_all
 
             state = hashlib.sha256(
-                "\n".join([spec.fingerprint(), sig, str(plots)] + prepared.keys).encode()
+                "\n".join([spec.fingerprint(), sig, str(plots)] + list(prepared.first_index) + list(prepared.invalid)).encode()
             ).hexdigest()
             unchanged = not result.computed and not result.remeasured and not new_invalid and store.get_meta("exported") == state
             files = {"netcdf": folder / "sweep.nc", "csv": folder / "measures.csv"}
@@ -272,7 +275,7 @@ def run_sweep(
     return result
 
 
-def _execute(ex, parallel: int, tasks: list[PointTask], store: SweepStore, run_id: int, params_of, progress, plan) -> tuple[int, int]:
+def _execute(ex, parallel: int, indices: list[int], make, store: SweepStore, run_id: int, plan: SweepPlan, progress) -> tuple[int, int]:
     """Submit with a bounded window (a killed sweep loses at most the window); store each
     outcome as it arrives. Returns (computed, failed)."""
     from tqdm import tqdm
@@ -280,50 +283,47 @@ def _execute(ex, parallel: int, tasks: list[PointTask], store: SweepStore, run_i
     if progress is None:
         progress = sys.stderr.isatty()
     window = max(2, 2 * parallel)
-    pending = collections.deque(tasks)
-    inflight: dict[cf.Future, tuple[PointTask, float]] = {}
+    pending = collections.deque(indices)
+    inflight: dict[cf.Future, tuple[PointTask, int, float]] = {}
     computed = failed = 0
-    # a worker that never returns (stuck outside ngspice) is given up after this long
-    grace = lambda t: 3 * t.timeout + 60  # noqa: E731
-    bar = tqdm(total=len(tasks), unit="pt", desc=plan.spec.name or plan.spec.component, disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    grace = lambda t: 3 * t.timeout + 60  # noqa: E731  (a worker stuck outside ngspice)
+    bar = tqdm(total=len(indices), unit="pt", desc=plan.spec.name or plan.spec.component, disable=not progress, dynamic_ncols=True, file=sys.stderr)
+
+    def record(outcome: Outcome, index: int) -> None:
+        nonlocal computed, failed
+        store.record(outcome, run_id, plan.point(index).params)
+        computed += 1
+        failed += outcome.status != "done"
+        bar.update(1)
+        bar.set_postfix(failed=failed, refresh=False)
+
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
-                task = pending.popleft()
+                index = pending.popleft()
+                task = make(index)
                 try:
                     fut = ex.submit(simulate_point, task)
-                except Exception as exc:  # broken pool: the rest cannot run
-                    outcome = Outcome(task.key, "failed", type(exc).__name__, f"could not submit: {exc}", time.time(), time.time(), measures_sig=task.measures_sig)
-                    store.record(outcome, run_id, params_of.get(task.key))
-                    failed += 1
-                    computed += 1
-                    bar.update(1)
+                except Exception as exc:  # broken pool: record and go on (the next submit may work)
+                    record(Outcome(task.key, "failed", type(exc).__name__, f"could not submit: {exc}", time.time(), time.time(), measures_sig=task.measures_sig), index)
                     continue
-                inflight[fut] = (task, time.monotonic())
+                inflight[fut] = (task, index, time.monotonic())
             if not inflight:
                 continue
             done, _ = cf.wait(list(inflight), timeout=1.0, return_when=cf.FIRST_COMPLETED)
-            now = time.monotonic()
             for fut in done:
-                task, _t0 = inflight.pop(fut)
+                task, index, _t0 = inflight.pop(fut)
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # the worker died (process pool, Dask)
                     outcome = Outcome(task.key, "failed", type(exc).__name__, f"the worker failed: {exc}", time.time(), time.time(), measures_sig=task.measures_sig)
-                store.record(outcome, run_id, params_of.get(task.key))
-                computed += 1
-                failed += outcome.status != "done"
-                bar.update(1)
-                bar.set_postfix(failed=failed, refresh=False)
-            for fut, (task, t0) in list(inflight.items()):
+                record(outcome, index)
+            now = time.monotonic()
+            for fut, (task, index, t0) in list(inflight.items()):
                 if now - t0 > grace(task):
                     fut.cancel()
                     inflight.pop(fut)
-                    outcome = Outcome(task.key, "failed", "WorkerTimeout", f"no answer from the worker after {now - t0:.0f} s", time.time(), time.time(), measures_sig=task.measures_sig)
-                    store.record(outcome, run_id, params_of.get(task.key))
-                    computed += 1
-                    failed += 1
-                    bar.update(1)
+                    record(Outcome(task.key, "failed", "WorkerTimeout", f"no answer from the worker after {now - t0:.0f} s", time.time(), time.time(), measures_sig=task.measures_sig), index)
     except BaseException:
         for fut in inflight:
             fut.cancel()

@@ -463,37 +463,49 @@ class SweepPlan:
         return z
 
     def points(self) -> Iterator[Point]:
+        """Every point, in index order (the last dimension varies fastest)."""
         ranges = [range(len(a)) for a in self.axes] + ([range(self.mc_n)] if self.mc_n else [])
         draws = [self.mc_draws(s) for s in range(self.mc_n)]
         defaults = self.component.params_cls().to_dict()
         for flat, pos in enumerate(itertools.product(*ranges)):
-            coords: dict[str, Any] = {}
-            params = dict(self.params)
-            stimulus = dict(self.stimulus)
-            temp = None
-            for axis, i in zip(self.axes, pos):
-                value = axis.values[i]
-                coords[axis.name] = value
-                if axis.kind in ("param", "supply"):
-                    params[axis.name] = value
-                elif axis.kind == "stimulus":
-                    stimulus[axis.name] = value
-                elif axis.kind == "process":
-                    params.update(axis.overrides[i])
-                elif axis.kind == "temperature":
-                    temp = float(value)
-            mc: dict[str, float] = {}
-            sample = None
-            if self.mc_n:
-                sample = pos[-1]
-                coords["sample"] = sample
-                for name, z in draws[sample].items():
-                    m = self.mismatch[name]
-                    base = float(params.get(name, defaults[name]))
-                    spread = m.sigma if m.dist == "gauss" else m.half_width
-                    mc[name] = base * (1.0 + spread * z) if m.relative else base + spread * z
-                params.update(mc)
-            yield Point(flat, tuple(pos), coords, params, stimulus, temp, sample, mc)
+            yield self._point(flat, tuple(pos), draws[pos[-1]] if self.mc_n else {}, defaults)
+
+    def point(self, index: int) -> Point:
+        """The point with flat index ``index`` (random access, same result as :meth:`points`)."""
+        if not 0 <= index < self.size:
+            raise IndexError(f"point {index} is outside 0..{self.size - 1}")
+        pos = tuple(int(i) for i in np.unravel_index(index, self.shape)) if self.shape else ()
+        draws = self.mc_draws(pos[-1]) if self.mc_n else {}
+        return self._point(index, pos, draws, self.component.params_cls().to_dict())
+
+    def _point(self, flat: int, pos: tuple[int, ...], draws: Mapping[str, float], defaults: Mapping[str, Any]) -> Point:
+        coords: dict[str, Any] = {}
+        params = dict(self.params)
+        stimulus = dict(self.stimulus)
+        temp = None
+        for axis, i in zip(self.axes, pos):
+            value = axis.values[i]
+            coords[axis.name] = value
+            if axis.kind in ("param", "supply"):
+                params[axis.name] = value
+            elif axis.kind == "stimulus":
+                stimulus[axis.name] = value
+            elif axis.kind == "process":
+                params.update(axis.overrides[i])
+            elif axis.kind == "temperature":
+                temp = float(value)
+        mc: dict[str, float] = {}
+        sample = None
+        if self.mc_n:
+            sample = pos[-1]
+            coords["sample"] = sample
+            for name, z in draws.items():
+                m = self.mismatch[name]
+                base = float(params.get(name, defaults[name]))
+                spread = m.sigma if m.dist == "gauss" else m.half_width
+                mc[name] = base * (1.0 + spread * z) if m.relative else base + spread * z
+            params.update(mc)
+        return Point(flat, pos, coords, params, stimulus, temp, sample, mc)
 
     def build(self, point: Point) -> tuple[Any, Deck]:
         """The point's testbench and its deck (temperature and analysis override applied)."""
