@@ -315,3 +315,22 @@ def test_lif_f_i_sweep_matches_the_analytic_rate(tmp_path):
             tau = p.r * c
             f = 1.0 / (p.t_ref + tau * math.log(i_amp * p.r / (i_amp * p.r - p.v_th)))
             assert float(ds["rate"].sel(i_amp=i_amp, c=c)) == pytest.approx(f, rel=0.02)
+
+
+def test_a_second_sweep_in_the_same_folder_is_refused(tmp_path):
+    spec = write_spec(tmp_path, SMALL)
+    out = tmp_path / "locked"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+         "f.write('4242'); f.flush(); print('locked', flush=True); time.sleep(60)", str(out / ".lock")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(Exception, match="another sweep is running.*pid 4242"):
+            run_sweep(spec, out, progress=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_sweep(spec, out, progress=False, plots=False).computed == 4  # lock gone with the process

@@ -18,6 +18,7 @@ import collections
 import concurrent.futures as cf
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -199,6 +200,7 @@ def run_sweep(
     result = SweepResult(folder=folder, plan=plan, total=plan.size)
 
     store = SweepStore(folder)
+    lock = _lock_folder(folder)
     try:
         prepared = prepare_points(plan, store, version)
         known = store.lookup(list(prepared.first_index) + list(prepared.invalid))
@@ -246,7 +248,8 @@ def run_sweep(
             finally:
                 close(not interrupted)
                 if interrupted:
-                    store.end_run(run_id, computed=result.computed, reused=0, failed=result.failed, interrupted=True)
+                    done_here = store.conn.execute("SELECT COUNT(*) FROM results WHERE run_id=?", (run_id,)).fetchone()[0]
+                    store.end_run(run_id, computed=done_here, reused=0, failed=store.counts()["failed"], interrupted=True)
         counts = store.counts()
         # distinct results reused from the index (not simulated in this run)
         result.reused = max(0, len(prepared.first_index) + len(prepared.invalid) - len(to_run) - len(new_invalid))
@@ -271,8 +274,31 @@ def run_sweep(
                 store.set_meta("exported", state)
     finally:
         store.close()
+        lock.close()
     result.elapsed = time.perf_counter() - t_start
     return result
+
+
+def _lock_folder(folder: Path):
+    """One running sweep per folder: an exclusive lock the OS drops when the process dies."""
+    import fcntl
+
+    fh = open(folder / ".lock", "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.seek(0)
+        who = fh.read().strip()
+        fh.close()
+        raise ValidationError(
+            f"another sweep is running in {folder}{f' (pid {who})' if who else ''}.",
+            hint="Wait for it (`circuitsnn sweep FILE --status` shows its progress), or use another --out folder.",
+        ) from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(str(os.getpid()))
+    fh.flush()
+    return fh
 
 
 def _execute(ex, parallel: int, indices: list[int], make, store: SweepStore, run_id: int, plan: SweepPlan, progress) -> tuple[int, int]:
