@@ -56,7 +56,7 @@ def test_sine_iv_is_a_pinched_loop_whose_lobes_shrink_with_frequency(comp):
     # pinched: the current where the voltage crosses zero is ~0 relative to the peak
     assert np.all(r["pinch"] < 1e-4), r["pinch"]
     # a real loop at the lowest frequency: lobe area is a sizeable part of the V*I box
-    box = np.max(np.abs(r["v"][0])) * np.max(np.abs(r["i"][0]))
+    box = np.max(np.abs(r["v"])) * np.max(np.abs(r["i"]))
     assert r["lobe_area"][0] > 0.05 * box, (r["lobe_area"][0], box)
     # both lobes present (positive and negative half cycles)
     assert r["lobe_pos"][0] > 0 and r["lobe_neg"][0] > 0
@@ -77,7 +77,7 @@ def test_sine_iv_is_a_pinched_loop_whose_lobes_shrink_with_frequency(comp):
 def test_state_stays_in_bounds_under_hard_drive(comp, drive, p):
     """Driven hard into both bounds with coarse steps, the state node stays within [0, 1]."""
     tb = comp.testbench("iv", comp.default_params().replace(p=p), **drive)
-    x = tb.measure(simulate(tb.deck))["x"]
+    x = tb.measure(simulate(tb.deck))["x_all"]
     assert x.max() > 0.99, "the drive should reach the ON bound"
     assert x.min() > -1e-3 and x.max() < 1 + 1e-3, (x.min(), x.max())
 

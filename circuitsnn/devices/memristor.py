@@ -190,7 +190,8 @@ def _lobe_areas(t: np.ndarray, v: np.ndarray, i: np.ndarray, period: float) -> t
 
 
 def _tb_iv(p: _MemristorBase, freqs: tuple[float, ...], amplitude: float, points: int) -> Testbench:
-    """Sine drive, one copy per frequency; the pinched hysteresis loop and its lobe areas."""
+    """Sine drive, one copy per frequency; the pinched hysteresis loop and its lobe areas.
+    Measures ``v``/``i``/``x``: the lowest-frequency copy; ``*_all``: every copy (rows = freqs)."""
     sub = _subckt(p)
     els: list = []
     for k, f in enumerate(freqs):
@@ -212,8 +213,10 @@ def _tb_iv(p: _MemristorBase, freqs: tuple[float, ...], amplitude: float, points
             tz = np.array([0.5, 1.0]) / f
             tz = tz[tz <= t[-1]]
             pinch.append(float(np.max(np.abs(sample(t, i[k], tz)))) / float(np.max(np.abs(i[k]))))
+        k0 = int(np.argmin(freqs))  # v, i, x: the loop at the lowest frequency (for the plot)
         return {
-            "time": t, "v": v, "i": i, "x": x, "freq": np.asarray(freqs, float),
+            "time": t, "v": v[k0], "i": i[k0], "x": x[k0],
+            "v_all": v, "i_all": i, "x_all": x, "freq": np.asarray(freqs, float),
             "lobe_area": lobes.sum(axis=1), "lobe_pos": lobes[:, 0], "lobe_neg": lobes[:, 1],
             "pinch": np.asarray(pinch),
         }
@@ -221,7 +224,10 @@ def _tb_iv(p: _MemristorBase, freqs: tuple[float, ...], amplitude: float, points
     return Testbench(
         "iv", deck, tuple(f"i(vout{k})" for k in range(len(freqs))) + tuple(f"v(x{k}.x)" for k in range(len(freqs))),
         "sine I-V at several frequencies: pinched loop, lobe area falls with frequency", measure,
-        {"time": "s", "v": "V", "i": "A", "x": "1", "freq": "Hz", "lobe_area": "W", "lobe_pos": "W", "lobe_neg": "W", "pinch": "1"},
+        {
+            "time": "s", "v": "V", "i": "A", "x": "1", "v_all": "V", "i_all": "A", "x_all": "1", "freq": "Hz",
+            "lobe_area": "W", "lobe_pos": "W", "lobe_neg": "W", "pinch": "1",
+        },
         "xy:v:i",
     )
 
