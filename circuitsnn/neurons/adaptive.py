@@ -33,8 +33,8 @@ from ..params import quantity
 from ..registry import Component, register
 from ..spice.ir import B, C, Comment, Expr, R, Subckt
 from . import testbenches
-from .base import PORTS
-from .lif import C_INT, LIFParams, analytic_rate, core_elements, describe_subckt
+from .base import PORTS, describe_subckt
+from .lif import C_INT, LIFParams, analytic_rate, core_elements
 
 PINOUT = """\
             +-----------------------------+

@@ -52,8 +52,7 @@ from ..params import quantity
 from ..registry import Component, register
 from ..spice.ir import C, Comment, M, Subckt, V
 from . import testbenches
-from .base import PORTS, NeuronParams
-from .lif import describe_subckt
+from .base import PORTS, NeuronParams, describe_subckt
 from .mosfets import L_MIN, NMOS, PMOS, inverter_threshold, param, saturation_current
 
 PINOUT = """\

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..params import Params, quantity
+from ..units import format_value
 
 #: The ports of every neuron subcircuit, in order.
 PORTS = ("in", "out", "vdd", "vss")
@@ -91,3 +92,9 @@ class NeuronParams(Params):
         meta = self.field_info(name)
         desc = f" ({meta['doc']}, unit {meta['unit']})" if meta else ""
         raise ValidationError(f"{type(self).__name__}.{name}{desc} {problem}.", hint=f"Allowed: {allowed}.")
+
+
+def describe_subckt(p: NeuronParams, title: str, equation: str, pinout: str) -> str:
+    """The comment block above a neuron subcircuit: what it is, pinout, equation, parameters."""
+    values = " ".join(f"{row['name']}={format_value(getattr(p, row['name']))}" for row in p.describe())
+    return "\n".join([title, *pinout.rstrip("\n").splitlines(), *equation.splitlines(), f"params (SI): {values}"])

@@ -49,9 +49,8 @@ import numpy as np
 from ..params import quantity
 from ..registry import Component, register
 from ..spice.ir import B, C, Comment, Expr, Line, R, Subckt, V
-from ..units import format_value
 from . import testbenches
-from .base import PORTS, NeuronParams
+from .base import PORTS, NeuronParams, describe_subckt
 
 #: Capacitance (F) of the internal latch and timer nodes: their voltages are logic-like 0..1 V.
 C_INT = 1e-9
@@ -254,12 +253,6 @@ def core_elements(p: LIFParams) -> list[Line]:
         ),
     ]
     return lines
-
-
-def describe_subckt(p: NeuronParams, title: str, equation: str, pinout: str) -> str:
-    """The comment block above a neuron subcircuit: what it is, pinout, equation, parameters."""
-    values = " ".join(f"{row['name']}={format_value(getattr(p, row['name']))}" for row in p.describe())
-    return "\n".join([title, *pinout.rstrip("\n").splitlines(), *equation.splitlines(), f"params (SI): {values}"])
 
 
 def subckt(p: LIFParams) -> Subckt:
