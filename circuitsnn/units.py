@@ -114,6 +114,9 @@ def parse_value(text: str) -> float:
 def si_format(value: float, unit: str = "", digits: int = 4) -> str:
     """Human-readable SI text for reports and plots: ``si_format(4.7e-9, 'F') -> '4.7 nF'``."""
     x = float(value)
+    if "^" in unit or unit.startswith("1/") or "/" in unit.split(" ")[0][:1]:
+        # A prefix would bind to the wrong thing: 1e-12 m^2 is not "1 pm^2".
+        return f"{x:.{digits}g} {unit}".strip()
     if x == 0 or not math.isfinite(x) or not 1e-18 <= abs(x) < 1e15:
         return f"{x:.{digits}g} {unit}".strip()
     prefixes = {-18: "a", -15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"}

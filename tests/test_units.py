@@ -40,3 +40,8 @@ def test_parse_value_error_names_the_text():
 def test_si_format():
     assert si_format(4.7e-9, "F") == "4.7 nF"
     assert si_format(0, "V") == "0 V"
+
+
+def test_si_format_leaves_compound_units_unprefixed():
+    assert si_format(1e-12, "m^2") == "1e-12 m^2"
+    assert si_format(4e5, "1/s") == "4e+05 1/s"
