@@ -115,8 +115,10 @@ def _plot(tb: Testbench, result, measures: Mapping[str, Any], path: Path, title:
             np.asarray(measures[x]),
             {y: np.asarray(measures[y]) for y in ylist},
             path,
-            xlabel=f"{x} ({tb.units.get(x, '')})",
-            ylabel=f"{', '.join(ylist)} ({yunit})",
+            xlabel=x,
+            ylabel=", ".join(ylist),
+            xunit=tb.units.get(x, ""),
+            yunit=yunit,
             title=title,
         )
     plot = result.dc if tb.plot == "sweep" else result.primary

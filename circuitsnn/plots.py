@@ -67,7 +67,9 @@ def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: st
         ax.legend(loc="best", fontsize=8)
     label = "time" if plot.axis_name == "time" else (plot.axis_name or "sweep")
     axes[-1, 0].set_xlabel(f"{label} ({xpre}{plot.axis_unit})")
-    axes[0, 0].set_title(title or plot.plotname)
+    import textwrap
+
+    axes[0, 0].set_title("\n".join(textwrap.wrap(title or plot.plotname, 80)), fontsize=10)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +84,10 @@ def _norm(name: str) -> str:
     return normalize_signal(name)
 
 
+def _prefixable(unit: str) -> bool:
+    return bool(unit) and unit not in ("1",) and "^" not in unit and "/" not in unit
+
+
 def plot_xy(
     x: np.ndarray,
     ys: dict[str, np.ndarray],
@@ -89,18 +95,29 @@ def plot_xy(
     *,
     xlabel: str,
     ylabel: str,
+    xunit: str = "",
+    yunit: str = "",
     title: str = "",
     logx: bool = False,
     logy: bool = False,
-    markers: bool = True,
+    markers: bool | None = None,
 ) -> Path:
-    """Curves against one x (f–I, conductance vs pulse number, I–V families)."""
+    """Curves against one x (f–I, conductance vs pulse number, I–V loops). Axes get SI prefixes
+    (nA, µS) when the unit allows; markers are drawn for short curves."""
+    import textwrap
+
     plt = _pyplot()
+    x = np.asarray(x, dtype=float)
+    xfac, xpre = engineering_scale(x) if _prefixable(xunit) and not logx else (1.0, "")
+    allys = np.concatenate([np.ravel(np.asarray(y, dtype=float)) for y in ys.values()])
+    yfac, ypre = engineering_scale(allys) if _prefixable(yunit) and not logy else (1.0, "")
+    if markers is None:
+        markers = len(x) <= 60
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for label, y in ys.items():
-        ax.plot(x, y, "o-" if markers else "-", ms=3, lw=1.2, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+        ax.plot(x / xfac, np.asarray(y, dtype=float) / yfac, "o-" if markers else "-", ms=3, lw=1.2, label=label)
+    ax.set_xlabel(f"{xlabel} ({xpre}{xunit})" if xunit and xunit != "1" else xlabel)
+    ax.set_ylabel(f"{ylabel} ({ypre}{yunit})" if yunit and yunit != "1" else ylabel)
     if logx:
         ax.set_xscale("log")
     if logy:
@@ -108,7 +125,7 @@ def plot_xy(
     ax.grid(True, alpha=0.3)
     if len(ys) > 1:
         ax.legend(fontsize=8)
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=10)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
