@@ -23,29 +23,35 @@ The dimensions of the result are the grid axes (file order), then ``process``,
     timeout = 60                 # s per point; a hung point is killed and recorded
 
     [stimulus]                   # fixed keyword arguments of the testbench builder
-    t_stop = 5e-3
+    t_stop = 10e-3
 
     [params]                     # fixed Params overrides
-    c_mem = "1p"                 # SPICE suffixes are accepted in strings
+    v_spike = 1.5                # V (SPICE suffixes work in strings: "1.5")
 
     [grid]
-    i_in = { logspace = [1e-9, 1e-7, 5], unit = "A" }
-    r_leak = [1e8, 2e8]
+    i_amp = { logspace = [1e-8, 1e-7, 5], unit = "A" }   # a testbench keyword: give its unit
+    c = ["5p", "10p"]                                     # LIFParams.c, unit from the field
 
     [corners]
     temperature = [-40, 27, 125]
     supply = { param = "vdd", nominal = 1.8, tolerance = 0.1 }
+    process.slow = { r = 1.2e8 }
+    process.fast = { r = 0.8e8 }
 
     [montecarlo]
     n = 20
     seed = 1
-    mismatch.c_mem = { sigma = 0.05 }                  # 5 % Gaussian
-    mismatch.v_th = { half_width = 0.01, relative = false }  # ±10 mV uniform
+    mismatch.c = { sigma = 0.05 }                                   # 5 % Gaussian
+    mismatch.v_th = { dist = "uniform", half_width = 0.01, relative = false }  # ±10 mV
 
     [measures.rate]
-    measure = "spike_rate"
-    signal = "mem"
-    threshold = 0.5
+    measure = "isi_rate"         # see circuitsnn.sweep.measures; add your own
+    signal = "out"
+    threshold = 0.75
+
+``[sweep] modules = ["mylab.measures"]`` imports modules first (your own components or
+``@register_measure`` functions). ``waveforms`` = "probes" (default: the testbench probes and
+measured signals are kept per point), "all" or "none".
 
 Every problem — an unknown key or parameter, an empty grid, a bad range, a value outside a
 field's allowed range — is reported before anything runs, naming the file's line.
@@ -73,8 +79,6 @@ from ..params import Params
 from ..spice.ir import Analysis, DcSweep, Deck, Op, Tran
 from ..units import parse_value
 from .measures import MeasureSpec, get_measure
-
-Path_ = tuple  # a key path inside the spec, e.g. ("grid", "r")
 
 SECTIONS = ("sweep", "stimulus", "params", "analysis", "grid", "corners", "montecarlo", "measures")
 SWEEP_KEYS = ("component", "testbench", "name", "timeout", "waveforms", "out", "modules")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import sqlite3
 import time
@@ -318,7 +317,3 @@ class SweepStore:
                 store.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
         return _Tx()
-
-
-def nan_to_none(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
