@@ -38,6 +38,8 @@ class Testbench:
     deck): it returns a mapping of named numpy arrays / floats, with units in ``units``.
     """
 
+    __test__ = False  # not a pytest class, despite the name
+
     name: str
     deck: Deck
     probes: tuple[str, ...]
@@ -66,6 +68,11 @@ class Component:
     pinout: str = ""
     equation: str = ""
     reference: str = ""
+
+    @property
+    def builtin(self) -> bool:
+        """Part of the shipped library (not registered by a user or a test)."""
+        return self.subckt.__module__.startswith(LIBRARY_MODULES)
 
     def default_params(self) -> Params:
         return self.params_cls()
@@ -114,10 +121,14 @@ def get(name: str) -> Component:
         ) from None
 
 
-def components(kind: Kind | None = None) -> list[Component]:
+def components(kind: Kind | None = None, *, builtin_only: bool = False) -> list[Component]:
     load_all()
-    return [c for _, c in sorted(_REGISTRY.items()) if kind is None or c.kind == kind]
+    return [
+        c
+        for _, c in sorted(_REGISTRY.items())
+        if (kind is None or c.kind == kind) and (c.builtin or not builtin_only)
+    ]
 
 
-def names() -> list[str]:
-    return [c.name for c in components()]
+def names(*, builtin_only: bool = False) -> list[str]:
+    return [c.name for c in components(builtin_only=builtin_only)]

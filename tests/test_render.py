@@ -164,3 +164,12 @@ def test_fuzzed_numbers_render_as_plain_numbers(value):
         return
     line = text.splitlines()[1]
     assert re.fullmatch(r"r1 a 0 -?[0-9.]+(e-?[0-9]+)?(f|p|n|u|m|k|meg|g|t)?", line), line
+
+
+def test_print_lines_render_after_analyses():
+    from circuitsnn.spice import Print
+
+    deck = Deck("p", elements=(R("r1", "a", "0", 1.0),), analyses=(Tran(1e-6, 1e-3),), prints=(Print("tran", ("v(a)",)),))
+    assert render(deck).splitlines()[-2:] == [".print tran v(a)", ".end"]
+    with pytest.raises(ValidationError):
+        Print("tran", ("v(a); shell",))

@@ -317,6 +317,22 @@ Analysis = Union[Tran, DcSweep, Op]
 
 
 @dataclass(frozen=True)
+class Print:
+    """``.print tran v(out) i(v1)``: a table on stdout. Plain ``ngspice -b`` runs no analysis
+    without an output request; circuitsnn's own runs read the raw file instead."""
+
+    analysis: str  # "tran" | "dc"
+    signals: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.analysis not in ("tran", "dc"):
+            raise ValidationError(f".print analysis must be 'tran' or 'dc', got {self.analysis!r}.")
+        object.__setattr__(self, "signals", tuple(check_signal(s, ".print signal") for s in self.signals))
+        if not self.signals:
+            raise ValidationError(".print needs at least one signal.")
+
+
+@dataclass(frozen=True)
 class Deck:
     """A complete netlist. Render with :func:`circuitsnn.spice.render.render`."""
 
@@ -332,11 +348,12 @@ class Deck:
     saves: tuple[str, ...] = ()
     includes: tuple[Path, ...] = ()
     doc: str = ""
+    prints: tuple[Print, ...] = ()
 
     def __post_init__(self) -> None:
         check_text(self.title, "deck title")
         check_comment(self.doc, "deck doc")
-        for name in ("elements", "subckts", "models", "analyses", "saves", "includes"):
+        for name in ("elements", "subckts", "models", "analyses", "saves", "includes", "prints"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "params", _check_params(self.params, "deck"))
         opts = {}

@@ -201,5 +201,7 @@ def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
         out += _wrap([".save"] + [check_signal(s, ".save signal") for s in deck.saves])
     for a in deck.analyses:
         out.append(render_analysis(a))
+    for pr in deck.prints:
+        out += _wrap([".print", pr.analysis] + [check_signal(s, ".print signal") for s in pr.signals])
     out.append(".end")
     return "\n".join(out) + "\n"
