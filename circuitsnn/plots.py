@@ -24,6 +24,20 @@ def _pyplot():
     return plt
 
 
+def save_figure(fig, path: str | Path, title: str = "", ax=None, dpi: int = 120) -> Path:
+    """Title (wrapped to fit), tight layout, PNG at ``path`` (folders made), figure closed."""
+    import textwrap
+
+    if title and ax is not None:
+        ax.set_title("\n".join(textwrap.wrap(title, 75)), fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    _pyplot().close(fig)
+    return path
+
+
 def engineering_scale(values: np.ndarray) -> tuple[float, str]:
     """A factor and SI prefix that put the largest magnitude between 1 and 1000."""
     peak = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
@@ -67,15 +81,7 @@ def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: st
         ax.legend(loc="best", fontsize=8)
     label = "time" if plot.axis_name == "time" else (plot.axis_name or "sweep")
     axes[-1, 0].set_xlabel(f"{label} ({xpre}{plot.axis_unit})")
-    import textwrap
-
-    axes[0, 0].set_title("\n".join(textwrap.wrap(title or plot.plotname, 80)), fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, title or plot.plotname, axes[0, 0])
 
 
 def _norm(name: str) -> str:
@@ -104,8 +110,6 @@ def plot_xy(
 ) -> Path:
     """Curves against one x (f–I, conductance vs pulse number, I–V loops). Axes get SI prefixes
     (nA, µS) when the unit allows; markers are drawn for short curves."""
-    import textwrap
-
     plt = _pyplot()
     x = np.asarray(x, dtype=float)
     xfac, xpre = engineering_scale(x) if _prefixable(xunit) and not logx else (1.0, "")
@@ -125,13 +129,7 @@ def plot_xy(
     ax.grid(True, alpha=0.3)
     if len(ys) > 1:
         ax.legend(fontsize=8)
-    ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, title, ax)
 
 
 def summarize(plot, probes: Iterable[str]) -> list[str]:
