@@ -147,9 +147,11 @@ def test_failures_and_timeouts_are_recorded_and_the_sweep_carries_on(tmp_path, c
     """)
     out = tmp_path / "run"
     t0 = time.monotonic()
-    res = run_sweep(spec, out, workers=2, progress=False, plots=False)
+    res = run_sweep(spec, out, workers=2, progress=True, plots=False)
     assert time.monotonic() - t0 < 60
     assert res.total == 4 and res.failed == 3
+    bar = capsys.readouterr().err.replace("\r", "\n").splitlines()[-1]
+    assert "4/4" in bar and "failed=3" in bar  # the progress bar counts failures
     ds = res.dataset
     cls = {(bool(b), bool(h)): str(ds["error_class"].sel(broken=b, hang=h).values) for b in (0, 1) for h in (0, 1)}
     assert cls[(False, False)] == ""
