@@ -26,18 +26,32 @@ def _spike_times(t: torch.Tensor, k: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("dt", [1e-5, 1.5e-4])
-def test_lif_constant_current_matches_analytic_rate_and_latency(dt):
+@pytest.mark.parametrize("i_ref", [math.inf, 5e-6])
+def test_lif_constant_current_matches_analytic_rate_and_latency(dt, i_ref):
+    p = P._replace(i_ref=i_ref)
     currents = torch.tensor([0.6e-6, 1e-6, 3e-6], dtype=D)
     T = int(0.03 / dt)
-    z, t, _, _ = F.lif_run(currents.expand(T, 3).clone(), P, dt)
-    isi_expected = 1 / F.lif_rate(currents, P)
-    lat_expected = F.lif_latency(currents, P)
+    z, t, _, _ = F.lif_run(currents.expand(T, 3).clone(), p, dt)
+    isi_expected = 1 / F.lif_rate(currents, p)
+    lat_expected = F.lif_latency(currents, p)
     for k in range(3):
         ts = _spike_times(t, k)
         assert ts.size > 5
         # exact integration: spike times do not depend on the grid
         assert np.allclose(np.diff(ts), isi_expected[k].item(), rtol=1e-9)
         assert ts[0] == pytest.approx(lat_expected[k].item(), rel=1e-9)
+
+
+def test_leakless_neuron_integrates_accurately_in_single_precision():
+    # an Axon-Hillock-like neuron: no measurable leak (tau_m 1e6 s), active reset
+    p = F.LIFParameters(tau_m=1e6, r_in=1e18, v_th=0.8, v_reset=0.2, t_ref=5e-7, i_ref=2e-6)
+    i = torch.full((400, 1), 1e-7, dtype=torch.float32)
+    _, t, _, _ = F.lif_run(i, p._replace(**{k: float(v) for k, v in p._asdict().items()}), 1e-7)
+    ts = t[:, 0].numpy()
+    ts = ts[np.isfinite(ts)]
+    c = 1e-12  # tau_m / r_in
+    isi = 5e-7 / (1 - 0.05) + c * 0.6 / 1e-7
+    assert np.allclose(np.diff(ts), isi, rtol=1e-3)
 
 
 def test_lif_below_rheobase_never_fires_and_settles_at_v_inf():
@@ -75,12 +89,13 @@ def test_lif_step_gradcheck_soft_double_precision():
     v = (torch.rand(5, dtype=D) * 0.45).requires_grad_()
     ref = torch.tensor([0.0, 0.0, 5e-5, 3e-4, 0.0], dtype=D)
     w_ua = torch.full((5,), 0.01, dtype=D, requires_grad=True)
-    theta = torch.tensor([1.0, 1.0, 0.5, 0.02, 0.2, 0.1, 10.0], dtype=D, requires_grad=True)
+    theta = torch.tensor([1.0, 1.0, 0.5, 0.02, 0.2, 0.1, 10.0, 4.0], dtype=D, requires_grad=True)
 
     def f(i_ua, v, w_ua, theta):
         # parameters in scaled units so that gradcheck's finite steps are meaningful
         p = F.LIFParameters(tau_m=theta[0] * 1e-3, r_in=theta[1] * 1e6, v_th=theta[2], v_reset=theta[3],
-                            t_ref=theta[4] * 1e-3, b=theta[5] * 1e-6, tau_w=theta[6] * 1e-3, alpha=50.0)
+                            t_ref=theta[4] * 1e-3, b=theta[5] * 1e-6, tau_w=theta[6] * 1e-3,
+                            i_ref=theta[7] * 1e-6, alpha=50.0)
         st = F.LIFState(v=v, ref=ref, w=w_ua * 1e-6, t_spike=torch.zeros(5, dtype=D))
         z, s = F.lif_step(i_ua * 1e-6, st, p, 1e-4, soft=True)
         return z, s.v, s.ref * 1e3, s.w * 1e6, s.t_spike * 1e3

@@ -27,8 +27,13 @@ The effective model of every neuron circuit (RC LIF, Axon-Hillock, adaptive)::
 
     tau_m dv/dt = -(v - v_rest) + r_in * (i - w)         while not refractory
     tau_w dw/dt = -w,   w += b at each spike              (adaptation current, A; b = 0: none)
-    v >= v_th  ->  spike; v = v_reset and held for t_ref (absolute refractory period)
+    v >= v_th  ->  spike; v = v_reset and held for the refractory period
+    refractory period: t_ref / (1 - i / i_ref)   (i_ref = inf: a fixed t_ref)
     output pulse leaves the circuit t_delay after the threshold crossing
+
+The input-dependent refractory period models an *active* reset, as in the Axon-Hillock
+neuron (Mead 1989), where a reset current ``I_pw`` discharges the membrane against the input
+during the output pulse, so the pulse lasts ``Q / (I_pw - i)``: ``i_ref = I_pw``.
 
 Within one step the input ``i`` is constant, so ``v`` is integrated exactly,
 ``v(t) = v_inf + (v0 - v_inf) exp(-t / tau_m)`` with ``v_inf = v_rest + r_in (i - w)``, and the
@@ -36,14 +41,15 @@ threshold crossing time is solved in closed form, ``t* = tau_m ln((v_inf - v0)/(
 Spike times therefore do not snap to the time grid, a refractory period ends inside a step, and
 ``dt`` may be much coarser than a forward-Euler step would allow. Assumptions: at most one spike
 per step (``dt`` below the shortest inter-spike interval) and ``w`` constant within a step
-(``dt << tau_w``). Reference: Gerstner, Kistler, Naud & Paninski, *Neuronal Dynamics* (2014),
-ch. 1 (LIF, its f-I curve) and ch. 6 (adaptation); exact integration as in Rotter & Diesmann,
+(taken at the step's middle: an error of order ``(dt / tau_w)^2``). Reference: Gerstner, Kistler, Naud & Paninski, *Neuronal
+Dynamics* (2014), ch. 1 (LIF, its f-I curve) and ch. 6 (adaptation); exact integration as in Rotter & Diesmann,
 Biol. Cybern. 1999.
 """
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Union
+import math
+from typing import Callable, NamedTuple, Sequence, Union
 
 import torch
 
@@ -101,7 +107,9 @@ class LIFParameters(NamedTuple):
     resting potential (V); ``v_th`` threshold (V); ``v_reset`` reset potential (V); ``t_ref``
     absolute refractory period (s); ``t_delay`` threshold-to-output-pulse delay (s, shifts
     reported spike times only); ``tau_w`` adaptation time constant (s); ``b`` adaptation current
-    step per spike (A, 0 = no adaptation); ``alpha`` surrogate-gradient scale (1/V).
+    step per spike (A, 0 = no adaptation); ``i_ref`` input current at which the refractory
+    period becomes infinite (A; ``inf``: a fixed ``t_ref``); ``alpha`` surrogate-gradient
+    scale (1/V).
     """
 
     tau_m: Number = 1e-3
@@ -113,6 +121,7 @@ class LIFParameters(NamedTuple):
     t_delay: Number = 0.0
     tau_w: Number = 1e-1
     b: Number = 0.0
+    i_ref: Number = math.inf
     alpha: Number = DEFAULT_ALPHA
 
     @property
@@ -145,15 +154,16 @@ def lif_initial_state(shape, p: LIFParameters, dtype=torch.float64, device=None)
 
 
 def _relax(v0: torch.Tensor, v_inf: torch.Tensor, t: torch.Tensor, tau: Number) -> torch.Tensor:
-    """Exact solution of ``tau dv/dt = v_inf - v`` after time ``t``."""
-    return v_inf + (v0 - v_inf) * torch.exp(-t / tau)
+    """Exact solution of ``tau dv/dt = v_inf - v`` after time ``t``, written with ``expm1`` so that
+    a neuron without measurable leak (``tau`` huge, ``v_inf`` far away) integrates accurately."""
+    return v0 - (v_inf - v0) * torch.expm1(-t / tau)
 
 
 def lif_step(
     i: torch.Tensor,
     state: LIFState,
     p: LIFParameters,
-    dt: float,
+    dt: Number,
     *,
     soft: bool = False,
 ) -> tuple[torch.Tensor, LIFState]:
@@ -166,25 +176,30 @@ def lif_step(
     fire = spike_fn(soft)
     dt_t = torch.as_tensor(dt, dtype=i.dtype, device=i.device)
     eps = torch.finfo(i.dtype).tiny ** 0.5
+    # refractory clock rate: 1 for a fixed t_ref; 1 - i/i_ref for an active reset
+    rho = torch.clamp(1 - i / p.i_ref, min=1e-6)
     # 1. the part of the step still refractory (v is held at v_reset there)
     ref0 = torch.clamp(state.ref, min=0.0)
-    busy = torch.minimum(ref0, dt_t)
+    busy = torch.minimum(ref0 / rho, dt_t)
     free = dt_t - busy
-    # 2. exact relaxation towards v_inf over the free part
-    v_inf = p.v_rest + p.r_in * (i - state.w)
+    # 2. exact relaxation towards v_inf over the free part; the adaptation current is taken
+    #    at the middle of the free part (second-order accurate in dt / tau_w)
+    w_mid = state.w * torch.exp(-(busy + 0.5 * free) / p.tau_w)
+    v_inf = p.v_rest + p.r_in * (i - w_mid)
     v_end = _relax(state.v, v_inf, free, p.tau_m)
-    # 3. threshold crossing: spike where v_end >= v_th, at t* after the free part began
+    # 3. threshold crossing: spike where v_end >= v_th, at
+    #    t* = tau ln((v_inf - v0)/(v_inf - v_th)) = tau log1p((v_th - v0)/(v_inf - v_th))
     z = fire(v_end - p.v_th, p.alpha)
-    num = torch.clamp(v_inf - state.v, min=eps)
+    gap = torch.clamp(p.v_th - state.v, min=0.0)
     den = torch.clamp(v_inf - p.v_th, min=eps)
-    t_cross = torch.minimum(torch.clamp(p.tau_m * torch.log(num / den), min=0.0), free)
-    # 4. after a spike: reset, refractory for t_ref, then relax again for what is left
+    t_cross = torch.minimum(p.tau_m * torch.log1p(gap / den), free)
+    # 4. after a spike: reset, refractory for t_ref (clock time), then relax for what is left
     left = free - t_cross
-    ref_after = p.t_ref - left
+    ref_after = p.t_ref - rho * left
     v_after = _relax(torch.as_tensor(p.v_reset, dtype=i.dtype) + 0 * v_end, v_inf,
-                     torch.clamp(-ref_after, min=0.0), p.tau_m)
+                     torch.clamp(-ref_after / rho, min=0.0), p.tau_m)
     v_new = z * v_after + (1 - z) * v_end
-    ref_new = z * torch.clamp(ref_after, min=0.0) + (1 - z) * (ref0 - busy)
+    ref_new = z * torch.clamp(ref_after, min=0.0) + (1 - z) * torch.clamp(ref0 - rho * busy, min=0.0)
     decay_w = torch.exp(-dt_t / p.tau_w)
     w_new = state.w * decay_w + z * p.b * torch.exp(-left / p.tau_w)
     return z, LIFState(v=v_new, ref=ref_new, w=w_new, t_spike=busy + t_cross)
@@ -193,7 +208,7 @@ def lif_step(
 def lif_run(
     current: torch.Tensor,
     p: LIFParameters,
-    dt: float,
+    dt: float | Sequence[float] | torch.Tensor,
     *,
     state: LIFState | None = None,
     soft: bool = False,
@@ -201,17 +216,27 @@ def lif_run(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, LIFState]:
     """Run :func:`lif_step` over ``current`` of shape ``(T, ...)`` (A, one value per step).
 
-    Returns ``(z, t_spike, v, state)``: spikes ``(T, ...)``, spike times from the start of the
-    run including ``t_delay`` (s, ``nan`` where no spike; only for hard spikes), the membrane
-    after each step when ``record_v`` (else None), and the final state.
+    ``dt`` is one step length (s) or one per step (an event grid: steps may differ). Returns
+    ``(z, t_spike, v, state)``: spikes ``(T, ...)``, spike times from the start of the run
+    including ``t_delay`` (s, ``nan`` where no spike; hard spikes), the membrane after each
+    step when ``record_v`` (else None), and the final state.
     """
     if state is None:
         state = lif_initial_state(current.shape[1:], p, dtype=current.dtype, device=current.device)
+    n = current.shape[0]
+    if isinstance(dt, (int, float)):
+        steps = [float(dt)] * n
+    else:
+        steps = [float(x) for x in (dt.tolist() if isinstance(dt, torch.Tensor) else dt)]
+        if len(steps) != n:
+            raise ValueError(f"lif_run: {len(steps)} step lengths for {n} input steps.")
     zs, ts, vs = [], [], []
-    for k in range(current.shape[0]):
-        z, state = lif_step(current[k], state, p, dt, soft=soft)
+    t0 = 0.0
+    for k in range(n):
+        z, state = lif_step(current[k], state, p, steps[k], soft=soft)
         zs.append(z)
-        ts.append(state.t_spike + k * dt)
+        ts.append(state.t_spike + t0)
+        t0 += steps[k]
         if record_v:
             vs.append(state.v)
     z_all = torch.stack(zs)
@@ -226,14 +251,16 @@ def lif_run(
 def lif_rate(i: torch.Tensor, p: LIFParameters) -> torch.Tensor:
     """Steady firing rate (Hz) of the LIF without adaptation for constant current ``i`` (A)::
 
-        f = 1 / (t_ref + tau_m ln((v_inf - v_reset) / (v_inf - v_th))),  v_inf = v_rest + r_in i
+        f = 1 / (t_ref / (1 - i/i_ref) + tau_m ln((v_inf - v_reset) / (v_inf - v_th)))
 
-    for ``v_inf > v_th``, else 0 (Gerstner et al. 2014, eq. 1.14 with refractoriness).
+    with ``v_inf = v_rest + r_in i``, for ``v_inf > v_th`` (and ``i < i_ref``), else 0
+    (Gerstner et al. 2014, eq. 1.14 with refractoriness).
     """
     v_inf = p.v_rest + p.r_in * i
-    ok = v_inf > p.v_th
+    ok = (v_inf > p.v_th) & (i < p.i_ref)
     safe = torch.where(ok, v_inf, torch.as_tensor(p.v_th, dtype=i.dtype) + 1.0)
-    isi = p.t_ref + p.tau_m * torch.log((safe - p.v_reset) / (safe - p.v_th))
+    rho = torch.where(ok, 1 - i / p.i_ref, torch.ones_like(i))
+    isi = p.t_ref / rho + p.tau_m * torch.log1p((p.v_th - p.v_reset) / (safe - p.v_th))
     return torch.where(ok, 1.0 / isi, torch.zeros_like(isi))
 
 
@@ -243,5 +270,173 @@ def lif_latency(i: torch.Tensor, p: LIFParameters) -> torch.Tensor:
     v_inf = p.v_rest + p.r_in * i
     ok = v_inf > p.v_th
     safe = torch.where(ok, v_inf, torch.as_tensor(p.v_th, dtype=i.dtype) + 1.0)
-    t = p.t_delay + p.tau_m * torch.log((safe - p.v_rest) / (safe - p.v_th))
+    t = p.t_delay + p.tau_m * torch.log1p((p.v_th - p.v_rest) / (safe - p.v_th))
     return torch.where(ok, t, torch.full_like(t, float("inf")))
+
+
+# -- helpers for device models ----------------------------------------------------------------
+
+
+def lambertw_exp(y: torch.Tensor, iterations: int = 30) -> torch.Tensor:
+    """``W(exp(y))``, the principal Lambert W of ``e^y``, without overflow for large ``y``.
+
+    Solves ``w + ln w = y`` by Newton's method without gradient tracking, then takes one
+    differentiable Newton step at the solution, which gives the exact implicit derivative
+    ``dw/dy = w / (1 + w)``.
+    """
+    with torch.no_grad():
+        w = torch.where(y > 1.0, y - torch.log(torch.clamp(y, min=1.0 + 1e-12)), torch.exp(torch.clamp(y, max=1.0)))
+        for _ in range(iterations):
+            w = torch.clamp(w * (1 + y - torch.log(w)) / (1 + w), min=torch.finfo(y.dtype).tiny)
+    w = w.detach()
+    return w - (w + torch.log(w) - y) * w / (1 + w)
+
+
+def diode_series_current(v: torch.Tensor, i_s: Number, n_vt: Number, r_s: Number) -> torch.Tensor:
+    """Current (A) of a diode ``I = i_s (exp(V_d / n_vt) - 1)`` in series with ``r_s`` (Ohm)
+    at total voltage ``v`` (V), in closed form (Banwell & Jayakumar, Electron. Lett. 2000)::
+
+        I = (n_vt / r_s) W((i_s r_s / n_vt) exp((v + i_s r_s) / n_vt)) - i_s
+    """
+    y = torch.log(torch.as_tensor(i_s * r_s / n_vt, dtype=v.dtype)) + (v + i_s * r_s) / n_vt
+    return n_vt / r_s * lambertw_exp(y) - i_s
+
+
+# -- optocoupler -------------------------------------------------------------------------------
+
+
+class OptoParameters(NamedTuple):
+    """Optocoupler synapse surrogate (base SI).
+
+    LED branch: ``i_s`` saturation current (A), ``n_vt`` emission coefficient times kT/q (V),
+    ``r_s`` total series resistance (drive resistor + LED, Ohm). Photoresistor:
+    ``g_dark`` (S), ``k_photo`` (S/A^gamma), ``gamma``, ``tau_on``/``tau_off`` (s)::
+
+        I_led = diode_series_current(v_led)
+        G_ss  = g_dark + k_photo * I_led^gamma
+        dG/dt = (G_ss - G) / tau,  tau = tau_on while G rises, tau_off while it falls
+        I(in -> out) = G * v_read
+    """
+
+    i_s: Number = 1e-19
+    n_vt: Number = 0.0517
+    r_s: Number = 160.0
+    g_dark: Number = 2e-8
+    k_photo: Number = 0.038
+    gamma: Number = 0.8
+    tau_on: Number = 2.5e-3
+    tau_off: Number = 35e-3
+
+
+class OptoState(NamedTuple):
+    """``g`` photoconductance (S)."""
+
+    g: torch.Tensor
+
+
+def opto_led_current(v_led: torch.Tensor, p: OptoParameters) -> torch.Tensor:
+    """LED current (A) at drive voltage ``v_led`` (V); never negative."""
+    return torch.clamp(diode_series_current(v_led, p.i_s, p.n_vt, p.r_s), min=0.0)
+
+
+def opto_g_steady(v_led: torch.Tensor, p: OptoParameters, i_floor: float = 1e-12) -> torch.Tensor:
+    """Steady-state photoconductance (S) at LED drive ``v_led`` (V). ``i_floor`` (A) keeps the
+    power law's derivative finite at zero current."""
+    return p.g_dark + p.k_photo * (opto_led_current(v_led, p) + i_floor) ** p.gamma
+
+
+def opto_step(
+    x: tuple[torch.Tensor, torch.Tensor],
+    state: OptoState,
+    p: OptoParameters,
+    dt: Number,
+) -> tuple[torch.Tensor, OptoState]:
+    """Advance the optocoupler by ``dt`` with ``x = (v_read, v_led)`` held for the step.
+
+    ``G`` relaxes exactly towards ``G_ss(v_led)``; the output is the mean current over the step,
+    ``v_read * mean(G)``, so charge is conserved whatever ``dt``.
+    """
+    v_read, v_led = x
+    g_ss = opto_g_steady(v_led, p)
+    g0 = state.g
+    tau = torch.where(g_ss > g0, torch.as_tensor(p.tau_on, dtype=g0.dtype), torch.as_tensor(p.tau_off, dtype=g0.dtype))
+    dt_t = torch.as_tensor(dt, dtype=g0.dtype)
+    decay = torch.exp(-dt_t / tau)
+    g1 = g_ss + (g0 - g_ss) * decay
+    g_mean = g_ss + (g0 - g_ss) * tau / dt_t * (1 - decay)
+    return v_read * g_mean, OptoState(g=g1)
+
+
+# -- gated Schottky synapse --------------------------------------------------------------------
+
+
+class SchottkyParameters(NamedTuple):
+    """Gated Schottky diode synapse surrogate (base SI; ``temp`` in K).
+
+    Read (reverse bias ``v_r = v(in, out)``, gate ``v_g``, stored barrier lowering ``dphi``)::
+
+        v_t = k temp / q
+        I = a_rich * temp^2 * exp(-(phi_b0 - alpha_g v_g - dphi - eta v_r) / v_t) * (1 - exp(-v_r / v_t))
+
+    Program (gate pulse above ``v_onset``): ``d(dphi)/dt = rate * exp((v_g - v_prog)/v_slope)
+    * exp(-dphi / vq)``, which integrates in closed form over a step of constant gate voltage::
+
+        exp(dphi' / vq) = exp(dphi / vq) + (rate dt / vq) exp((v_g - v_prog) / v_slope)
+
+    so the barrier lowering, and ``ln I``, grow with the logarithm of the pulse count. Erase
+    (``v_e > v_erase``): ``dphi`` decays with ``tau_erase``.
+    """
+
+    a_rich: Number = 1.12e-6
+    phi_b0: Number = 0.5
+    alpha_g: Number = 0.02
+    eta: Number = 1e-3
+    vq: Number = 0.029
+    rate: Number = 1.45e3
+    v_prog: Number = 8.0
+    v_slope: Number = 0.5
+    v_onset: Number = 5.0
+    v_erase: Number = 2.5
+    tau_erase: Number = 1e-6
+    temp: Number = 300.15
+
+
+class SchottkyState(NamedTuple):
+    """``dphi`` barrier lowering by trapped charge, ``Q_trap / c_trap`` (V)."""
+
+    dphi: torch.Tensor
+
+
+#: Boltzmann constant over elementary charge (V/K), CODATA 2018 exact
+K_OVER_Q = 8.617333262e-5
+
+
+def schottky_current(v_r: torch.Tensor, v_g: torch.Tensor | float, dphi: torch.Tensor, p: SchottkyParameters,
+                     v_forward_clamp: float = 0.3) -> torch.Tensor:
+    """Read current (A, ``in -> out``) of the gated Schottky synapse (see the class doc)."""
+    v_t = K_OVER_Q * p.temp
+    vr_c = torch.clamp(v_r, min=-v_forward_clamp)
+    phi = p.phi_b0 - p.alpha_g * v_g - dphi - p.eta * v_r
+    return p.a_rich * p.temp**2 * torch.exp(-phi / v_t) * (1 - torch.exp(-vr_c / v_t))
+
+
+def schottky_program(dphi: torch.Tensor, v_g: torch.Tensor, dt: Number, p: SchottkyParameters) -> torch.Tensor:
+    """Barrier lowering after ``dt`` seconds of constant gate voltage ``v_g`` (closed form)."""
+    on = (v_g > p.v_onset).to(dphi.dtype)
+    inject = on * p.rate * dt / p.vq * torch.exp((v_g - p.v_prog) / p.v_slope)
+    return p.vq * torch.log(torch.exp(dphi / p.vq) + inject)
+
+
+def schottky_step(
+    x: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    state: SchottkyState,
+    p: SchottkyParameters,
+    dt: Number,
+) -> tuple[torch.Tensor, SchottkyState]:
+    """Advance by ``dt`` with ``x = (v_r, v_g, v_e)`` held: program/erase the state, then read
+    the current at the end of the step."""
+    v_r, v_g, v_e = x
+    d = schottky_program(state.dphi, v_g, dt, p)
+    erasing = (v_e > p.v_erase).to(d.dtype)
+    d = d * (1 - erasing + erasing * torch.exp(-torch.as_tensor(dt, dtype=d.dtype) / p.tau_erase))
+    return schottky_current(v_r, v_g, d, p), SchottkyState(dphi=d)
