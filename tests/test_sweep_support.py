@@ -67,6 +67,6 @@ if "sweep_rc" not in _REGISTRY:
 
 
 @register_measure("test_overshoot", unit="{signal}", doc="peak minus final value (a user-registered measure)")
-def test_overshoot(result, *, signal: str) -> float:
+def overshoot(result, *, signal: str) -> float:
     y = result[signal]
     return float(y.max() - y[-1])
