@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", type=Path, help="sweep file (.toml)")
     p.add_argument("--out", type=Path, help="sweep folder (default: `out` in the file, else runs/sweeps/NAME)")
     p.add_argument("--workers", type=int, help="local workers (default: one per core)")
-    p.add_argument("--executor", choices=("threads", "processes"), default="threads", help="local pool kind: threads, each driving an ngspice process (default, measured fastest), or processes")
+    p.add_argument("--executor", choices=("threads", "processes"), default="threads", help="local pool kind: threads, each driving an ngspice process (default), or processes (same speed measured on 2 cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on the Dask cluster at this scheduler address (tcp://host:8786)")
     p.add_argument("--timeout", type=float, help="seconds per point before ngspice is killed (default: the file's timeout, else 120)")
     p.add_argument("--retry-failed", action="store_true", help="simulate points that failed before again")

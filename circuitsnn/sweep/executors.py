@@ -3,10 +3,12 @@
 The engine only calls ``executor.submit(simulate_point, task)``; so a sweep runs on
 
 * ``threads`` (default): a thread pool sized to the cores; each thread drives one
-  ``ngspice -b`` subprocess, so the GIL is released while ngspice works. Measured faster than
-  processes on this machine kind (bench/sweep_throughput.py, and ngspice-facts.md: 2 threads
-  1.97× vs 2 processes 1.7–1.8× serial) because there is no pickling and no interpreter start;
-* ``processes``: a process pool (use it when measures are heavy Python);
+  ``ngspice -b`` subprocess, so the GIL is released while ngspice works. On 2 cores
+  (bench/sweep_throughput.py, 48 points of ~65 ms) threads and processes were equal within
+  the machine's noise: 1.76–1.95× vs 1.84–1.96× the 1-worker sweep over three runs. Threads
+  are the default because nothing is pickled: a testbench's own ``measure()`` closure and
+  measures defined in a script work, and there is no interpreter per worker;
+* ``processes``: a process pool (for heavy Python measures);
 * a Dask cluster: ``dask_executor("tcp://host:8786")`` or ``dask_executor(client)``
   (``client.get_executor()``); workers need circuitsnn and ngspice installed. Waveforms travel
   back as compressed bytes, so workers need no shared file system.
