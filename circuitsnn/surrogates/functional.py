@@ -345,6 +345,23 @@ def opto_g_steady(v_led: torch.Tensor, p: OptoParameters, i_floor: float = 1e-12
     return p.g_dark + p.k_photo * (opto_led_current(v_led, p) + i_floor) ** p.gamma
 
 
+def opto_relax(g0, g_ss, dt, tau_on, tau_off):
+    """Exact first-order relaxation of ``G`` towards ``g_ss`` over ``dt`` (rising with
+    ``tau_on``, falling with ``tau_off``); returns ``(G_end, G_mean)``. Works on tensors and on
+    plain floats (the fitting path)."""
+    if isinstance(g0, torch.Tensor) or isinstance(g_ss, torch.Tensor):
+        g0 = torch.as_tensor(g0)
+        g_ss = torch.as_tensor(g_ss, dtype=g0.dtype)
+        tau = torch.where(g_ss > g0, torch.as_tensor(tau_on, dtype=g0.dtype), torch.as_tensor(tau_off, dtype=g0.dtype))
+        decay = torch.exp(-torch.as_tensor(dt, dtype=g0.dtype) / tau)
+    else:
+        tau = tau_on if g_ss > g0 else tau_off
+        decay = math.exp(-dt / tau)
+    g1 = g_ss + (g0 - g_ss) * decay
+    g_mean = g_ss + (g0 - g_ss) * tau / dt * (1 - decay)
+    return g1, g_mean
+
+
 def opto_step(
     x: tuple[torch.Tensor, torch.Tensor],
     state: OptoState,
@@ -357,13 +374,7 @@ def opto_step(
     ``v_read * mean(G)``, so charge is conserved whatever ``dt``.
     """
     v_read, v_led = x
-    g_ss = opto_g_steady(v_led, p)
-    g0 = state.g
-    tau = torch.where(g_ss > g0, torch.as_tensor(p.tau_on, dtype=g0.dtype), torch.as_tensor(p.tau_off, dtype=g0.dtype))
-    dt_t = torch.as_tensor(dt, dtype=g0.dtype)
-    decay = torch.exp(-dt_t / tau)
-    g1 = g_ss + (g0 - g_ss) * decay
-    g_mean = g_ss + (g0 - g_ss) * tau / dt_t * (1 - decay)
+    g1, g_mean = opto_relax(state.g, opto_g_steady(v_led, p), dt, p.tau_on, p.tau_off)
     return v_read * g_mean, OptoState(g=g1)
 
 
@@ -440,3 +451,126 @@ def schottky_step(
     erasing = (v_e > p.v_erase).to(d.dtype)
     d = d * (1 - erasing + erasing * torch.exp(-torch.as_tensor(dt, dtype=d.dtype) / p.tau_erase))
     return schottky_current(v_r, v_g, d, p), SchottkyState(dphi=d)
+
+
+# -- memristor ---------------------------------------------------------------------------------
+
+
+class MemristorParameters(NamedTuple):
+    """Memristive synapse surrogate (base SI): a bounded state ``x`` in [0, 1] (1 = ON).
+
+    Read: ``I = v / R(x)``, ``R(x) = r_on x + r_off (1 - x)``. Programming, for a voltage ``v``
+    across the device (one form for both threshold and current-controlled devices)::
+
+        dx/dt = (G(x) r_on)^c_i * [ k_on  relu(v - v_on)^a_on   (1 - x^q_on)
+                                   - k_off relu(v_off - v)^a_off (1 - (1 - x)^q_off) ]
+
+    ``v_on >= 0 >= v_off`` are thresholds (0 for a thresholdless device), ``k_on``/``k_off``
+    (1/(s V^a)) and ``a_on``/``a_off`` set the nonlinear, asymmetric rates, the windows
+    ``q_on``/``q_off`` (the SPICE models' 2p) bound the state, and ``c_i`` = 1 makes the rate
+    proportional to the device current (Biolek: ``dx/dt ~ i f(x)``), 0 to the voltage (VTEAM).
+    Rate forms: Kvatinsky et al., IEEE TCAS-II 2015 (VTEAM); Biolek et al., Radioengineering 2009.
+    """
+
+    r_on: Number = 100.0
+    r_off: Number = 16e3
+    k_on: Number = 1e2
+    v_on: Number = 0.0
+    a_on: Number = 1.0
+    k_off: Number = 1e2
+    v_off: Number = 0.0
+    a_off: Number = 1.0
+    q_on: Number = 2.0
+    q_off: Number = 2.0
+    c_i: Number = 1.0
+
+
+class MemristorState(NamedTuple):
+    """``x`` normalized state (0 = OFF, 1 = ON)."""
+
+    x: torch.Tensor
+
+
+def _relu(y):
+    return (y + abs(y)) * 0.5
+
+
+def _clip01(x):
+    if isinstance(x, torch.Tensor):
+        return torch.clamp(x, 0.0, 1.0)
+    if isinstance(x, float):
+        return min(max(x, 0.0), 1.0)
+    import numpy as np
+
+    return np.clip(x, 0.0, 1.0)
+
+
+def memristor_conductance(x, p: MemristorParameters):
+    """``1 / (r_on x + r_off (1 - x))`` (S). Works on tensors and on plain numbers/arrays."""
+    return 1.0 / (p.r_on * x + p.r_off * (1 - x))
+
+
+def memristor_rate(x, v, p: MemristorParameters):
+    """``dx/dt`` (1/s) at state ``x`` and voltage ``v`` (see the class doc). Plain arithmetic, so
+    it runs on tensors (differentiable) and on numpy arrays alike."""
+    xc = _clip01(x)
+    g = (memristor_conductance(xc, p) * p.r_on) ** p.c_i
+    on = p.k_on * _relu(v - p.v_on) ** p.a_on * (1 - xc**p.q_on)
+    off = p.k_off * _relu(p.v_off - v) ** p.a_off * (1 - (1 - xc) ** p.q_off)
+    return g * (on - off)
+
+
+def memristor_advance(x, v, dt, p: MemristorParameters, substeps: int = 4):
+    """State after ``dt`` seconds at constant voltage ``v``: classical Runge-Kutta (RK4) with
+    ``substeps`` steps, the state clipped to [0, 1]."""
+    h = dt / substeps
+    for _ in range(substeps):
+        k1 = memristor_rate(x, v, p)
+        k2 = memristor_rate(x + 0.5 * h * k1, v, p)
+        k3 = memristor_rate(x + 0.5 * h * k2, v, p)
+        k4 = memristor_rate(x + h * k3, v, p)
+        x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        x = _clip01(x)
+    return x
+
+
+def memristor_pulse(x, amplitude, width, p: MemristorParameters, substeps: int = 16):
+    """The programming update of one rectangular pulse (V, s): the state after it."""
+    return memristor_advance(x, amplitude, width, p, substeps)
+
+
+def memristor_step(v: torch.Tensor, state: MemristorState, p: MemristorParameters, dt: Number,
+                   substeps: int = 4) -> tuple[torch.Tensor, MemristorState]:
+    """Advance by ``dt`` with ``v`` across the device held; returns the current (A) at the
+    step's midpoint state and the new state."""
+    x_mid = memristor_advance(state.x, v, 0.5 * dt, p, max(1, substeps // 2))
+    x1 = memristor_advance(x_mid, v, 0.5 * dt, p, max(1, substeps // 2))
+    return v * memristor_conductance(x_mid, p), MemristorState(x=x1)
+
+
+# -- digital-code synapse ----------------------------------------------------------------------
+
+
+class DigitalParameters(NamedTuple):
+    """Digital-code synapse surrogate: ``g`` the conductance of each bit (S, shape ``(N,)``, LSB
+    first; binary-weighted by design, fitted one by one so mismatch and switch error show) and
+    ``beta`` (1/V) the read nonlinearity of the switches::
+
+        I = v (1 + beta v) * sum_k bit_k g_k
+    """
+
+    g: Number
+    beta: Number = 0.0
+
+
+def code_to_bits(code: torch.Tensor, n_bits: int) -> torch.Tensor:
+    """Integer codes ``(...)`` -> bits ``(..., n_bits)`` (LSB first) as floats."""
+    shifts = torch.arange(n_bits, device=code.device)
+    return ((code.long().unsqueeze(-1) >> shifts) & 1).to(torch.get_default_dtype() if not code.is_floating_point() else code.dtype)
+
+
+def digital_current(v: torch.Tensor, bits: torch.Tensor, p: DigitalParameters) -> torch.Tensor:
+    """Current (A, ``in -> out``) at read voltage ``v`` for ``bits`` ``(..., N)`` (0/1, or
+    relaxed values in between for learning)."""
+    g = (bits * torch.as_tensor(p.g, dtype=bits.dtype)).sum(-1)
+    return v * (1 + p.beta * v) * g

@@ -198,7 +198,7 @@ def surrogate_spikes(p: F.LIFParameters, waves: Sequence[np.ndarray], t_stop: fl
     with torch.no_grad():
         _, ts, _, _ = F.lif_run(cur, p, grid.dt)
     ts = ts.numpy()
-    return [np.sort(col[np.isfinite(col)]) for col in ts.T]
+    return [np.sort(col[np.isfinite(col) & (col <= t_stop)]) for col in ts.T]
 
 
 def constant_current_spikes(p: F.LIFParameters, currents: np.ndarray, onset: float, t_stop: float, dt: float) -> list[np.ndarray]:
