@@ -3,7 +3,7 @@
 1. an RC low-pass deck built from the IR, simulated, plotted;
 2. every registered component characterized (plots + data);
 3. the netlist library written;
-4. an example sweep (when the sweep engine is present);
+4. the LIF f–I example sweep (examples/sweeps/lif_fi.toml);
 5. surrogate fits (when the surrogate fitting is present).
 
 Each step's failure is recorded and the next step still runs; ``index.html`` links everything.
@@ -76,6 +76,18 @@ def _netlists(out: Path) -> Step:
     return Step("netlist library", bool(files), detail=f"{len(files)} files", files=files)
 
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "sweeps"
+
+
+def _sweep_example(out: Path) -> Step:
+    """The LIF f–I sweep of examples/sweeps (24 points); re-running reuses every point."""
+    from .sweep import run_sweep
+
+    res = run_sweep(EXAMPLES / "lif_fi.toml", out / "sweeps" / "lif_fi", progress=False)
+    files = sorted((out / "sweeps" / "lif_fi").rglob("*.png"))
+    return Step("example sweep", res.failed == 0, detail=res.summary(), files=files)
+
+
 def _optional(module: str, func: str) -> Callable[[Path], Step] | None:
     try:
         mod = importlib.import_module(module)
@@ -91,7 +103,7 @@ def run_demo(out_dir: str | Path, *, log: Callable[[str], None] = print) -> list
         ("RC low-pass transient", _rc_example),
         ("characterize components", _characterize_all),
         ("netlist library", _netlists),
-        ("example sweep", _optional("circuitsnn.sweep.demo", "demo_step")),
+        ("example sweep", _sweep_example),
         ("surrogate fits", _optional("circuitsnn.surrogates.demo", "demo_step")),
     ]
     steps: list[Step] = []
