@@ -1,0 +1,135 @@
+"""Surrogates fitted to real ngspice runs and validated on held-out stimuli.
+
+Each test fits one component's surrogate from its own testbenches and checks the fitted
+parameters against the circuit's design values and the held-out metrics against the issue's
+targets (devices: NRMSE <= 1 %; neurons: spike times within 1 % of the ISI, f-I within 2 %).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import pytest
+
+from circuitsnn.registry import components, get
+from circuitsnn.surrogates.data import SimData
+from circuitsnn.surrogates.devices import FAMILY_FITTERS, fit_device
+from circuitsnn.surrogates.neurons import NeuronProtocol, fit_neuron
+
+pytestmark = pytest.mark.ngspice
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / abs(b)
+
+
+def test_every_registered_component_has_a_fitting_procedure():
+    for comp in components():
+        assert comp.kind == "neuron" or comp.family in FAMILY_FITTERS, comp.name
+
+
+def test_lif_surrogate_recovers_the_design_and_matches_held_out_spike_times(tmp_path):
+    comp = get("lif")
+    p = comp.default_params()
+    fit = fit_neuron(comp, p, SimData(cache_dir=tmp_path), NeuronProtocol.quick())
+    assert fit.passed, fit.failures
+    v = fit.parameters
+    assert _rel(v["tau_m"], p.tau) < 1e-3 and _rel(v["r_in"], p.r) < 1e-3
+    assert _rel(v["v_th"], p.v_th) < 1e-3 and _rel(v["t_ref"], p.t_ref) < 1e-2
+    assert abs(v["v_reset"] - p.v_reset) < 5e-3 and v["b"] == 0 and math.isinf(v["i_ref"])
+    fi = fit.validation["fi"]
+    assert fi["rel_err_max"] < 0.02 and fi["n_onset_mismatch"] == 0
+    noisy = fit.validation["noisy_current"]
+    assert noisy["n_spice"] > 20 and noisy["n_unpaired"] == 0
+    assert noisy["gamma_mean"] > 0.95 and noisy["rel_err_p95"] < 0.01
+    assert fit.extra["output_pulse"]["width"] == pytest.approx(p.t_spike, rel=0.02)
+
+
+@pytest.mark.slow
+def test_adaptive_lif_surrogate_finds_the_adaptation(tmp_path):
+    comp = get("adaptive_lif")
+    p = comp.default_params()
+    fit = fit_neuron(comp, p, SimData(cache_dir=tmp_path), NeuronProtocol.quick())
+    assert fit.passed, fit.failures
+    assert _rel(fit.parameters["b"], p.b) < 0.02 and _rel(fit.parameters["tau_w"], p.tau_w) < 0.02
+
+
+@pytest.mark.slow
+def test_axon_hillock_effective_lif(tmp_path):
+    comp = get("axon_hillock")
+    p = comp.default_params()
+    fit = fit_neuron(comp, p, SimData(cache_dir=tmp_path), NeuronProtocol.quick())
+    v = fit.parameters
+    # threshold at the inverter's switching point, reset one hysteresis step below, active reset
+    assert _rel(v["v_th"], p.v_switch) < 0.05
+    assert _rel(v["v_th"] - v["v_reset"], p.dv_hyst) < 0.05
+    assert _rel(v["i_ref"], p.i_pw) < 0.3
+    assert fit.validation["fi"]["rel_err_max"] < 0.02
+
+
+@pytest.mark.parametrize("name", ["optocoupler", "schottky_gated", "memristor_biolek", "memristor_vteam",
+                                  "digital_code", "digital_code_bitlines"])
+def test_device_surrogate_meets_held_out_nrmse(name, tmp_path):
+    comp = get(name)
+    fit = fit_device(comp, comp.default_params(), SimData(cache_dir=tmp_path))
+    assert fit.passed, fit.failures
+    assert fit.validation and all(m["nrmse"] <= 0.01 for m in fit.validation.values())
+    assert all(r.r2 > 0.999 for r in fit.fits.values())
+
+
+def test_device_fits_recover_design_values(tmp_path):
+    data = SimData(cache_dir=tmp_path)
+    opto = get("optocoupler")
+    po = opto.default_params()
+    f = fit_device(opto, po, data)
+    assert _rel(f.parameters["tau_on"], po.tau_on) < 0.01 and _rel(f.parameters["tau_off"], po.tau_off) < 0.01
+    assert _rel(f.parameters["gamma"], po.gamma) < 0.01
+    vt = get("memristor_vteam")
+    pv = vt.default_params()
+    f = fit_device(vt, pv, data)
+    assert _rel(f.parameters["v_on"], pv.v_on) < 0.01 and _rel(f.parameters["v_off"], pv.v_off) < 0.01
+    assert _rel(f.parameters["a_on"], pv.alpha_on) < 0.05
+    # asymmetric SET/RESET as designed: k = k_design / |v_th|^alpha in the surrogate's form
+    assert _rel(f.parameters["k_on"], pv.k_on / pv.v_on**pv.alpha_on) < 0.05
+    assert f.extra["range_potentiation"]["levels"] > 10
+    sg = get("schottky_gated")
+    ps = sg.default_params()
+    f = fit_device(sg, ps, data)
+    assert _rel(f.parameters["vq"], ps.q0 / ps.c_trap) < 0.01 and abs(f.parameters["phi_b0"] - ps.phi_b0) < 1e-3
+
+
+def test_cli_fit_writes_model_plots_provenance_and_reuses_the_cache(tmp_path, capsys):
+    from circuitsnn.cli.main import main
+    from circuitsnn.spice.render import render
+
+    out = tmp_path / "models"
+    assert main(["fit", "digital_code", "--out", str(out)]) == 0
+    data = json.loads((out / "digital_code.json").read_text())
+    assert data["passed"] is True and data["model"] == "DigitalParameters"
+    assert set(data["parameters"]) == {"g_b0", "g_b1", "g_b2", "g_b3", "beta"}
+    prov = data["provenance"]
+    assert prov["ngspice_version"] and prov["date"].endswith("Z")
+    comp = get("digital_code")
+    tb = comp.testbench("levels", comp.default_params(), v_read=0.1)
+    assert prov["decks"]["fit_levels_0.1V"] == hashlib.sha256(render(tb.deck).encode()).hexdigest()
+    assert len(list((out / "plots").glob("digital_code_*.png"))) >= 3
+    capsys.readouterr()
+    assert main(["fit", "digital_code", "--out", str(out), "--no-plots"]) == 0
+    assert "0 run" in capsys.readouterr().out  # every simulation came from the cache
+
+
+def test_cli_refuses_a_surrogate_that_misses_its_target_unless_forced(tmp_path, monkeypatch, capsys):
+    import circuitsnn.surrogates.devices as dev
+    from circuitsnn.cli.main import main
+
+    monkeypatch.setattr(dev, "DEVICE_NRMSE_TARGET", 0.0)  # no surrogate is exact: every held-out curve misses
+    out = tmp_path / "m"
+    assert main(["fit", "digital_code", "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "not saved" in err and "held-out" in err and "--force" in err
+    assert not (out / "digital_code.json").exists()
+    assert main(["fit", "digital_code", "--out", str(out), "--no-plots", "--force"]) == 0
+    data = json.loads((out / "digital_code.json").read_text())
+    assert data["passed"] is False and data["forced"] is True and data["failures"]
