@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 
+import numpy as np
 import pytest
 
 from circuitsnn.registry import components, get
@@ -105,7 +106,8 @@ def test_cli_fit_writes_model_plots_provenance_and_reuses_the_cache(tmp_path, ca
     from circuitsnn.spice.render import render
 
     out = tmp_path / "models"
-    assert main(["fit", "digital_code", "--out", str(out)]) == 0
+    cache = str(tmp_path / "cache")
+    assert main(["fit", "digital_code", "--out", str(out), "--cache", cache]) == 0
     data = json.loads((out / "digital_code.json").read_text())
     assert data["passed"] is True and data["model"] == "DigitalParameters"
     assert set(data["parameters"]) == {"g_b0", "g_b1", "g_b2", "g_b3", "beta"}
@@ -116,7 +118,7 @@ def test_cli_fit_writes_model_plots_provenance_and_reuses_the_cache(tmp_path, ca
     assert prov["decks"]["fit_levels_0.1V"] == hashlib.sha256(render(tb.deck).encode()).hexdigest()
     assert len(list((out / "plots").glob("digital_code_*.png"))) >= 3
     capsys.readouterr()
-    assert main(["fit", "digital_code", "--out", str(out), "--no-plots"]) == 0
+    assert main(["fit", "digital_code", "--out", str(out), "--cache", cache, "--no-plots"]) == 0
     assert "0 run" in capsys.readouterr().out  # every simulation came from the cache
 
 
@@ -126,10 +128,26 @@ def test_cli_refuses_a_surrogate_that_misses_its_target_unless_forced(tmp_path, 
 
     monkeypatch.setattr(dev, "DEVICE_NRMSE_TARGET", 0.0)  # no surrogate is exact: every held-out curve misses
     out = tmp_path / "m"
-    assert main(["fit", "digital_code", "--out", str(out), "--no-plots"]) == 1
+    cache = str(tmp_path / "cache")
+    assert main(["fit", "digital_code", "--out", str(out), "--cache", cache, "--no-plots"]) == 1
     err = capsys.readouterr().err
     assert "not saved" in err and "held-out" in err and "--force" in err
     assert not (out / "digital_code.json").exists()
-    assert main(["fit", "digital_code", "--out", str(out), "--no-plots", "--force"]) == 0
+    assert main(["fit", "digital_code", "--out", str(out), "--cache", cache, "--no-plots", "--force"]) == 0
     data = json.loads((out / "digital_code.json").read_text())
     assert data["passed"] is False and data["forced"] is True and data["failures"]
+
+
+def test_monte_carlo_variation_of_a_device(tmp_path):
+    from circuitsnn.surrogates.devices import monte_carlo, varied_fields
+
+    comp = get("digital_code")
+    p = comp.default_params()
+    assert "g_lsb" in varied_fields(p) and "bits" not in varied_fields(p)
+    mc = monte_carlo(comp, p, SimData(cache_dir=tmp_path), n=4, sigma=0.05, seed=1, fields=["g_lsb"])
+    assert mc["n_passed"] == 4 and len(mc["devices"]) == 4
+    # the LSB conductance carries the drawn spread (5 % log-normal) one to one
+    drawn = np.array([d["g_lsb"] for d in mc["device_params"]])
+    fitted = np.array([d["g_b0"] for d in mc["devices"]])
+    assert np.allclose(fitted / drawn, fitted[0] / drawn[0], rtol=1e-3)
+    assert 0.005 < mc["parameters"]["g_b0"]["cv"] < 0.2

@@ -291,3 +291,36 @@ def test_digital_current_is_linear_in_the_bits():
     assert torch.allclose(i, torch.arange(16, dtype=D) * 1e-7 * 1.001, rtol=1e-12)
     soft = torch.full((4,), 0.5, dtype=D, requires_grad=True)
     assert torch.autograd.gradcheck(lambda b: F.digital_current(torch.tensor(0.3, dtype=D), b, p) * 1e6, (soft,))
+
+
+def test_param_from_seeds_guess_and_bounds_from_the_params_field():
+    from dataclasses import dataclass
+
+    from circuitsnn.params import Params, quantity
+    from circuitsnn.surrogates.fit import param_from
+
+    @dataclass(frozen=True, kw_only=True)
+    class Toy(Params):
+        tau: float = quantity(1e-3, unit="s", doc="time constant", gt=0)
+        v: float = quantity(0.5, unit="V", doc="threshold", ge=0.0, le=0.6)
+
+    fp = param_from(Toy(), "tau", factor=10.0)
+    assert fp.log and fp.x0 == 1e-3 and fp.lo == pytest.approx(1e-4) and fp.hi == pytest.approx(1e-2)
+    fv = param_from(Toy(), "v", span=0.3)
+    assert not fv.log and fv.lo == pytest.approx(0.2) and fv.hi == 0.6  # clipped to the field's range
+    assert fv.unit == "V" and fv.doc == "threshold"
+    with pytest.raises(ValidationError, match="no field"):
+        param_from(Toy(), "nope")
+
+
+@pytest.mark.parametrize("extra", [{}, {"b": 2e-7, "tau_w": 5e-3}, {"i_ref": 4e-6}])
+def test_fast_inference_path_equals_lif_run(extra):
+    p = P._replace(t_delay=3e-6, **extra)
+    rng = np.random.default_rng(3)
+    cur = torch.as_tensor(rng.normal(1.2e-6, 0.8e-6, (400, 6)), dtype=D)
+    dts = rng.uniform(2e-5, 8e-5, 400)
+    _, t_ref, _, _ = F.lif_run(cur, p, dts)
+    t_fast = F.lif_spike_times_fast(cur, p, dts)
+    assert torch.equal(torch.isnan(t_ref), torch.isnan(t_fast)) and int((~torch.isnan(t_fast)).sum()) > 50
+    m = ~torch.isnan(t_ref)
+    assert torch.allclose(t_ref[m], t_fast[m], rtol=0, atol=1e-15)

@@ -1,5 +1,5 @@
-"""``circuitsnn fit NAME --out DIR [--force]``: fit a component's surrogate to SPICE, validate it
-on held-out stimuli, write ``DIR/NAME.json`` and plots."""
+"""``circuitsnn fit NAME --out OUT [--force]``: fit a component's surrogate to SPICE, validate it
+on held-out stimuli, write ``OUT/NAME.json`` and plots."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Simulate the component (or reuse cached simulations), fit its compact "
         "surrogate (neurons: effective LIF parameters; synapses: read characteristic, "
         "programming update, dynamics), validate it on stimuli not used for fitting, and write "
-        "DIR/NAME.json (parameters, fit quality, held-out metrics, provenance) and PNG plots "
+        "OUT/NAME.json (parameters, fit quality, held-out metrics, provenance) and PNG plots "
         "overlaying SPICE and surrogate. A surrogate that misses its targets (devices: NRMSE "
-        "<= 1 %; neurons: spike times within 1 %% of the ISI, f-I within 2 %) is not saved unless "
+        "<= 1 %; neurons: spike times within 1 % of the ISI, f-I within 2 %) is not saved unless "
         "--force is given; it is then marked as failing.",
         epilog="examples:\n  circuitsnn fit lif --out models\n"
         "  circuitsnn fit optocoupler --out models --param tau_on=1m\n"
+        "  circuitsnn fit memristor_vteam --out models --mc 8     (device-to-device variation)\n"
         "  circuitsnn fit axon_hillock --out models --force",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -27,9 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("models"), help="output folder (default: models)")
     p.add_argument("--force", action="store_true", help="save the surrogate even if it misses its targets (marked as failing)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a circuit parameter (SPICE suffixes allowed); repeat for more")
-    p.add_argument("--cache", type=Path, help="simulation cache folder (default: OUT/sim_cache)")
+    p.add_argument("--cache", type=Path, help="simulation cache folder (default: ~/.cache/circuitsnn/sim)")
+    p.add_argument("--plots", type=Path, help="folder for the PNG plots (default: OUT/plots)")
     p.add_argument("--quick", action="store_true", help="shorter held-out stimuli (neurons)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--mc", type=int, default=0, metavar="N", help="synapses: Monte Carlo of N devices (device-to-device variation of the surrogate parameters)")
+    p.add_argument("--mc-sigma", type=float, default=0.05, help="relative log-normal spread of the device parameters for --mc (default 0.05)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
     p.set_defaults(func=run)
 
@@ -44,11 +48,18 @@ def run(args: argparse.Namespace) -> int:
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))
     try:
         res = fit_component(args.name, args.out, params=params, force=args.force, cache_dir=args.cache,
-                            plots=not args.no_plots, quick=args.quick, backend=args.backend)
+                            plots=not args.no_plots, plots_dir=args.plots, quick=args.quick, backend=args.backend,
+                            mc=args.mc, mc_sigma=args.mc_sigma)
     except FitToleranceError:
-        print(f"plots in {args.out / 'plots'}")
+        if not args.no_plots:
+            print(f"plots in {args.plots or args.out / 'plots'}")
         raise
     print(res.fit.summary())
+    var = res.fit.extra.get("variation")
+    if var:
+        cvs = ", ".join(f"{k} {100 * v['cv']:.2g} %" for k, v in var["parameters"].items() if v["cv"] == v["cv"])
+        print(f"Monte Carlo over {var['n']} devices (sigma {var['sigma']:g}): coefficient of variation {cvs}; "
+              f"{var['n_passed']} of {var['n']} device fits met their targets")
     print(f"simulations: {res.sim_runs} run ({res.sim_seconds:.1f} s), {res.cache_hits} reused from the cache")
     if res.plots:
         print(f"plots: {len(res.plots)} in {res.plots[0].parent}")

@@ -195,9 +195,7 @@ def surrogate_spikes(p: F.LIFParameters, waves: Sequence[np.ndarray], t_stop: fl
     per waveform, on an event grid (exact between breakpoints)."""
     grid = event_grid(list(waves), np.zeros(0), t_stop=t_stop, ramp_substeps=2, max_dt=max_dt)
     cur = torch.as_tensor(grid.u, dtype=D)
-    with torch.no_grad():
-        _, ts, _, _ = F.lif_run(cur, p, grid.dt)
-    ts = ts.numpy()
+    ts = F.lif_spike_times_fast(cur, p, grid.dt).numpy()
     return [np.sort(col[np.isfinite(col) & (col <= t_stop)]) for col in ts.T]
 
 
@@ -207,9 +205,7 @@ def constant_current_spikes(p: F.LIFParameters, currents: np.ndarray, onset: flo
     steps = [onset] + [dt] * n
     cur = torch.zeros((n + 1, len(currents)), dtype=D)
     cur[1:] = torch.as_tensor(np.asarray(currents, float), dtype=D)
-    with torch.no_grad():
-        _, ts, _, _ = F.lif_run(cur, p, steps)
-    ts = ts.numpy()
+    ts = F.lif_spike_times_fast(cur, p, steps).numpy()
     return [np.sort(c[np.isfinite(c) & (c <= t_stop)]) for c in ts.T]
 
 

@@ -17,6 +17,15 @@ from .fit import FitToleranceError
 from .outcome import SurrogateFit
 
 
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/circuitsnn/sim`` (default ``~/.cache/circuitsnn/sim``): simulation data
+    reused across fits, outside the repository."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "circuitsnn" / "sim"
+
+
 @dataclass
 class FitRun:
     """What :func:`fit_component` produced."""
@@ -38,13 +47,17 @@ def fit_component(
     force: bool = False,
     cache_dir: str | Path | None = None,
     plots: bool = True,
+    plots_dir: str | Path | None = None,
     quick: bool = False,
     backend: str = "batch",
+    mc: int = 0,
+    mc_sigma: float = 0.05,
 ) -> FitRun:
     """Fit, validate and save the surrogate of component ``name`` (see the module docstring).
 
-    ``cache_dir`` (default ``<out_dir>/sim_cache``) keeps the simulation data, keyed by deck
-    hash. ``quick`` uses shorter held-out stimuli (neurons). Raises
+    ``cache_dir`` (default :func:`default_cache_dir`) keeps the simulation data, keyed by deck
+    hash; plots go to ``plots_dir`` (default ``<out_dir>/plots``). ``mc`` > 0 (synapses) adds a
+    Monte Carlo of that many devices (relative spread ``mc_sigma``) as ``extra["variation"]``. ``quick`` uses shorter held-out stimuli (neurons). Raises
     :class:`~circuitsnn.surrogates.fit.FitToleranceError` after writing the plots when the
     surrogate misses its targets and ``force`` is false.
     """
@@ -56,12 +69,18 @@ def fit_component(
     params = params if params is not None else comp.default_params()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    data = SimData(cache_dir=Path(cache_dir) if cache_dir else out / "sim_cache", backend=backend)
+    data = SimData(cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(), backend=backend)
     try:
         if comp.kind == "neuron":
+            if mc:
+                raise ValidationError("--mc (device-to-device Monte Carlo) is for synapse devices, not neurons.")
             fit = fit_neuron(comp, params, data, NeuronProtocol.quick() if quick else None)
         elif comp.kind == "synapse":
             fit = fit_device(comp, params, data)
+            if mc:
+                from .devices import monte_carlo
+
+                fit.extra["variation"] = monte_carlo(comp, params, data, n=mc, sigma=mc_sigma)
         else:  # pragma: no cover - the registry only has these kinds
             raise ValidationError(f"component {name!r} has unknown kind {comp.kind!r}.")
     finally:
@@ -70,7 +89,7 @@ def fit_component(
     if plots:
         from .plots import plot_all
 
-        run.plots = plot_all(fit.figures, out / "plots", name)
+        run.plots = plot_all(fit.figures, Path(plots_dir) if plots_dir else out / "plots", name)
     from .artifacts import save_model
 
     model = fit.to_model(sim_seconds=data.seconds, sim_runs=data.runs, cache_hits=data.hits)
