@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--mc", type=int, default=0, metavar="N", help="synapses: Monte Carlo of N devices (device-to-device variation of the surrogate parameters)")
     p.add_argument("--mc-sigma", type=float, default=0.05, help="relative log-normal spread of the device parameters for --mc (default 0.05)")
+    p.add_argument("--mc-vary", metavar="F1,F2", help="Params fields varied by --mc (default: every strictly positive, non-integer field)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
     p.set_defaults(func=run)
 
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         res = fit_component(args.name, args.out, params=params, force=args.force, cache_dir=args.cache,
                             plots=not args.no_plots, plots_dir=args.plots, quick=args.quick, backend=args.backend,
-                            mc=args.mc, mc_sigma=args.mc_sigma)
+                            mc=args.mc, mc_sigma=args.mc_sigma,
+                            mc_fields=[f.strip() for f in args.mc_vary.split(",") if f.strip()] if args.mc_vary else None)
     except FitToleranceError:
         if not args.no_plots:
             print(f"plots in {args.plots or args.out / 'plots'}")

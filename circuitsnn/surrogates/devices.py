@@ -755,6 +755,10 @@ def monte_carlo(component, params, data: SimData, *, n: int = 8, sigma: float = 
     if not 0 < sigma < 1:
         raise ValidationError(f"monte_carlo sigma (relative spread) must be in (0, 1), got {sigma!r}.")
     fields = list(fields) if fields is not None else varied_fields(params)
+    unknown = [f for f in fields if not params.field_info(f)]
+    if unknown:
+        raise ValidationError(f"monte_carlo: {type(params).__name__} has no field(s) {unknown}.",
+                              hint=f"Fields: {', '.join(r['name'] for r in params.describe())}.")
     rng = np.random.default_rng(seed)
     samples, passed, drawn = [], 0, []
     tries = 0

@@ -52,6 +52,7 @@ def fit_component(
     backend: str = "batch",
     mc: int = 0,
     mc_sigma: float = 0.05,
+    mc_fields: list[str] | None = None,
 ) -> FitRun:
     """Fit, validate and save the surrogate of component ``name`` (see the module docstring).
 
@@ -80,7 +81,7 @@ def fit_component(
             if mc:
                 from .devices import monte_carlo
 
-                fit.extra["variation"] = monte_carlo(comp, params, data, n=mc, sigma=mc_sigma)
+                fit.extra["variation"] = monte_carlo(comp, params, data, n=mc, sigma=mc_sigma, fields=mc_fields)
         else:  # pragma: no cover - the registry only has these kinds
             raise ValidationError(f"component {name!r} has unknown kind {comp.kind!r}.")
     finally:
