@@ -324,3 +324,26 @@ def test_fast_inference_path_equals_lif_run(extra):
     assert torch.equal(torch.isnan(t_ref), torch.isnan(t_fast)) and int((~torch.isnan(t_fast)).sum()) > 50
     m = ~torch.isnan(t_ref)
     assert torch.allclose(t_ref[m], t_fast[m], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "model,params,call",
+    [
+        ("OptoParameters", F.OptoParameters()._asdict(),
+         lambda m: m(torch.tensor([0.1], dtype=D), torch.tensor([3.0], dtype=D))[0]),
+        ("SchottkyParameters", F.SchottkyParameters()._asdict(),
+         lambda m: m(torch.tensor([1.0], dtype=D), torch.tensor([8.0], dtype=D))[0]),
+        ("MemristorParameters", F.MemristorParameters()._asdict(),
+         lambda m: m(torch.tensor([1.0], dtype=D), F.MemristorState(torch.tensor([0.3], dtype=D)))[0]),
+        ("DigitalParameters", {"g_b0": 1e-6, "g_b1": 2e-6, "beta": 0.0},
+         lambda m: m(torch.tensor([0.1], dtype=D), torch.tensor([[1.0, 1.0]], dtype=D))),
+        ("LIFParameters", P._asdict(), lambda m: m(torch.tensor([1e-6], dtype=D))[1].v),
+    ],
+)
+def test_modules_load_from_stored_models(tmp_path, model, params, call):
+    from circuitsnn.surrogates.modules import from_model
+
+    path = save_model(SurrogateModel(name="m", kind="x", family="x", model=model, parameters=params, passed=True), tmp_path)
+    mod = from_model(path)
+    out = call(mod)
+    assert torch.isfinite(out).all()

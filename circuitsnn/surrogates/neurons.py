@@ -39,7 +39,7 @@ from ..errors import ValidationError
 from ..spice.ir import Comment, Deck, I, Pwl, Tran, V, X
 from . import functional as F
 from .data import SimData
-from .fit import Curve, FitParam, FitReport, curve_metrics, fit_curves
+from .fit import Curve, FitParam, FitReport, fit_curves
 from .outcome import Overlay, Raster, SurrogateFit
 from .validate import FI_TARGET, SPIKE_TIMING_TARGET, compare_spike_trains, fi_error, merge_train_metrics
 from .waveforms import event_grid, source_points
