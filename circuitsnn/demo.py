@@ -4,7 +4,7 @@
 2. every registered component characterized (plots + data);
 3. the netlist library written;
 4. the LIF f–I example sweep (examples/sweeps/lif_fi.toml);
-5. surrogate fits (when the surrogate fitting is present).
+5. the surrogate of every component fitted to SPICE and validated on held-out stimuli.
 
 Each step's failure is recorded and the next step still runs; ``index.html`` links everything.
 """
@@ -12,7 +12,6 @@ Each step's failure is recorded and the next step still runs; ``index.html`` lin
 from __future__ import annotations
 
 import html
-import importlib
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -88,12 +87,21 @@ def _sweep_example(out: Path) -> Step:
     return Step("example sweep", res.failed == 0, detail=res.summary(), files=files)
 
 
-def _optional(module: str, func: str) -> Callable[[Path], Step] | None:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None
-    return getattr(mod, func, None)
+def _fit_surrogates(out: Path) -> Step:
+    """Fit and validate the surrogate of every component (simulations cached under out/)."""
+    from .registry import components
+    from .surrogates.pipeline import fit_component
+
+    lines, files, failed = [], [], 0
+    for comp in components(builtin_only=True):
+        try:
+            run = fit_component(comp.name, out / "models", cache_dir=out / "sim-cache", quick=True)
+            lines.append(f"{comp.name:<24} saved {run.model_path.name}  ({run.sim_runs} simulations, {run.sim_seconds:.1f} s)")
+            files += run.plots[:2]
+        except CircuitSNNError as exc:
+            failed += 1
+            lines.append(f"{comp.name:<24} FAILED: {exc.message}")
+    return Step("surrogate fits", failed == 0, detail="\n".join(lines), files=files)
 
 
 def run_demo(out_dir: str | Path, *, log: Callable[[str], None] = print) -> list[Step]:
@@ -104,7 +112,7 @@ def run_demo(out_dir: str | Path, *, log: Callable[[str], None] = print) -> list
         ("characterize components", _characterize_all),
         ("netlist library", _netlists),
         ("example sweep", _sweep_example),
-        ("surrogate fits", _optional("circuitsnn.surrogates.demo", "demo_step")),
+        ("surrogate fits", _fit_surrogates),
     ]
     steps: list[Step] = []
     for i, (name, fn) in enumerate(plan, start=1):
