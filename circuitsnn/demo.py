@@ -54,7 +54,7 @@ def _characterize_all(out: Path) -> Step:
     from .characterize import characterize
     from .registry import components
 
-    comps = components()
+    comps = components(builtin_only=True)
     if not comps:
         return Step("characterize components", False, detail="no components are registered yet")
     files: list[Path] = []
