@@ -76,10 +76,11 @@ def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: st
         yfac, ypre = engineering_scale(np.concatenate([np.real(plot[n]) for n in names]))
         for n in names:
             ax.plot(plot.axis / xfac, np.real(plot[n]) / yfac, label=_norm(n), lw=1.2)
-        ax.set_ylabel(f"{ypre}{unit}")
+        quantity = {"V": "voltage", "A": "current"}.get(unit, "")
+        ax.set_ylabel(f"{quantity} ({ypre}{unit})" if quantity else f"{ypre}{unit}")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-    label = "time" if plot.axis_name == "time" else (plot.axis_name or "sweep")
+    label = "time" if plot.axis_name == "time" else (plot.axis_label or plot.axis_name or "sweep")
     axes[-1, 0].set_xlabel(f"{label} ({xpre}{plot.axis_unit})")
     return save_figure(fig, path, title or plot.plotname, axes[0, 0])
 

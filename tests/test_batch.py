@@ -57,6 +57,7 @@ def test_dc_and_op_results():
     assert res.op.value("out") == pytest.approx(0.75)
     assert np.allclose(res.dc.axis, [0, 0.5, 1, 1.5, 2])
     assert np.allclose(res.dc["out"], 0.75 * res.dc.axis)
+    assert res.dc.axis_label == "v1"  # ngspice says 'v-sweep'; the axis is named after the source
 
 
 def test_netcdf_round_trip(tmp_path):

@@ -21,7 +21,7 @@ from .diagnose import diagnose
 from .ir import Analysis
 from .rawfile import read_raw
 from .result import Result
-from .simulator import INSTALL_HINT, DeckLike, Simulator, check_tran_complete, ngspice_version, prepare
+from .simulator import INSTALL_HINT, DeckLike, Simulator, check_tran_complete, label_sweep_axis, ngspice_version, prepare
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -133,6 +133,7 @@ class BatchSimulator(Simulator):
             elapsed=elapsed,
             workdir=workdir if keep else None,
         )
+        label_sweep_axis(result, prepared)
         check_tran_complete(result, prepared.tran_stop, **evidence)
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -40,6 +40,7 @@ class Plot:
     signals: dict[str, np.ndarray]
     units: dict[str, str] = field(default_factory=dict)
     axis_unit: str = ""
+    axis_label: str = ""  # what the axis is, e.g. the swept source "v1"; defaults to axis_name
 
     def __getitem__(self, name: str) -> np.ndarray:
         key = normalize_signal(name)
@@ -81,7 +82,7 @@ class Plot:
             return xr.Dataset(data_vars, attrs=attrs)
         dim = self.axis_name or "index"
         data_vars = {k: ((dim,), np.asarray(v), {"units": self.units.get(k, "")}) for k, v in self.signals.items()}
-        coords = {dim: (dim, np.asarray(self.axis), {"units": self.axis_unit})}
+        coords = {dim: (dim, np.asarray(self.axis), {"units": self.axis_unit, "long_name": self.axis_label or dim})}
         return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 

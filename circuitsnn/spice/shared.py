@@ -50,7 +50,7 @@ from .diagnose import diagnose, error_lines
 from .ir import Analysis
 from .load import TextDeck, load_text, scan_text
 from .result import _UNITS, Plot, Result, normalize_signal
-from .simulator import DeckLike, Simulator, check_tran_complete, prepare
+from .simulator import DeckLike, Simulator, check_tran_complete, label_sweep_axis, prepare
 
 DEFAULT_TIMEOUT = 120.0
 #: Seconds the worker may need after the timeout (``bg_halt`` plus collecting) before the parent
@@ -386,6 +386,7 @@ class SharedSimulator(Simulator):
             elapsed=elapsed,
             workdir=None,
         )
+        label_sweep_axis(result, prepared)
         try:
             check_tran_complete(result, prepared.tran_stop)
         except ConvergenceError as exc:

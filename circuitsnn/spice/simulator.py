@@ -43,6 +43,7 @@ class PreparedDeck:
     text: str
     title: str
     tran_stop: float | None
+    dc_source: str | None = None  # the swept source of a .dc, to label the sweep axis
 
 
 def prepare(
@@ -63,7 +64,7 @@ def prepare(
             )
         text = render(deck, trusted_dirs=[Path(d) for d in trusted_dirs])
         scan_text(text, f"deck {deck.title!r}", allow_control=False, has_title=True)
-        return PreparedDeck(text, deck.title, deck.tran.stop if deck.tran else None)
+        return PreparedDeck(text, deck.title, deck.tran.stop if deck.tran else None, _dc_source(text))
     if isinstance(deck, (str, Path)):
         deck = load_deck(deck, trusted_dirs=trusted_dirs, allow_control=allow_control)
     elif not isinstance(deck, TextDeck):
@@ -81,7 +82,20 @@ def prepare(
             f"deck {deck.title!r} has no analysis (.tran, .dc or .op).",
             hint="Add one to the deck, or pass --tran STEP STOP on the command line.",
         )
-    return PreparedDeck(deck.text, deck.title, deck.tran_stop)
+    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text))
+
+
+def _dc_source(text: str) -> str | None:
+    m = re.search(r"^\s*\.dc\s+(\w+)", text, re.I | re.M)
+    return m.group(1).lower() if m else None
+
+
+def label_sweep_axis(result: Result, prepared: PreparedDeck) -> None:
+    """ngspice calls every DC sweep axis 'v-sweep'; name it after the deck's swept source."""
+    if prepared.dc_source:
+        for plot in result.plots:
+            if plot.analysis == "dc":
+                plot.axis_label = prepared.dc_source
 
 
 def check_tran_complete(result: Result, tran_stop: float | None, **evidence: Any) -> None:
