@@ -271,10 +271,7 @@ def test_cli_runs_checks_and_reports(tmp_path, capsys):
 def test_sweep_over_a_real_library_component(tmp_path):
     """The optocoupler: steady conductance grows with the LED drive (power law of LED current),
     the testbench's own tau_on measure comes out near the tau_on parameter."""
-    from circuitsnn import registry
 
-    if "optocoupler" not in registry.names():
-        pytest.skip("optocoupler component not in the library yet")
     spec = SweepSpec(
         component="optocoupler",
         testbench="step",
@@ -300,8 +297,6 @@ def test_lif_f_i_sweep_matches_the_analytic_rate(tmp_path):
     steady-state rate follows f = 1 / (t_ref + R C ln(I R / (I R - V_th)))."""
     from circuitsnn import registry
 
-    if "lif" not in registry.names():
-        pytest.skip("lif neuron not in the library yet")
     spec = SweepSpec(
         component="lif",
         testbench="step",
