@@ -28,14 +28,15 @@ a CCCS), so both devices see the same read voltage and the net current into ``ou
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import ValidationError
 from ..params import Params
 from ..units import format_value
-from ..spice.ir import Comment, E, Element, Expr, Pwl, Subckt, V, X
+from ..registry import Testbench
+from ..spice.ir import Comment, Deck, E, Element, Expr, Pulse, Pwl, Subckt, Tran, V, X
 
 #: The first two ports of every synapse subcircuit.
 SIGNAL_PORTS = ("in", "out")
@@ -202,3 +203,40 @@ def crossing_time(t: np.ndarray, y: np.ndarray, level: float, t_from: float) -> 
     j = i0 + change[0]
     t1, t2, y1, y2 = t[j], t[j + 1], y[j], y[j + 1]
     return float(t1 + (level - y1) * (t2 - t1) / (y2 - y1)) if y2 != y1 else float(t2)
+
+
+def spike_testbench(
+    title: str,
+    sub: Subckt,
+    ports: tuple[str, ...],
+    *,
+    controls: Sequence[Element] = (),
+    instance_params: Mapping[str, float] | None = None,
+    amplitude: float,
+    width: float,
+    delay: float,
+    temp: float | None = None,
+    extra_probes: tuple[str, ...] = (),
+    extra_measure: Callable[[Any], Mapping[str, Any]] | None = None,
+    extra_units: Mapping[str, str] | None = None,
+) -> Testbench:
+    """The "spike" testbench every synapse shares: one presynaptic voltage pulse on ``in``
+    (edges width/50), the device instance ``X1`` on ``ports`` with its ``controls`` held, ``out``
+    grounded through the ammeter ``Vout``; measures the output current and its charge."""
+    stop = delay + 3 * width
+    edge = width / 50
+    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, edge, edge, width, 10 * stop)), *controls]
+    els += [X("X1", ports, sub.name, **dict(instance_params or {})), V("Vout", "out", "0", 0.0)]
+    deck = Deck(title, elements=tuple(els), subckts=(sub,), analyses=(Tran(edge, stop, 0.0, edge),), temp=temp)
+
+    def measure(res: Any) -> dict:
+        tr = res.tran
+        i = np.asarray(tr.i("Vout"))
+        out = {"time": np.asarray(tr.time), "i_out": i, "charge": float(np.trapezoid(i, tr.time))}
+        if extra_measure is not None:
+            out.update(extra_measure(res))
+        return out
+
+    units = {"time": "s", "i_out": "A", "charge": "C", **dict(extra_units or {})}
+    description = "output current for one presynaptic spike"
+    return Testbench("spike", deck, ("v(in)", "i(vout)", *extra_probes), description, measure, units, "transient")

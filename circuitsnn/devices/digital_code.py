@@ -42,7 +42,7 @@ from ..errors import ValidationError
 from ..params import Params, quantity
 from ..registry import Component, Testbench, register
 from ..spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
-from .common import differential, sample, values_doc
+from .common import differential, sample, spike_testbench, values_doc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,18 +254,9 @@ def tb_program(p: DigitalBitlineParams, *, t_step: float = 10e-6, v_read: float 
 
 
 def _spike(p: DigitalBitlineParams, sub: Subckt, extra: list, ports: tuple[str, ...], amplitude: float, width: float, delay: float) -> Testbench:
-    stop = delay + 3 * width
-    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, width / 50, width / 50, width, 10 * stop))] + extra
-    els += [X("X1", ports, sub.name), V("Vout", "out", "0", 0.0)]
-    ms = width / 50
-    deck = Deck("digital-code synapse presynaptic spike", elements=tuple(els), subckts=(sub,), analyses=(Tran(ms, stop, 0.0, ms),))
-
-    def measure(res: Any) -> dict:
-        tr = res.tran
-        i = np.asarray(tr.i("Vout"))
-        return {"time": np.asarray(tr.time), "i_out": i, "charge": float(np.trapezoid(i, tr.time))}
-
-    return Testbench("spike", deck, ("v(in)", "i(vout)"), "output current for one presynaptic spike", measure, {"time": "s", "i_out": "A", "charge": "C"}, "transient")
+    return spike_testbench(
+        "digital-code synapse presynaptic spike", sub, ports, controls=extra, amplitude=amplitude, width=width, delay=delay
+    )
 
 
 def tb_spike(p: DigitalCodeParams, *, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:

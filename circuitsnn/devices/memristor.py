@@ -52,9 +52,9 @@ import numpy as np
 
 from ..params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, Deck, Expr, Pulse, R, Sin, Subckt, Tran, V, X
+from ..spice.ir import B, C, Comment, Deck, Expr, R, Sin, Subckt, Tran, V, X
 from ..units import format_value as fv
-from .common import HOLD_TAU, differential, even_power, int_power, pwl, sample, values_doc
+from .common import HOLD_TAU, differential, even_power, int_power, pwl, sample, spike_testbench, values_doc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -283,25 +283,13 @@ def _tb_program(
 
 def _tb_spike(p: _MemristorBase, *, amplitude: float, width: float, delay: float) -> Testbench:
     """Transient: one presynaptic spike on ``in``, ``out`` grounded; output current and state."""
-    sub = _subckt(p)
-    stop = delay + 3 * width
-    els = [
-        V("Vin", "in", "0", Pulse(0.0, amplitude, delay, width / 50, width / 50, width, 10 * stop)),
-        X("X1", ("in", "out"), sub.name),
-        V("Vout", "out", "0", 0.0),
-    ]
-    ms = width / 50
-    deck = Deck("memristor presynaptic spike", elements=tuple(els), subckts=(sub,), analyses=(Tran(ms, stop, 0.0, ms),))
+    def state(res: Any) -> dict:
+        x = np.asarray(res.tran["x1.x"])
+        return {"x": x, "dx": float(x[-1] - x[0])}
 
-    def measure(res: Any) -> dict:
-        tr = res.tran
-        i = np.asarray(tr.i("Vout"))
-        x = np.asarray(tr["x1.x"])
-        return {"time": np.asarray(tr.time), "i_out": i, "x": x, "charge": float(np.trapezoid(i, tr.time)), "dx": float(x[-1] - x[0])}
-
-    return Testbench(
-        "spike", deck, ("v(in)", "i(vout)", "v(x1.x)"), "output current (and state change) for one presynaptic spike",
-        measure, {"time": "s", "i_out": "A", "x": "1", "charge": "C", "dx": "1"}, "transient",
+    return spike_testbench(
+        "memristor presynaptic spike", _subckt(p), ("in", "out"), amplitude=amplitude, width=width, delay=delay,
+        extra_probes=("v(x1.x)",), extra_measure=state, extra_units={"x": "1", "dx": "1"},
     )
 
 

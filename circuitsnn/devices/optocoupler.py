@@ -33,8 +33,8 @@ import numpy as np
 
 from ..params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, D, Dc, DcSweep, Deck, Expr, Model, Pulse, R, Subckt, Tran, V, X
-from .common import crossing_time, differential, pulse_train, pwl, sample, values_doc
+from ..spice.ir import B, C, Comment, D, Dc, DcSweep, Deck, Expr, Model, R, Subckt, Tran, V, X
+from .common import crossing_time, differential, pulse_train, pwl, sample, spike_testbench, values_doc
 
 #: The state node holds G in mS: v(g) = G * G_SCALE.
 G_SCALE = 1e3
@@ -216,25 +216,9 @@ def tb_program(
 def tb_spike(p: OptocouplerParams, *, v_led: float = 3.0, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic voltage spike on ``in`` at a constant LED drive; the output
     current into a grounded ``out``."""
-    name = subckt(p).name
-    stop = delay + 3 * width
-    els = [
-        V("Vin", "in", "0", Pulse(0.0, amplitude, delay, width / 50, width / 50, width, 10 * stop)),
-        V("Vled", "led", "0", Dc(v_led)),
-        X("X1", ("in", "out", "led"), name),
-        V("Vout", "out", "0", 0.0),
-    ]
-    ms = width / 50
-    deck = _deck("optocoupler presynaptic spike", p, els, [Tran(ms, stop, 0.0, ms)])
-
-    def measure(res: Any) -> dict:
-        tr = res.tran
-        i = np.asarray(tr.i("Vout"))
-        return {"time": np.asarray(tr.time), "i_out": i, "charge": float(np.trapezoid(i, tr.time))}
-
-    return Testbench(
-        "spike", deck, ("v(in)", "i(vout)"), "output current for one presynaptic spike",
-        measure, {"time": "s", "i_out": "A", "charge": "C"}, "transient",
+    return spike_testbench(
+        "optocoupler presynaptic spike", subckt(p), ("in", "out", "led"),
+        controls=[V("Vled", "led", "0", Dc(v_led))], amplitude=amplitude, width=width, delay=delay,
     )
 
 

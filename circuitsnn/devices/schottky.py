@@ -50,8 +50,8 @@ import numpy as np
 
 from ..params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, DcSweep, Deck, Expr, Op, Pulse, R, Subckt, Tran, V, X
-from .common import HOLD_TAU, K_OVER_Q, T0_KELVIN, differential, pulse_train, pwl, r_squared, sample, values_doc
+from ..spice.ir import B, C, Comment, DcSweep, Deck, Expr, Op, R, Subckt, Tran, V, X
+from .common import HOLD_TAU, K_OVER_Q, T0_KELVIN, differential, pulse_train, pwl, r_squared, sample, spike_testbench, values_doc
 
 #: Forward bias beyond this (V) is clamped: the synapse is only ever read in reverse.
 V_FORWARD_CLAMP = 0.3
@@ -272,26 +272,10 @@ def tb_barrier(p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.05, 0.1,
 
 def tb_spike(p: SchottkyParams, *, dphi: float = 0.08, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic spike on ``in`` (reverse bias) at a stored state ``dphi``."""
-    name = subckt(p).name
-    stop = delay + 3 * width
-    els = [
-        V("Vin", "in", "0", Pulse(0.0, amplitude, delay, width / 50, width / 50, width, 10 * stop)),
-        V("Vg", "gate", "0", 0.0),
-        V("Ve", "erase", "0", 0.0),
-        X("X1", ("in", "out", "gate", "erase"), name, dphi0=dphi),
-        V("Vout", "out", "0", 0.0),
-    ]
-    ms = width / 50
-    deck = _deck("gated Schottky synapse presynaptic spike", p, els, [Tran(ms, stop, 0.0, ms)])
-
-    def measure(res: Any) -> dict:
-        tr = res.tran
-        i = np.asarray(tr.i("Vout"))
-        return {"time": np.asarray(tr.time), "i_out": i, "charge": float(np.trapezoid(i, tr.time))}
-
-    return Testbench(
-        "spike", deck, ("v(in)", "i(vout)"), "output current for one presynaptic spike",
-        measure, {"time": "s", "i_out": "A", "charge": "C"}, "transient",
+    return spike_testbench(
+        "gated Schottky synapse presynaptic spike", subckt(p), ("in", "out", "gate", "erase"),
+        controls=[V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)], instance_params={"dphi0": dphi},
+        amplitude=amplitude, width=width, delay=delay,
     )
 
 
