@@ -103,6 +103,90 @@ def test_lif_step_gradcheck_soft_double_precision():
     assert torch.autograd.gradcheck(f, (i_ua, v, w_ua, theta), eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
+
+def test_eif_step_gradcheck_soft_double_precision():
+    # exponential threshold: rising and falling drives (negative currents), some refractory
+    torch.manual_seed(1)
+    i_ua = (torch.rand(6, dtype=D) * 2 - 0.5).requires_grad_()
+    v = (torch.rand(6, dtype=D) * 0.5).requires_grad_()
+    ref = torch.tensor([0.0, 0.0, 5e-5, 3e-4, 0.0, 0.0], dtype=D)
+    theta = torch.tensor([1.0, 1.0, 0.5, 0.02, 0.2, 4.0, 2.0], dtype=D, requires_grad=True)
+
+    def f(i_ua, v, theta):
+        p = F.LIFParameters(tau_m=theta[0] * 1e-3, r_in=theta[1] * 1e6, v_th=theta[2], v_reset=theta[3],
+                            t_ref=theta[4] * 1e-3, i_ref=theta[5] * 1e-6, delta_t=theta[6] * 1e-2, alpha=50.0)
+        st = F.LIFState(v=v, ref=ref, w=torch.zeros(6, dtype=D), t_spike=torch.zeros(6, dtype=D))
+        z, s = F.lif_step(i_ua * 1e-6, st, p, 1e-4, soft=True)
+        return z, s.v, s.ref * 1e3, s.t_spike * 1e3
+
+    assert torch.autograd.gradcheck(f, (i_ua, v, theta), eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def _eif_reference_spikes(p: F.LIFParameters, levels, hold: float) -> np.ndarray:
+    """Spike times of ``tau_m dv/dt = -(v - v_rest) + delta_t exp((v - v_th)/delta_t) + r_in i``
+    for a piece-wise constant current, by an adaptive ODE solver (event where the exponential
+    term exceeds the largest input drive e^12-fold: the rest of the divergence takes < 1e-5 of
+    delta_t C / i)."""
+    from scipy.integrate import solve_ivp
+
+    def rhs(t, y, i):
+        return [(-(y[0] - p.v_rest) + p.delta_t * math.exp(min((y[0] - p.v_th) / p.delta_t, 700.0)) + p.r_in * i) / p.tau_m]
+
+    x_top = math.log(p.r_in * max(abs(x) for x in levels) / p.delta_t) + 12
+
+    def top(t, y, i):
+        return y[0] - (p.v_th + x_top * p.delta_t)
+
+    top.terminal, top.direction = True, 1
+    v, t0, out = p.v_rest, 0.0, []
+    for i in levels:
+        t_end = t0 + hold
+        while t0 < t_end:
+            sol = solve_ivp(rhs, (t0, t_end), [v], args=(i,), events=top, rtol=1e-11, atol=1e-13, method="DOP853")
+            if sol.t_events[0].size:
+                ts = float(sol.t_events[0][0])
+                out.append(ts)
+                rho = 1 - i / p.i_ref
+                t0, v = ts + p.t_ref / rho, p.v_reset
+            else:
+                t0, v = t_end, float(sol.y[0, -1])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("tau_m", [1e3, 2e-3])
+def test_eif_spike_times_match_an_ode_solver(tau_m):
+    # slow approaches to the soft threshold (small and negative currents) are where it matters;
+    # leakless (exact) and leaky (leak frozen over a step: first order in dt/tau_m, small dt)
+    r_in = tau_m / 1e-12
+    p = F.LIFParameters(tau_m=tau_m, r_in=r_in, v_th=0.8, v_reset=0.2, t_ref=4e-7, i_ref=2e-6, delta_t=2e-3)
+    levels = [2e-7, 0.5e-7, -0.3e-7, 0.1e-7, 4e-7, 0.05e-7, 1e-7, 3e-7, 0.02e-7, 1.5e-7]
+    hold = 6e-6
+    ref = _eif_reference_spikes(p, levels, hold)
+    dt = 2e-8
+    n = int(round(hold / dt))
+    cur = torch.tensor(np.repeat(levels, n), dtype=D)[:, None]
+    _, t, _, _ = F.lif_run(cur, p, dt)
+    got = _spike_times(t, 0)
+    assert ref.size >= 5 and got.size == ref.size
+    # leaky: the slowest approach (0.002 uA, 6 us) is off by 15 ns, first order in dt/tau_m
+    assert np.abs(got - ref).max() < (1e-10 if tau_m > 1 else 3e-8)
+    # the hard threshold at the same v_th fires later and differently: the soft one is not a no-op
+    _, t_lif, _, _ = F.lif_run(cur, p._replace(delta_t=0.0), dt)
+    lif = _spike_times(t_lif, 0)
+    assert lif.size != ref.size or np.abs(lif - ref).max() > 1e-8
+
+
+def test_eif_with_tiny_slope_factor_is_the_lif():
+    p = P._replace(delta_t=1e-7)
+    i = torch.tensor([0.6e-6, 1e-6, 3e-6], dtype=D).expand(3000, 3).clone()
+    _, t_eif, _, _ = F.lif_run(i, p, 1e-5)
+    _, t_lif, _, _ = F.lif_run(i, P, 1e-5)
+    for k in range(3):
+        a, b = _spike_times(t_eif, k), _spike_times(t_lif, k)
+        assert a.size == b.size > 5 and np.allclose(a, b, rtol=1e-4)
+    # and the fast inference path follows it
+    assert torch.allclose(F.lif_spike_times_fast(i, p, 1e-5), t_eif, equal_nan=True)
+
 def test_hard_lif_run_backpropagates_finite_gradients():
     i = torch.full((300, 4), 1.2e-6, dtype=D, requires_grad=True)
     cell = LIF(P, 1e-5, learn=("v_th", "tau_m"))
@@ -347,3 +431,19 @@ def test_modules_load_from_stored_models(tmp_path, model, params, call):
     mod = from_model(path)
     out = call(mod)
     assert torch.isfinite(out).all()
+
+
+def test_neuron_testbenches_can_tighten_reltol():
+    # the Axon-Hillock's spike times need reltol 1e-5 (module docstring of neurons.testbenches)
+    from circuitsnn.neurons import axon_hillock, testbenches
+    from circuitsnn.spice.render import render
+
+    p = axon_hillock.AxonHillockParams()
+    tight = testbenches.builders(axon_hillock.subckt, reltol=1e-5)
+    plain = testbenches.builders(axon_hillock.subckt)
+    for name in ("step", "fi", "spike_train"):
+        assert tight[name](p).deck.options["reltol"] == 1e-5
+        assert "reltol" not in plain[name](p).deck.options
+    assert ".options method=gear reltol=10u" in render(tight["fi"](p).deck).splitlines()
+    with pytest.raises(ValidationError, match="reltol"):
+        testbenches.builders(axon_hillock.subckt, reltol=0.0)

@@ -38,7 +38,7 @@ The effective model of every neuron circuit (RC LIF, Axon-Hillock, adaptive)::
 
     tau_m dv/dt = -(v - v_rest) + r_in * (i - w)         while not refractory
     tau_w dw/dt = -w,   w += b at each spike              (adaptation current, A; b = 0: none)
-    v >= v_th  ->  spike; v = v_reset and held for the refractory period
+    v >= v_th  ->  spike; v = v_reset and held for the refractory period  (delta_t = 0; below)
     refractory period: t_ref / (1 - i / i_ref)   (i_ref = inf: a fixed t_ref)
     output pulse leaves the circuit t_delay after the threshold crossing
 
@@ -55,6 +55,23 @@ per step (``dt`` below the shortest inter-spike interval) and ``w`` constant wit
 (taken at the step's middle: an error of order ``(dt / tau_w)^2``). Reference: Gerstner, Kistler, Naud & Paninski, *Neuronal
 Dynamics* (2014), ch. 1 (LIF, its f-I curve) and ch. 6 (adaptation); exact integration as in Rotter & Diesmann,
 Biol. Cybern. 1999.
+
+Exponential (soft) threshold
+----------------------------
+With ``delta_t > 0`` the hard threshold becomes the exponential integrate-and-fire
+(Fourcaud-Trocme, Hansel, van Vreeswijk & Brunel, J. Neurosci. 23:11628, 2003; Gerstner et al.
+2014, ch. 5.2)::
+
+    tau_m dv/dt = -(v - v_rest) + delta_t exp((v - v_th)/delta_t) + r_in (i - w)
+
+and the spike is the divergence of ``v``; reset and refractoriness are as above. It models a
+threshold that is soft on the scale ``delta_t``: the transistor-level Axon-Hillock's inverter
+switches through finite gain and positive feedback, so a membrane that approaches it slowly
+(small or falling input) fires later than a fast one, relative to a hard threshold. With
+``u = exp(-(v - v_th)/delta_t)`` and the linear part's mean slope over the step held fixed, the
+equation is linear in ``u`` and is integrated in closed form (:func:`_eif_free`): exact without
+leak, error of order ``dt / tau_m`` near threshold with leak. ``v_th`` is then the centre of the
+exponential, not the voltage where the spike is registered.
 """
 
 from __future__ import annotations
@@ -120,7 +137,8 @@ class LIFParameters(NamedTuple):
     reported spike times only); ``tau_w`` adaptation time constant (s); ``b`` adaptation current
     step per spike (A, 0 = no adaptation); ``i_ref`` input current at which the refractory
     period becomes infinite (A; ``inf``: a fixed ``t_ref``); ``alpha`` surrogate-gradient
-    scale (1/V).
+    scale (1/V); ``delta_t`` slope factor of the exponential (soft) threshold (V; 0: the hard
+    threshold of the LIF; > 0: the exponential integrate-and-fire, see :func:`lif_step`).
     """
 
     tau_m: Number = 1e-3
@@ -134,6 +152,7 @@ class LIFParameters(NamedTuple):
     b: Number = 0.0
     i_ref: Number = math.inf
     alpha: Number = DEFAULT_ALPHA
+    delta_t: Number = 0.0
 
     @property
     def c_m(self) -> Number:
@@ -142,8 +161,9 @@ class LIFParameters(NamedTuple):
 
     @property
     def rheobase(self) -> Number:
-        """Smallest constant input current that ever fires, ``(v_th - v_rest) / r_in`` (A)."""
-        return (self.v_th - self.v_rest) / self.r_in
+        """Smallest constant input current that ever fires, ``(v_th - v_rest - delta_t) / r_in``
+        (A; with ``delta_t = 0`` the LIF's, else the exponential model's saddle-node)."""
+        return (self.v_th - self.v_rest - self.delta_t) / self.r_in
 
 
 class LIFState(NamedTuple):
@@ -203,13 +223,17 @@ def lif_step(
         v_inf = p.v_rest + p.r_in * (i - w_mid)
     else:
         v_inf = p.v_rest + p.r_in * (i - state.w)
-    v_end = _relax(state.v, v_inf, free, p.tau_m)
-    # 3. threshold crossing: spike where v_end >= v_th, at
-    #    t* = tau ln((v_inf - v0)/(v_inf - v_th)) = tau log1p((v_th - v0)/(v_inf - v_th))
-    z = fire(v_end - p.v_th, p.alpha)
-    gap = torch.clamp(p.v_th - state.v, min=0.0)
-    den = torch.clamp(v_inf - p.v_th, min=eps)
-    t_cross = torch.minimum(p.tau_m * torch.log1p(gap / den), free)
+    eif = _has_eif(p.delta_t)
+    if eif:
+        z, v_end, t_cross = _eif_free(state.v, v_inf, free, p, fire)
+    else:
+        v_end = _relax(state.v, v_inf, free, p.tau_m)
+        # 3. threshold crossing: spike where v_end >= v_th, at
+        #    t* = tau ln((v_inf - v0)/(v_inf - v_th)) = tau log1p((v_th - v0)/(v_inf - v_th))
+        z = fire(v_end - p.v_th, p.alpha)
+        gap = torch.clamp(p.v_th - state.v, min=0.0)
+        den = torch.clamp(v_inf - p.v_th, min=eps)
+        t_cross = torch.minimum(p.tau_m * torch.log1p(gap / den), free)
     # 4. after a spike: reset, refractory for t_ref (clock time), then relax for what is left
     left = free - t_cross
     if active:
@@ -220,7 +244,11 @@ def lif_step(
         ref_after = p.t_ref - left
         released = torch.clamp(-ref_after, min=0.0)
         ref_rest = ref0 - busy
-    v_after = _relax(torch.full_like(v_end, 0.0) + p.v_reset, v_inf, released, p.tau_m)
+    v_reset = torch.full_like(v_end, 0.0) + p.v_reset
+    if eif:
+        v_after = _eif_free(v_reset, v_inf, released, p, fire)[1]
+    else:
+        v_after = _relax(v_reset, v_inf, released, p.tau_m)
     v_new = z * v_after + (1 - z) * v_end
     ref_new = z * torch.clamp(ref_after, min=0.0) + (1 - z) * ref_rest
     if adapt:
@@ -228,6 +256,62 @@ def lif_step(
     else:
         w_new = state.w
     return z, LIFState(v=v_new, ref=ref_new, w=w_new, t_spike=busy + t_cross)
+
+
+def _has_eif(delta_t: Number) -> bool:
+    """Whether the exponential threshold is on (``delta_t > 0``; it must not mix 0 and > 0)."""
+    if isinstance(delta_t, (int, float)):
+        return delta_t > 0
+    return bool(torch.as_tensor(delta_t).detach().max() > 0)
+
+
+def _log_expm1_ratio(x: torch.Tensor) -> torch.Tensor:
+    """``ln(expm1(x)/x)`` without overflow for any real ``x`` (0 at ``x = 0``)."""
+    ax = x.abs()
+    small = ax < 1e-6
+    ax_s = torch.where(small, torch.ones_like(ax), ax)
+    neg = torch.log(-torch.expm1(-ax_s)) - torch.log(ax_s)  # ln(expm1(-ax)/(-ax)), <= 0
+    neg = torch.where(small, -0.5 * ax, neg)
+    return neg + torch.clamp(x, min=0.0)  # expm1(x)/x = e^x expm1(-x)/(-x)
+
+
+def _eif_free(v0: torch.Tensor, v_inf: torch.Tensor, s: torch.Tensor, p: "LIFParameters", fire):
+    """Exponential integrate-and-fire over a free (not refractory) time ``s`` (module docstring).
+
+    ``dv/dt = b + (delta_t/tau_m) exp((v - v_th)/delta_t)`` with the linear part replaced by its
+    mean slope over the step, ``b = (v_lif(s) - v0)/s`` (``v_lif`` the exact LIF relaxation): exact
+    without leak; with leak the end value is exact while the exponential term is negligible, and
+    the error near threshold is of order ``s / tau_m``. With ``u = exp(-(v - v_th)/delta_t)`` the equation is linear,
+    ``delta_t du/dt = -(b u + a)`` with ``a = delta_t / tau_m``, so::
+
+        v(s) = v0 + b s - delta_t ln(1 - r),  r = (a s/delta_t) psi(b s/delta_t) e^((v0 - v_th)/delta_t)
+
+    (``psi(x) = expm1(x)/x``); ``v`` diverges (the spike) when ``r`` reaches 1, at
+    ``t* = (delta_t/b) ln(1 + (b/a) e^((v_th - v0)/delta_t))``. Returns ``(z, v_end, t_cross)``,
+    ``z`` the spike of ``delta_t ln r`` (V, >= 0 when it fires).
+    """
+    d = p.delta_t
+    a = d / p.tau_m
+    tiny = torch.finfo(v0.dtype).tiny
+    s_safe = torch.clamp(s, min=tiny)
+    b = (_relax(v0, v_inf, s_safe, p.tau_m) - v0) / s_safe
+    x = b * s_safe / d
+    log_r = torch.log(a * s_safe / d) + _log_expm1_ratio(x) + (v0 - p.v_th) / d
+    z = fire(d * log_r, p.alpha)
+    r = torch.exp(torch.clamp(log_r, max=-1e-12))
+    v_end = v0 + b * s - d * torch.log1p(-r)
+    # crossing time: b > 0 in log form (softplus), b <= 0 through log1p(q)/q, q = (b/a) E > -1
+    up = b > 0
+    b_up = torch.where(up, b, torch.ones_like(b))
+    t_up = d / b_up * torch.nn.functional.softplus(torch.log(b_up / a) + (p.v_th - v0) / d)
+    big_e = torch.exp(torch.clamp((p.v_th - v0) / d, max=600.0))
+    q = torch.where(up, torch.zeros_like(b), b / a * big_e)
+    q = torch.clamp(q, min=-1 + 1e-12)
+    q_s = torch.where(q.abs() < 1e-8, torch.ones_like(q), q)
+    lam = torch.where(q.abs() < 1e-8, 1 - 0.5 * q, torch.log1p(q_s) / q_s)
+    t_dn = d * big_e / a * lam
+    t_cross = torch.minimum(torch.where(up, t_up, t_dn), s)
+    return z, v_end, t_cross
 
 
 def lif_run(
@@ -279,7 +363,7 @@ def lif_rate(i: torch.Tensor, p: LIFParameters) -> torch.Tensor:
         f = 1 / (t_ref / (1 - i/i_ref) + tau_m ln((v_inf - v_reset) / (v_inf - v_th)))
 
     with ``v_inf = v_rest + r_in i``, for ``v_inf > v_th`` (and ``i < i_ref``), else 0
-    (Gerstner et al. 2014, eq. 1.14 with refractoriness).
+    (Gerstner et al. 2014, eq. 1.14 with refractoriness). Hard threshold only: ignores ``delta_t``.
     """
     v_inf = p.v_rest + p.r_in * i
     ok = (v_inf > p.v_th) & (i < p.i_ref)
@@ -291,7 +375,8 @@ def lif_rate(i: torch.Tensor, p: LIFParameters) -> torch.Tensor:
 
 def lif_latency(i: torch.Tensor, p: LIFParameters) -> torch.Tensor:
     """Time (s) from rest to the first output spike for a current step ``i`` (A) at t = 0:
-    ``t_delay + tau_m ln((v_inf - v_rest)/(v_inf - v_th))``; ``inf`` below the rheobase."""
+    ``t_delay + tau_m ln((v_inf - v_rest)/(v_inf - v_th))``; ``inf`` below the rheobase. Hard
+    threshold only: ignores ``delta_t``."""
     v_inf = p.v_rest + p.r_in * i
     ok = v_inf > p.v_th
     safe = torch.where(ok, v_inf, torch.as_tensor(p.v_th, dtype=i.dtype) + 1.0)
@@ -662,7 +747,11 @@ def lif_spike_times_fast(current: torch.Tensor, p: LIFParameters, dt: float | Se
     """Spike times (s, ``nan`` where none) of :func:`lif_run` for inference only: the same
     equations as :func:`lif_step` (hard spikes, plain-number parameters), compiled with
     TorchScript and with ``torch.where`` blends, about 3-4x faster; no gradients. Used by the
-    benchmark and the held-out validation; a test keeps it equal to :func:`lif_run`."""
+    benchmark and the held-out validation; a test keeps it equal to :func:`lif_run`. With the
+    exponential threshold (``delta_t > 0``) it runs :func:`lif_run` itself (not compiled)."""
+    if _has_eif(p.delta_t):
+        with torch.no_grad():
+            return lif_run(current, p, dt)[1]
     n = current.shape[0]
     dts = torch.full((n,), float(dt), dtype=torch.float64) if isinstance(dt, (int, float)) else torch.as_tensor(
         [float(x) for x in (dt.tolist() if isinstance(dt, torch.Tensor) else dt)], dtype=torch.float64)
