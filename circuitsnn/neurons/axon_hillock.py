@@ -198,7 +198,7 @@ COMPONENT = register(
         family="neuron",
         params_cls=AxonHillockParams,
         subckt=subckt,
-        testbenches=testbenches.builders(subckt, reference=rate_estimate, fi_multiples=(0.5, 1.0, 2.0, 4.0, 8.0)),
+        testbenches=testbenches.builders(subckt, reference=rate_estimate, fi_multiples=(0.5, 1.0, 2.0, 4.0, 8.0), reltol=1e-5),
         summary="Mead's Axon-Hillock neuron at transistor level: two inverters with capacitive "
         "positive feedback and a biased reset",
         pinout=PINOUT,
