@@ -1,9 +1,9 @@
 """SPICE number formatting and parsing.
 
 Values are base SI everywhere in circuitsnn (seconds, farads, ohms, amperes). This module is the
-one place where they are turned into SPICE text and back. Formatting is exact and deterministic:
-the shortest decimal that round-trips the float is shifted onto an engineering suffix, so
-``4.7e-9`` renders as ``4.7n`` and the same float always gives the same bytes.
+one place where they are turned into SPICE text and back. Formatting is deterministic: the
+float, rounded to 15 significant digits (so 1.9999999999999998e-05 reads 20u), is shifted onto
+an engineering suffix; ``4.7e-9`` renders as ``4.7n`` and the same float gives the same bytes.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def check_number(value: object, what: str = "value") -> float:
 
 
 def format_value(value: float, what: str = "value") -> str:
-    """Render a number as SPICE text with an engineering suffix, exactly and deterministically.
+    """Render a number as SPICE text with an engineering suffix, deterministically (15 significant digits).
 
     >>> format_value(4.7e-9), format_value(1e6), format_value(0.5), format_value(-2.2e3)
     ('4.7n', '1meg', '500m', '-2.2k')
@@ -72,7 +72,9 @@ def format_value(value: float, what: str = "value") -> str:
         # Integers (bit codes, counts) stay integers: easier to read, still exact.
         if abs(value) < 1000:
             return str(value)
-    d = Decimal(repr(x))
+    # 15 significant digits: exact to 5e-15 relative (far below any SPICE tolerance) and free of
+    # float noise such as 19.999999999999998u for 20u, which designers read in the netlists.
+    d = Decimal(f"{x:.15g}")
     exp3 = 3 * math.floor(math.log10(abs(x)) / 3)
     # log10 can land one step off for values just below a power of ten; fix it exactly.
     mant = d.scaleb(-exp3)
