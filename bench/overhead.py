@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from circuitsnn.errors import SimulationError  # noqa: E402
 from circuitsnn.spice import (  # noqa: E402
-    B, C, D, Deck, Model, Op, Pulse, R, Sin, Subckt, Tran, V, X, load_text, render, simulate,
+    Deck, Op, R, V, load_text, render, simulate,
 )
+from circuitsnn.spice.reference import diode_rectifier, rc_pulse_train  # noqa: E402
 from circuitsnn.spice.shared import SharedSimulator  # noqa: E402
 from circuitsnn.spice.simulator import ngspice_version  # noqa: E402
 
@@ -45,30 +46,9 @@ RSS_GOAL_MIB = 50.0
 
 DECKS = {
     # An RC low-pass driven by a pulse train: linear, 5,000 time points.
-    "rc": Deck(
-        title="bench rc",
-        elements=(
-            V("v1", "in", "0", Pulse(0.0, 1.0, delay=1e-4, rise=1e-6, fall=1e-6, width=1e-3, period=2e-3)),
-            R("r1", "in", "out", 1e3),
-            C("c1", "out", "0", 1e-7),
-        ),
-        analyses=(Tran(step=1e-6, stop=5e-3, max_step=1e-6),),
-    ),
+    "rc": rc_pulse_train(c=1e-7, width=1e-3, stop=5e-3, step=1e-6, max_step=1e-6, title="bench rc"),
     # A half-wave rectifier: diode with series resistance, subcircuit, behavioural load; ~4,000 points.
-    "diode": Deck(
-        title="bench diode rectifier",
-        elements=(
-            V("v1", "in", "0", Sin(0.0, 2.0, 2e3)),
-            D("d1", "in", "mid", "dmod"),
-            X("x1", ("mid", "out"), "rsplit"),
-            C("c1", "out", "0", 2e-7),
-            B("b1", "out", "0", i="1e-4*tanh(v(out))"),
-        ),
-        subckts=(Subckt("rsplit", ("a", "b"), (R("r1", "a", "m", 50.0), R("r2", "m", "b", 50.0))),),
-        models=(Model("dmod", "D", {"is": 1e-14, "rs": 5.0, "cjo": 1e-12}),),
-        analyses=(Tran(step=1e-6, stop=4e-3, max_step=1e-6),),
-    ),
-    # A divider's operating point: nothing but fixed cost (not part of the ratio goal).
+    "diode": diode_rectifier(step=1e-6, stop=4e-3, max_step=1e-6, title="bench diode rectifier"),
     "tiny-op": Deck(
         title="bench tiny op",
         elements=(V("v1", "in", "0", 1.0), R("r1", "in", "out", 1e3), R("r2", "out", "0", 2e3)),

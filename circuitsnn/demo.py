@@ -32,17 +32,11 @@ class Step:
 
 def _rc_example(out: Path) -> Step:
     from .simulate_deck import simulate_to_folder
-    from .spice import C, Deck, Pulse, R, Tran, V, render
+    from .spice import Pulse, render
+    from .spice.reference import rc_lowpass
 
-    deck = Deck(
-        "RC low-pass, 1 kOhm / 1 uF, 1 V pulse",
-        elements=(
-            V("vin", "in", "0", Pulse(0, 1, 0.5e-3, 1e-6, 1e-6, 4e-3, 10e-3)),
-            R("r1", "in", "out", 1e3),
-            C("c1", "out", "0", 1e-6),
-        ),
-        analyses=(Tran(step=1e-6, stop=8e-3),),
-    )
+    pulse = Pulse(0, 1, 0.5e-3, 1e-6, 1e-6, 4e-3, 10e-3)
+    deck = rc_lowpass(source=pulse, stop=8e-3, title="RC low-pass, 1 kOhm / 1 uF, 1 V pulse")
     folder = out / "rc_lowpass"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "deck.cir").write_text(render(deck))

@@ -1,6 +1,5 @@
 """The batch back-end against real ngspice: physics, error classes, timeouts, the safety policy."""
 
-import os
 import subprocess
 import time
 
@@ -10,29 +9,16 @@ import pytest
 from circuitsnn.errors import (
     ConvergenceError, NetlistError, SimulationTimeout, SimulatorMissing, UnsafeDeckError,
 )
-from circuitsnn.spice import C, D, DcSweep, Deck, Model, Op, Pulse, R, Tran, V, X, simulate
+from circuitsnn.spice import D, DcSweep, Deck, Model, Op, Pulse, R, Tran, V, X, simulate
 from circuitsnn.spice.batch import BatchSimulator
+from circuitsnn.spice.reference import NONCONVERGING_AT, NONCONVERGING_DECK, rc_lowpass
 
 pytestmark = pytest.mark.ngspice
 
-CONVERGENCE_DECK = """conv3
-V1 a 0 PULSE(0 5 0.5m 1n 1n 1 2)
-D1 a b dmod
-C1 b 0 1u
-R1 b c 1
-B1 c 0 V = v(b) > 1 ? 1e9*v(b) : 0
-.model dmod D(is=1e-14 rs=0)
-.tran 1u 1m
-.end
-"""
 
 
 def rc_deck(r=1e3, c=1e-6, stop=5e-3) -> Deck:
-    return Deck(
-        "rc step",
-        elements=(V("v1", "in", "0", 1.0), R("r1", "in", "out", r), C("c1", "out", "0", c, ic=0)),
-        analyses=(Tran(step=1e-6, stop=stop, max_step=1e-6, uic=True),),
-    )
+    return rc_lowpass(r=r, c=c, stop=stop, max_step=1e-6, uic=True, title="rc step")
 
 
 def test_rc_step_matches_analytic_within_0p1_percent():
@@ -90,10 +76,10 @@ def test_netlist_errors(tmp_path, deck, match):
 
 def test_convergence_error_reports_time(tmp_path):
     path = tmp_path / "conv.cir"
-    path.write_text(CONVERGENCE_DECK)
+    path.write_text(NONCONVERGING_DECK)
     with pytest.raises(ConvergenceError) as exc:
         simulate(path)
-    assert exc.value.time_reached == pytest.approx(0.5e-3, rel=1e-3)
+    assert exc.value.time_reached == pytest.approx(NONCONVERGING_AT, rel=1e-3)
     assert "timestep too small" in exc.value.stdout.lower() + exc.value.stderr.lower()
 
 

@@ -24,10 +24,11 @@ from circuitsnn.errors import (
     UnsafeDeckError,
 )
 from circuitsnn.spice import (
-    B, C, D, Deck, DcSweep, Model, Op, Pulse, R, Sin, Subckt, Tran, V, X, get_simulator, load_text,
+    C, D, Deck, DcSweep, Model, Op, R, Sin, Tran, V, get_simulator, load_text,
 )
 from circuitsnn.spice.batch import BatchSimulator
 from circuitsnn.spice.shared import SharedSimulator
+from circuitsnn.spice.reference import NONCONVERGING_DECK, diode_rectifier, rc_pulse_train
 
 pytestmark = pytest.mark.ngspice
 
@@ -41,27 +42,9 @@ def _needs_libngspice(request):
             pytest.fail(msg)
         pytest.skip(msg)
 
-RC = Deck(
-    title="rc step",
-    elements=(V("v1", "in", "0", Pulse(0.0, 1.0, delay=1e-4, rise=1e-6, fall=1e-6, width=2e-3, period=4e-3)),
-              R("r1", "in", "out", 1e3), C("c1", "out", "0", 1e-6)),
-    analyses=(Tran(step=1e-5, stop=3e-3),),
-)
-
+RC = rc_pulse_train()
 # A half-wave rectifier with a behavioural load and a subcircuit: nonlinear, internal nodes.
-DIODE = Deck(
-    title="diode rectifier",
-    elements=(
-        V("v1", "in", "0", Sin(0.0, 2.0, 2e3)),
-        D("d1", "in", "mid", "dmod"),
-        X("x1", ("mid", "out"), "rsplit"),
-        C("c1", "out", "0", 2e-7),
-        B("b1", "out", "0", i="1e-4*tanh(v(out))"),
-    ),
-    subckts=(Subckt("rsplit", ("a", "b"), (R("r1", "a", "m", 50.0), R("r2", "m", "b", 50.0))),),
-    models=(Model("dmod", "D", {"is": 1e-14, "rs": 5.0, "cjo": 1e-12}),),
-    analyses=(Tran(step=5e-6, stop=2e-3),),
-)
+DIODE = diode_rectifier()
 
 DC_AND_OP = Deck(
     title="diode dc sweep and op",
@@ -70,16 +53,7 @@ DC_AND_OP = Deck(
     analyses=(DcSweep("v1", 0.0, 1.0, 0.01), Op()),
 )
 
-CONV3 = """conv3
-V1 a 0 PULSE(0 5 0.5m 1n 1n 1 2)
-D1 a b dmod
-C1 b 0 1u
-R1 b c 1
-B1 c 0 V = v(b) > 1 ? 1e9*v(b) : 0
-.model dmod D(is=1e-14 rs=0)
-.tran 1u 1m
-.end
-"""
+CONV3 = NONCONVERGING_DECK
 
 # About 10^9 time steps: runs until something stops it.
 SLOW = Deck(
