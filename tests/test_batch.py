@@ -17,6 +17,7 @@ pytestmark = pytest.mark.ngspice
 
 
 
+
 def rc_deck(r=1e3, c=1e-6, stop=5e-3) -> Deck:
     return rc_lowpass(r=r, c=c, stop=stop, max_step=1e-6, uic=True, title="rc step")
 
@@ -135,3 +136,4 @@ def test_keep_run_directory(tmp_path):
     sim2 = BatchSimulator(run_root=tmp_path / "x")
     sim2.run(rc_deck(stop=1e-4))
     assert not any((tmp_path / "x").iterdir())  # cleaned after success
+
