@@ -36,7 +36,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from circuitsnn.registry import get  # noqa: E402
+from circuitsnn.library.registry import get  # noqa: E402
 from circuitsnn.spice.simulator import get_simulator, ngspice_version  # noqa: E402
 from circuitsnn.surrogates import functional as F  # noqa: E402
 from circuitsnn.surrogates.data import SimData  # noqa: E402

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitsnn import registry
-from circuitsnn.devices import common, digital_code, memristor, optocoupler, schottky
+from circuitsnn.library import registry
+from circuitsnn.library.synapses import common, digital_code, memristor, optocoupler, schottky
 from circuitsnn.spice import Deck, Pwl, Tran, V, X, render, simulate
 from circuitsnn.spice.render import render_subckt
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuitsnn.devices import memristor as m
+from circuitsnn.library.synapses import memristor as m
 from circuitsnn.errors import ValidationError
 from circuitsnn.spice import simulate
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import PORTS
+from circuitsnn.library.neurons import PORTS
 from circuitsnn.spice.ir import Element, Tran
 from circuitsnn.spice.simulator import prepare
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from circuitsnn.registry import components, get
+from circuitsnn.library.registry import components, get
 from circuitsnn.surrogates.data import SimData
 from circuitsnn.surrogates.devices import FAMILY_FITTERS, fit_device
 from circuitsnn.surrogates.neurons import NeuronProtocol, fit_neuron

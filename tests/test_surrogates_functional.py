@@ -435,7 +435,7 @@ def test_modules_load_from_stored_models(tmp_path, model, params, call):
 
 def test_neuron_testbenches_can_tighten_reltol():
     # the Axon-Hillock's spike times need reltol 1e-5 (module docstring of neurons.testbenches)
-    from circuitsnn.neurons import axon_hillock, testbenches
+    from circuitsnn.library.neurons import axon_hillock, testbenches
     from circuitsnn.spice.render import render
 
     p = axon_hillock.AxonHillockParams()

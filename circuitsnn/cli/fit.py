@@ -41,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..characterize import parse_assignments
-    from ..registry import get
+    from ..library.registry import get
     from ..surrogates.fit import FitToleranceError
     from ..surrogates.pipeline import fit_component
 

@@ -168,7 +168,7 @@ def _unpad(arr: np.ndarray) -> list[np.ndarray]:
 def spike_extractor(params, n: int, *, membrane: bool = False, points: int = 4000):
     """Extractor for :meth:`SimData.run`: spike times of ``out0..out<n-1>`` (padded with nan),
     output pulse amplitude and widths, and optionally the membranes resampled on ``points``."""
-    from ..neurons import spikes
+    from ..library.neurons import spikes
 
     level = params.spike_threshold()
 
@@ -444,7 +444,7 @@ def fit_neuron(component, params, data: SimData, protocol: NeuronProtocol | None
 
     # -- held out ---------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
-    from ..neurons import spikes
+    from ..library.neurons import spikes
 
     vcur = [float(f"{m * scale:.4g}") for m in proto.val_multiples]
     tbv = component.testbench("fi", p, currents=vcur, n_isi=proto.n_isi)
@@ -536,7 +536,7 @@ def fit_neuron(component, params, data: SimData, protocol: NeuronProtocol | None
 
 
 def _train_extractor(params):
-    from ..neurons import spikes
+    from ..library.neurons import spikes
 
     level = params.spike_threshold()
 

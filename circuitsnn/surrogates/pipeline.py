@@ -62,7 +62,7 @@ def fit_component(
     :class:`~circuitsnn.surrogates.fit.FitToleranceError` after writing the plots when the
     surrogate misses its targets and ``force`` is false.
     """
-    from ..registry import get
+    from ..library.registry import get
     from .devices import fit_device
     from .neurons import NeuronProtocol, fit_neuron
 

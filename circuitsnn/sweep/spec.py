@@ -567,7 +567,7 @@ def _builder_kwargs(builder: Any) -> tuple[set[str], bool]:
 
 
 def _plan(spec: SweepSpec) -> SweepPlan:
-    from .. import registry
+    from ..library import registry
 
     _import_modules(spec)
     try:

@@ -32,11 +32,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ValidationError
-from ..params import Params
-from ..units import format_value
+from ...errors import ValidationError
+from ...params import Params
+from ...units import format_value
 from ..registry import Testbench
-from ..spice.ir import Comment, Deck, E, Element, Expr, Pulse, Pwl, Subckt, Tran, V, X
+from ...spice.ir import Comment, Deck, E, Element, Expr, Pulse, Pwl, Subckt, Tran, V, X
 
 #: The first two ports of every synapse subcircuit.
 SIGNAL_PORTS = ("in", "out")

@@ -48,9 +48,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..params import quantity
+from ...params import quantity
 from ..registry import Component, register
-from ..spice.ir import C, Comment, M, Subckt, V
+from ...spice.ir import C, Comment, M, Subckt, V
 from . import testbenches
 from .base import PORTS, NeuronParams, describe_subckt
 from .mosfets import L_MIN, NMOS, PMOS, inverter_threshold, param, saturation_current

@@ -29,9 +29,9 @@ from typing import ClassVar
 import numpy as np
 from scipy.optimize import brentq
 
-from ..params import quantity
+from ...params import quantity
 from ..registry import Component, register
-from ..spice.ir import B, C, Comment, Expr, R, Subckt
+from ...spice.ir import B, C, Comment, Expr, R, Subckt
 from . import testbenches
 from .base import PORTS, describe_subckt
 from .lif import C_INT, LIFParams, analytic_rate, core_elements

@@ -15,16 +15,16 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal, Mapping
 
-from .errors import ValidationError
-from .params import Params
-from .spice.ir import Deck, Subckt
+from ..errors import ValidationError
+from ..params import Params
+from ..spice.ir import Deck, Subckt
 
 Kind = Literal["neuron", "synapse"]
 
 #: Library modules that register components on import.
 LIBRARY_MODULES = (
-    "circuitsnn.neurons",
-    "circuitsnn.devices",
+    "circuitsnn.library.neurons",
+    "circuitsnn.library.synapses",
 )
 
 

@@ -21,10 +21,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 from ..registry import Testbench, TestbenchBuilder
-from ..spice.ir import Comment, Deck, I, Pwl, Subckt, Tran, V, X
-from ..units import format_value
+from ...spice.ir import Comment, Deck, I, Pwl, Subckt, Tran, V, X
+from ...units import format_value
 from . import spikes
 from .base import NeuronParams
 

@@ -50,10 +50,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..params import Params, quantity
+from ...params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, Deck, Expr, R, Sin, Subckt, Tran, V, X
-from ..units import format_value as fv
+from ...spice.ir import B, C, Comment, Deck, Expr, R, Sin, Subckt, Tran, V, X
+from ...units import format_value as fv
 from .common import HOLD_TAU, differential, even_power, int_power, pwl, sample, spike_testbench, values_doc
 
 

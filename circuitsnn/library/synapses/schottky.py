@@ -48,9 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from ..params import Params, quantity
+from ...params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, DcSweep, Deck, Expr, Op, R, Subckt, Tran, V, X
+from ...spice.ir import B, C, Comment, DcSweep, Deck, Expr, Op, R, Subckt, Tran, V, X
 from .common import HOLD_TAU, K_OVER_Q, T0_KELVIN, differential, pulse_train, pwl, r_squared, sample, spike_testbench, values_doc
 
 #: Forward bias beyond this (V) is clamped: the synapse is only ever read in reverse.

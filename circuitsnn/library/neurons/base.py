@@ -30,9 +30,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..errors import ValidationError
-from ..params import Params, quantity
-from ..units import format_value
+from ...errors import ValidationError
+from ...params import Params, quantity
+from ...units import format_value
 
 #: The ports of every neuron subcircuit, in order.
 PORTS = ("in", "out", "vdd", "vss")

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from ..params import Params, quantity
+from ...params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import B, C, Comment, D, Dc, DcSweep, Deck, Expr, Model, R, Subckt, Tran, V, X
+from ...spice.ir import B, C, Comment, D, Dc, DcSweep, Deck, Expr, Model, R, Subckt, Tran, V, X
 from .common import crossing_time, differential, pulse_train, pwl, sample, spike_testbench, values_doc
 
 #: The state node holds G in mS: v(g) = G * G_SCALE.

@@ -38,10 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ValidationError
-from ..params import Params, quantity
+from ...errors import ValidationError
+from ...params import Params, quantity
 from ..registry import Component, Testbench, register
-from ..spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
+from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
 from .common import differential, sample, spike_testbench, values_doc
 
 

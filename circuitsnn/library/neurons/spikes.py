@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 
 Direction = Literal["rising", "falling"]
 

@@ -46,9 +46,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..params import quantity
+from ...params import quantity
 from ..registry import Component, register
-from ..spice.ir import B, C, Comment, Expr, Line, R, Subckt, V
+from ...spice.ir import B, C, Comment, Expr, Line, R, Subckt, V
 from . import testbenches
 from .base import PORTS, NeuronParams, describe_subckt
 
