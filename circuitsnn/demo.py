@@ -84,7 +84,7 @@ def _sweep_example(out: Path) -> Step:
 def _fit_surrogates(out: Path) -> Step:
     """Fit and validate the surrogate of every component (simulations cached under out/)."""
     from .library.registry import components
-    from .surrogates.pipeline import fit_component
+    from .fit.pipeline import fit_component
 
     lines, files, failed = [], [], 0
     for comp in components(builtin_only=True):

@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 
 from circuitsnn.library import registry
-from circuitsnn.library.synapses import common, digital_code, memristor, optocoupler, schottky
+from circuitsnn.library.synapses import common, digital_code, memristor_biolek, memristor_vteam, optocoupler, schottky
+from circuitsnn.physics.memristor_biolek import BiolekParams
+from circuitsnn.physics.memristor_vteam import VteamParams
 from circuitsnn.spice import Deck, Pwl, Tran, V, X, render, simulate
 from circuitsnn.spice.render import render_subckt
 
@@ -100,14 +102,14 @@ def test_any_family_instantiates_with_the_common_ports_and_signed_pairs_subtract
     v_in = 0.5
     o_hi, o_lo = optocoupler.OptocouplerParams(), optocoupler.OptocouplerParams(r_limit=600.0)
     s_hi, s_lo = schottky.SchottkyParams(dphi0=0.1), schottky.SchottkyParams(dphi0=0.02)
-    b_hi, b_lo = memristor.BiolekParams(x0=0.9), memristor.BiolekParams(x0=0.3)
-    v_hi, v_lo = memristor.VteamParams(x0=0.8), memristor.VteamParams(x0=0.1)
+    b_hi, b_lo = BiolekParams(x0=0.9), BiolekParams(x0=0.3)
+    v_hi, v_lo = VteamParams(x0=0.8), VteamParams(x0=0.1)
     d_hi, d_lo = digital_code.DigitalCodeParams(code=13), digital_code.DigitalCodeParams(code=6)
     cases = [
         ("opto", optocoupler.signed(o_hi, o_lo), optocoupler.subckt(o_hi), optocoupler.subckt(o_lo), ("led", "led")),
         ("gsd", schottky.signed(s_hi, s_lo), schottky.subckt(s_hi), schottky.subckt(s_lo), ("0", "0", "0", "0")),
-        ("bio", memristor.signed(b_hi, b_lo), memristor.subckt_biolek(b_hi), memristor.subckt_biolek(b_lo), ()),
-        ("vt", memristor.signed(v_hi, v_lo), memristor.subckt_vteam(v_hi), memristor.subckt_vteam(v_lo), ()),
+        ("bio", memristor_biolek.signed(b_hi, b_lo), memristor_biolek.subckt(b_hi), memristor_biolek.subckt(b_lo), ()),
+        ("vt", memristor_vteam.signed(v_hi, v_lo), memristor_vteam.subckt(v_hi), memristor_vteam.subckt(v_lo), ()),
         ("dig", digital_code.signed(d_hi, d_lo), digital_code.subckt(d_hi), digital_code.subckt(d_lo), ()),
     ]
     subs: dict[str, object] = {}

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from circuitsnn.library.registry import components, get
-from circuitsnn.surrogates.data import SimData
-from circuitsnn.surrogates.devices import FAMILY_FITTERS, fit_device
-from circuitsnn.surrogates.neurons import NeuronProtocol, fit_neuron
+from circuitsnn.fit.data import SimData
+from circuitsnn.fit.devices import FAMILY_FITTERS, fit_device
+from circuitsnn.fit.neurons import NeuronProtocol, fit_neuron
 
 pytestmark = pytest.mark.ngspice
 
@@ -132,7 +132,7 @@ def test_cli_fit_writes_model_plots_provenance_and_reuses_the_cache(tmp_path, ca
 
 
 def test_cli_refuses_a_surrogate_that_misses_its_target_unless_forced(tmp_path, monkeypatch, capsys):
-    import circuitsnn.surrogates.devices as dev
+    import circuitsnn.fit.devices as dev
     from circuitsnn.cli.main import main
 
     monkeypatch.setattr(dev, "DEVICE_NRMSE_TARGET", 0.0)  # no surrogate is exact: every held-out curve misses
@@ -148,7 +148,7 @@ def test_cli_refuses_a_surrogate_that_misses_its_target_unless_forced(tmp_path, 
 
 
 def test_monte_carlo_variation_of_a_device(tmp_path):
-    from circuitsnn.surrogates.devices import monte_carlo, varied_fields
+    from circuitsnn.fit.devices import monte_carlo, varied_fields
 
     comp = get("digital_code")
     p = comp.default_params()

@@ -42,8 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..characterize import parse_assignments
     from ..library.registry import get
-    from ..surrogates.fit import FitToleranceError
-    from ..surrogates.pipeline import fit_component
+    from ..errors import FitToleranceError
+    from ..fit.pipeline import fit_component
 
     comp = get(args.name)
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))

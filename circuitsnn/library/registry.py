@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Mapping, Union
 
 from ..errors import ValidationError
 from ..params import Params
 from ..spice.ir import Deck, Subckt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..physics.law import Law
 
 Kind = Literal["neuron", "synapse"]
 
@@ -53,6 +56,27 @@ class Testbench:
 
 TestbenchBuilder = Callable[..., Testbench]
 
+#: Where a later pipeline stage finds what a component provides: a callable, or the text
+#: ``"package.module:attribute"`` imported on first use (so the library never imports the
+#: fitting or learning code that consumes it).
+EntryPoint = Union[str, Callable[..., Any], None]
+
+
+def resolve(entry: EntryPoint, what: str = "entry point") -> Callable[..., Any] | None:
+    """The callable behind an :data:`EntryPoint` (``None`` stays ``None``)."""
+    if entry is None or callable(entry):
+        return entry
+    module, _, attr = str(entry).partition(":")
+    if not module or not attr:
+        raise ValidationError(f"{what} {entry!r} is not 'package.module:attribute'.")
+    try:
+        obj = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValidationError(f"{what} {entry!r} cannot be imported: {exc}.") from None
+    return obj
+
 
 @dataclass(frozen=True)
 class Component:
@@ -68,11 +92,25 @@ class Component:
     pinout: str = ""
     equation: str = ""
     reference: str = ""
+    #: the device physics the subcircuit renders (None: a transistor-level circuit)
+    law: "Law | None" = None
+    #: fits the surrogate: ``fitter(component, params, data) -> SurrogateFit``
+    fitter: EntryPoint = None
+    #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
+    weights: EntryPoint = None
+    #: simulator options every deck that instantiates the component needs (``method``,
+    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
+    sim_options: Mapping[str, Any] = field(default_factory=dict)
+    max_step: float | None = None
 
     @property
     def builtin(self) -> bool:
         """Part of the shipped library (not registered by a user or a test)."""
         return self.subckt.__module__.startswith(LIBRARY_MODULES)
+
+    def resolve(self, what: str) -> Callable[..., Any] | None:
+        """The callable of the entry point ``what`` ("fitter", "weights")."""
+        return resolve(getattr(self, what), f"component {self.name!r} {what}")
 
     def default_params(self) -> Params:
         return self.params_cls()
@@ -86,7 +124,19 @@ class Component:
                 f"component {self.name!r} has no testbench {name!r}.",
                 hint=f"Its testbenches: {', '.join(self.testbenches)}.",
             )
-        return self.testbenches[name](params or self.default_params(), **stimulus)
+        params = params or self.default_params()
+        tb = self.testbenches[name](params, **stimulus)
+        own = self.subckt(params)
+        if own not in tb.deck.subckts:
+            # a testbench built from another component's subcircuit would characterize and fit
+            # the wrong device while looking fine
+            raise ValidationError(
+                f"testbench {name!r} of component {self.name!r} does not instantiate the component's own "
+                f"subcircuit {own.name!r} (its deck holds {', '.join(s.name for s in tb.deck.subckts) or 'none'}).",
+                hint="Build the testbenches from the component's subckt function, e.g. with the family's "
+                "testbenches(subckt) factory.",
+            )
+        return tb
 
 
 _REGISTRY: dict[str, Component] = {}

@@ -3,13 +3,13 @@ run in Python on numpy or torch. Laws of the shipped families live beside the ma
 model per file; components in :mod:`circuitsnn.library` build subcircuits from them."""
 
 from .constants import HOLD_TAU, K_OVER_Q, T0_KELVIN, T_NOMINAL, thermal_voltage
-from .expr import (NUMPY, TORCH, Input, Node, Num, P, Param, State, compile_exprs, evaluate, exp,
+from .expr import (MATH, NUMPY, TORCH, Input, Node, Num, P, Param, State, compile_exprs, evaluate, exp,
                    fabs, land, log, lor, maximum, minimum, ramp, sqrt, step, to_spice, where)
 from .law import Aux, Branch, Law, StateVar, values_of
 
 __all__ = [
     "HOLD_TAU", "K_OVER_Q", "T0_KELVIN", "T_NOMINAL", "thermal_voltage",
-    "NUMPY", "TORCH", "Input", "Node", "Num", "P", "Param", "State", "compile_exprs", "evaluate",
+    "MATH", "NUMPY", "TORCH", "Input", "Node", "Num", "P", "Param", "State", "compile_exprs", "evaluate",
     "exp", "fabs", "land", "log", "lor", "maximum", "minimum", "ramp", "sqrt", "step", "to_spice",
     "where", "Aux", "Branch", "Law", "StateVar", "values_of",
 ]

@@ -472,6 +472,52 @@ class _Numpy(Backend):
         return float(r) if r.ndim == 0 else r
 
 
+class _Math(Backend):
+    """Plain Python floats through :mod:`math`: the fastest way to integrate one device state
+    step by step (fitting loops), about 20x faster than numpy scalars."""
+
+    name = "math"
+
+    def pow(self, a, b):
+        return a**b
+
+    def cmp(self, op, a, b):
+        return float({">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op])
+
+    def logic(self, op, a, b):
+        return float((a != 0 and b != 0) if op == "&&" else (a != 0 or b != 0))
+
+    def f_exp(self, x):
+        return math.exp(x)
+
+    def f_log(self, x):
+        return math.log(x)
+
+    def f_sqrt(self, x):
+        return math.sqrt(x)
+
+    def f_abs(self, x):
+        return abs(x)
+
+    def f_u(self, x):
+        return 1.0 if x > 0 else 0.0
+
+    def f_uramp(self, x):
+        return x if x > 0 else 0.0
+
+    def f_min(self, a, b):
+        return a if a < b else b
+
+    def f_max(self, a, b):
+        return a if a > b else b
+
+    def f_pow(self, a, b):
+        return a**b
+
+    def where(self, c, a, b):
+        return a if c != 0 else b
+
+
 class _Torch(Backend):
     """Differentiable: ``u``, comparisons and logic have zero gradient (as their true
     derivative), ``uramp`` is relu, ``min``/``max``/``where`` route gradients to the chosen side."""
@@ -552,9 +598,11 @@ class _Lazy:
         return getattr(self._obj, name)
 
 
-#: numpy arrays and plain floats (fitting, characterization, constant folding)
+#: numpy arrays and plain floats (fitting, characterization)
 NUMPY = _Lazy(_Numpy)
-NUMPY_SCALAR = NUMPY
+#: plain Python floats (step-by-step integration in fitting loops, constant folding)
+MATH = _Math()
+NUMPY_SCALAR = MATH
 #: torch tensors, differentiable (surrogates and learners); imported only when first used
 TORCH = _Lazy(_Torch)
 

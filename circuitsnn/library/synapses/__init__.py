@@ -22,6 +22,6 @@ Each family module also has ``signed(pos, neg)``: the subcircuits of a different
 the deck needs all of them. ``digital_code.signed_code(p, code)`` makes a sign-magnitude pair.
 """
 
-from . import digital_code, memristor, optocoupler, schottky
+from . import digital_code, memristor, memristor_biolek, memristor_vteam, optocoupler, schottky
 
-__all__ = ["digital_code", "memristor", "optocoupler", "schottky"]
+__all__ = ["digital_code", "memristor", "memristor_biolek", "memristor_vteam", "optocoupler", "schottky"]

@@ -36,19 +36,12 @@ from ...errors import ValidationError
 from ...params import Params
 from ...units import format_value
 from ..registry import Testbench
+from ...physics.constants import HOLD_TAU, K_OVER_Q, T0_KELVIN  # noqa: F401  (re-exported for the families)
+from ...physics.law import Law, values_of
 from ...spice.ir import Comment, Deck, E, Element, Expr, Pulse, Pwl, Subckt, Tran, V, X
 
 #: The first two ports of every synapse subcircuit.
 SIGNAL_PORTS = ("in", "out")
-
-#: Boltzmann constant over elementary charge (V/K), CODATA 2018 exact.
-K_OVER_Q = 8.617333262e-5
-#: 0 degC in K.
-T0_KELVIN = 273.15
-#: Time constant (s) of the resistor that only fixes a state node's DC value (its initial
-#: state): 1e12 s, about 32,000 years, so it never shows in a simulation.
-HOLD_TAU = 1e12
-
 
 def values_doc(p: Params, width: int = 96) -> str:
     """Parameter values for a subcircuit's comment block, unambiguous (``area=1e-12 m^2``; SI
@@ -66,6 +59,32 @@ def values_doc(p: Params, width: int = 96) -> str:
             cur = f"{cur}, {w}" if cur else w
     lines.append(cur)
     return "\n".join(lines)
+
+
+def law_subckt(law: Law, p: Params, *, title: str, module: str, named: bool = False, extra: Sequence[Element] = (),
+               models: Sequence = ()) -> Subckt:
+    """The subcircuit of a device ``law`` at parameters ``p``.
+
+    By default every parameter is inlined as a number and the subcircuit is named by the values'
+    hash (``p.tag()``); only the initial states stay instance parameters. With ``named=True`` it
+    is the readable library form: ``.subckt <law name> <ports> params: <every field>=<value>``,
+    instantiable with a designer's own values. ``extra`` elements (real primitives beside the
+    law) and ``models`` are added as given.
+    """
+    values = values_of(p)
+    if named:
+        used = law.params()
+        params = {k: values[k] for k in values if k in used}
+        name, elements = law.name, law.elements(None)
+    else:
+        params = {s.initial: values[s.initial] for s in law.states if s.initial}
+        name, elements = p.tag(), law.elements(values)
+    doc = (
+        f"{title} {name} ({module})\n"
+        f"ports: {' '.join(law.ports)}" + (f"   instance parameters: {', '.join(params)}" if params else "") + "\n"
+        f"{law.equation}\n{values_doc(p)}"
+    )
+    return Subckt(name, law.ports, tuple(extra) + tuple(elements), params=params, models=tuple(models), doc=doc)
 
 
 def short_hash(*parts: str, length: int = 8) -> str:
@@ -111,22 +130,6 @@ def differential(pos: Subckt, neg: Subckt, *, name: str | None = None) -> Subckt
         Element("Fm", ("out", "0"), 1.0, model="Vsn"),
     )
     return Subckt(name, ports, elements, params=params, doc=doc)
-
-
-def even_power(text: str, n: int) -> str:
-    """``text`` raised to an even integer power, lean: products up to 4, else pow(abs())."""
-    if n == 2:
-        return f"({text})*({text})"
-    if n == 4:
-        return f"(({text})*({text}))*(({text})*({text}))"
-    return f"pow(abs({text}),{n})"
-
-
-def int_power(text: str, a: float) -> str:
-    """``text`` (non-negative) to the power ``a``: products for small integers, else pow()."""
-    if a == int(a) and 1 <= a <= 4:
-        return "*".join([f"({text})"] * int(a))
-    return f"pow({text},{format_value(a)})"
 
 
 def pulse_train(

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from .data import SimData
-from .fit import FitToleranceError
+from .core import FitToleranceError
 from .outcome import SurrogateFit
 
 
@@ -59,7 +59,7 @@ def fit_component(
     ``cache_dir`` (default :func:`default_cache_dir`) keeps the simulation data, keyed by deck
     hash; plots go to ``plots_dir`` (default ``<out_dir>/plots``). ``mc`` > 0 (synapses) adds a
     Monte Carlo of that many devices (relative spread ``mc_sigma``) as ``extra["variation"]``. ``quick`` uses shorter held-out stimuli (neurons). Raises
-    :class:`~circuitsnn.surrogates.fit.FitToleranceError` after writing the plots when the
+    :class:`~circuitsnn.fit.core.FitToleranceError` after writing the plots when the
     surrogate misses its targets and ``force`` is false.
     """
     from ..library.registry import get
@@ -91,7 +91,7 @@ def fit_component(
         from .plots import plot_all
 
         run.plots = plot_all(fit.figures, Path(plots_dir) if plots_dir else out / "plots", name)
-    from .artifacts import save_model
+    from ..surrogates.artifacts import save_model
 
     model = fit.to_model(sim_seconds=data.seconds, sim_runs=data.runs, cache_hits=data.hits)
     try:

@@ -1,11 +1,11 @@
 """Fitting procedures of the synapse-device surrogates.
 
 Each ``fit_<family>(component, params, data)`` simulates the component's own testbenches (through
-:class:`~circuitsnn.surrogates.data.SimData`, which caches by deck hash), fits the compact model of
-:mod:`circuitsnn.surrogates.functional` with :func:`~circuitsnn.surrogates.fit.fit_curves` (initial
+:class:`~circuitsnn.fit.data.SimData`, which caches by deck hash), fits the compact model of
+:mod:`circuitsnn.surrogates.functional` with :func:`~circuitsnn.fit.core.fit_curves` (initial
 guesses and bounds from the component's Params), validates it on stimuli that were *not* used for
 the fit (other read voltages, sweep grids, pulse trains) and returns a
-:class:`~circuitsnn.surrogates.outcome.SurrogateFit`.
+:class:`~circuitsnn.fit.outcome.SurrogateFit`.
 
 Static curves are judged by NRMSE over the SPICE range (target <= 1 %); transient traces and
 per-pulse programming curves by the same metric. Fixed (not fitted) parameters are listed in the
@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from ..errors import ValidationError
-from . import functional as F
+from ..surrogates import functional as F
 from .data import SimData
-from .fit import Curve, FitParam, FitReport, curve_metrics, fit_curves
+from .core import Curve, FitParam, FitReport, curve_metrics, fit_curves
 from .outcome import Overlay, SurrogateFit
 from .validate import DEVICE_NRMSE_TARGET
 from .waveforms import event_grid, source_points
@@ -326,7 +326,7 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
         elements=(V("Vin", "in", "0", 1.0), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0),
                   X("X1", ("in", "out", "gate", "erase"), sub.name), V("Vout", "out", "0", 0.0)),
         analyses=(DcSweep("Vg", 0.0, 4.0, 0.1),),
-        doc="Gate-bias dependence of the read current (circuitsnn.surrogates.devices).",
+        doc="Gate-bias dependence of the read current (circuitsnn.fit.devices).",
     )
     dg = data.run("fit_gate", gate_deck, lambda r: {"v_g": np.asarray(r.dc.axis), "i": np.asarray(r.dc.i("Vout"))}, tag="gate")
 

@@ -26,12 +26,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..errors import CircuitSNNError, ValidationError
+from ..errors import CircuitSNNError, FitToleranceError, ValidationError  # noqa: F401
 from ..params import Params
-
-
-class FitToleranceError(CircuitSNNError):
-    """A fit (or its held-out validation) missed its tolerance; nothing was saved."""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import SurrogateModel, fit_reports_dict, provenance
-from .fit import FitReport
+from ..surrogates.artifacts import SurrogateModel, provenance
+from .core import FitReport
 
 
 @dataclass
@@ -42,8 +42,8 @@ class Raster:
 
 @dataclass
 class SurrogateFit:
-    """The outcome of fitting one component (see :mod:`circuitsnn.surrogates.neurons` and
-    :mod:`circuitsnn.surrogates.devices`)."""
+    """The outcome of fitting one component (see :mod:`circuitsnn.fit.neurons` and
+    :mod:`circuitsnn.fit.devices`)."""
 
     component: str
     kind: str
@@ -72,7 +72,7 @@ class SurrogateFit:
             model=self.model,
             parameters=dict(self.parameters),
             units=dict(self.units),
-            fits=fit_reports_dict(self.fits),
+            fits={k: r.to_dict() for k, r in self.fits.items()},
             validation=self.validation,
             passed=self.passed,
             failures=list(self.failures),

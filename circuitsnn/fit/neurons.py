@@ -42,9 +42,9 @@ import torch
 
 from ..errors import ValidationError
 from ..spice.ir import Comment, Deck, I, Pwl, Tran, V, X
-from . import functional as F
+from ..surrogates import functional as F
 from .data import SimData
-from .fit import Curve, FitParam, FitReport, fit_curves
+from .core import Curve, FitParam, FitReport, fit_curves
 from .outcome import Overlay, Raster, SurrogateFit
 from .validate import FI_TARGET, SPIKE_TIMING_TARGET, compare_spike_trains, fi_error, merge_train_metrics
 from .waveforms import event_grid, source_points
@@ -149,7 +149,7 @@ def stimulus_deck(component, params, waves: Sequence[Pwl], t_stop: float, title:
     return Deck(
         title=title, subckts=(sub,), elements=tuple(els), analyses=(Tran(step=h, stop=t_stop, max_step=h),),
         options={"method": "gear"}, saves=tuple(f"v(out{k})" for k in range(len(waves))),
-        doc="Held-out stimulus for the surrogate validation (circuitsnn.surrogates.neurons).",
+        doc="Held-out stimulus for the surrogate validation (circuitsnn.fit.neurons).",
     )
 
 

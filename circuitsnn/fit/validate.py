@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .fit import curve_metrics
+from .core import curve_metrics
 
 #: targets of the issue: neurons' spike times within 1 % of the ISI, f-I within 2 %;
 #: devices' static curves NRMSE <= 1 %

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..spice.ir import Deck
 from ..spice.render import render
-from .artifacts import deck_hash
+from ..surrogates.artifacts import deck_hash
 
 Extractor = Callable[[Any], Mapping[str, Any]]
 
