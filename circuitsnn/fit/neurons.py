@@ -47,7 +47,7 @@ from .data import SimData
 from .core import Curve, FitParam, FitReport, fit_curves
 from .outcome import Overlay, Raster, SurrogateFit
 from .validate import FI_TARGET, SPIKE_TIMING_TARGET, compare_spike_trains, fi_error, merge_train_metrics
-from .waveforms import event_grid, source_points
+from ..surrogates.waveforms import event_grid, source_points
 
 D = torch.float64
 #: currents of the fit deck, as multiples of the neuron's current scale (2 below rheobase)

@@ -102,6 +102,12 @@ class Component:
     #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
     sim_options: Mapping[str, Any] = field(default_factory=dict)
     max_step: float | None = None
+    #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
+    #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
+    #: ``circuitsnn list NAME`` read it
+    operating: Mapping[str, float] = field(default_factory=dict)
+    #: what the fitter needs to know that the law cannot say (fixed parameters, bounds, stimuli)
+    fit_hints: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def builtin(self) -> bool:

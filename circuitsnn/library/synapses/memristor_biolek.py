@@ -34,5 +34,13 @@ COMPONENT = register(
         pinout=memristor.PINOUT, equation=LAW.equation, reference=LAW.reference, law=LAW,
         fitter="circuitsnn.fit.memristor:fit_memristor",
         weights="circuitsnn.surrogates.weights.memristor:MemristorWeights",
+        fit_hints=dict(
+            fixed=("d",),
+            notes=("only mu_v/D^2 is identifiable from the terminals: D is fixed at its design value and mu_v fitted.",),
+            bounds={"p": (0.5, 10.0)},
+            runs=[(1.0, -1.0, 50e-3), (0.7, -1.3, 50e-3), (1.3, -0.7, 30e-3)],
+            held_out={"program": (0.85, -0.9, 80e-3, 0.5), "iv": dict(freqs=(3.0,), amplitude=0.9, points=300)},
+        ),
+        operating=dict(v_read=0.05, v_set=1.0, v_reset=-1.0, t_prog=50e-3, t_edge=0.5e-3),
     )
 )

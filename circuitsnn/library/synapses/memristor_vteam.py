@@ -34,5 +34,12 @@ COMPONENT = register(
         pinout=memristor.PINOUT, equation=LAW.equation, reference=LAW.reference, law=LAW,
         fitter="circuitsnn.fit.memristor:fit_memristor",
         weights="circuitsnn.surrogates.weights.memristor:MemristorWeights",
+        fit_hints=dict(
+            bounds={"p": (0.5, 10.0), "alpha_on": (0.3, 8.0), "alpha_off": (0.3, 8.0),
+                    "v_on": (0.14, 0.88), "v_off": (-0.78, -0.12)},
+            runs=[(1.0, -1.0, 1e-6), (1.2, -0.8, 1e-6), (0.9, -1.1, 2e-6)],
+            held_out={"program": (1.1, -0.9, 0.5e-6, 0.5), "iv": dict(freqs=(15e3,), amplitude=1.1, points=300)},
+        ),
+        operating=dict(v_read=0.2, v_set=1.0, v_reset=-1.0, t_prog=1e-6, t_edge=20e-9),
     )
 )
