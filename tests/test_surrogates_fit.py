@@ -79,8 +79,7 @@ def test_axon_hillock_effective_lif(tmp_path):
     assert fit.passed, fit.failures
 
 
-@pytest.mark.parametrize("name", ["optocoupler", "schottky_gated", "memristor_biolek", "memristor_vteam",
-                                  "digital_code", "digital_code_bitlines"])
+@pytest.mark.parametrize("name", [c.name for c in components("synapse", builtin_only=True)])
 def test_device_surrogate_meets_held_out_nrmse(name, tmp_path):
     comp = get(name)
     fit = fit_device(comp, comp.default_params(), SimData(cache_dir=tmp_path))
