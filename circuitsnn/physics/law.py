@@ -206,6 +206,14 @@ class Law:
             out[s.name] = x
         return out
 
+    def _rk4(self, x: dict, env: Mapping[str, Any], h: Any, backend: Backend) -> dict:
+        names = self.state_names()
+        k1 = self.rates({**env, **x}, backend)
+        k2 = self.rates({**env, **{n: x[n] + 0.5 * h * k1[n] for n in names}}, backend)
+        k3 = self.rates({**env, **{n: x[n] + 0.5 * h * k2[n] for n in names}}, backend)
+        k4 = self.rates({**env, **{n: x[n] + h * k3[n] for n in names}}, backend)
+        return self.clip({n: x[n] + h / 6.0 * (k1[n] + 2 * k2[n] + 2 * k3[n] + k4[n]) for n in names}, backend)
+
     def advance(
         self,
         states: Mapping[str, Any],
@@ -213,22 +221,33 @@ class Law:
         dt: Any,
         backend: Backend = NUMPY,
         substeps: int = 4,
+        tol: float | None = None,
+        max_depth: int = 14,
     ) -> dict[str, Any]:
         """The states after ``dt`` seconds with the inputs in ``env`` held constant: classical
-        Runge-Kutta (RK4) in ``substeps`` steps, clipped to the bounds after each."""
-        h = dt / substeps
+        Runge-Kutta (RK4) in ``substeps`` steps, clipped to the bounds after each.
+
+        With ``tol`` the step size adapts (step doubling): a step is split in two until one
+        step and two half steps agree within ``tol`` x the state's range (or ``tol`` absolute
+        for unbounded states), up to ``max_depth`` halvings. Stiff laws need it: a fixed RK4
+        step beyond its stability limit can settle on a spurious fixed point."""
         x = dict(states)
-        names = self.state_names()
+        h = dt / substeps
         for _ in range(substeps):
-            k1 = self.rates({**env, **x}, backend)
-            x2 = {n: x[n] + 0.5 * h * k1[n] for n in names}
-            k2 = self.rates({**env, **x2}, backend)
-            x3 = {n: x[n] + 0.5 * h * k2[n] for n in names}
-            k3 = self.rates({**env, **x3}, backend)
-            x4 = {n: x[n] + h * k3[n] for n in names}
-            k4 = self.rates({**env, **x4}, backend)
-            x = self.clip({n: x[n] + h / 6.0 * (k1[n] + 2 * k2[n] + 2 * k3[n] + k4[n]) for n in names}, backend)
+            x = self._rk4(x, env, h, backend) if tol is None else self._adaptive(x, env, h, backend, tol, max_depth)
         return x
+
+    def _adaptive(self, x: dict, env: Mapping[str, Any], h: Any, backend: Backend, tol: float, depth: int) -> dict:
+        full = self._rk4(x, env, h, backend)
+        half = self._rk4(self._rk4(x, env, 0.5 * h, backend), env, 0.5 * h, backend)
+        err = 0.0
+        for s in self.states:
+            span = (s.hi - s.lo) if (s.hi is not None and s.lo is not None) else 1.0
+            err = max(err, _max_abs(full[s.name] - half[s.name]) / span)
+        if err <= tol or depth <= 0:
+            return half
+        mid = self._adaptive(x, env, 0.5 * h, backend, tol, depth - 1)
+        return self._adaptive(mid, env, 0.5 * h, backend, tol, depth - 1)
 
     def describe(self) -> str:
         """The law as text (named parameters): one line per branch, intermediate and state."""
@@ -236,6 +255,16 @@ class Law:
         lines += [f"I({b.pos} -> {b.neg}) = {to_spice(b.current)}" for b in self.branches]
         lines += [f"d{s.name}/dt = {to_spice(s.rate)}" for s in self.states]
         return "\n".join(lines)
+
+
+def _max_abs(x: Any) -> float:
+    if isinstance(x, (int, float)):
+        return abs(float(x))
+    if hasattr(x, "detach"):
+        return float(x.detach().abs().max()) if x.numel() else 0.0
+    import numpy as np
+
+    return float(np.max(np.abs(x))) if np.size(x) else 0.0
 
 
 def values_of(params: Any, names: Sequence[str] | None = None) -> dict[str, float]:

@@ -63,10 +63,14 @@ def replay(
     max_dt: float | None = None,
     substeps: int = 2,
     ramp_substeps: int = 2,
+    backend: Backend = MATH,
+    tol: float | None = None,
 ) -> dict[str, np.ndarray]:
     """The states of ``law`` at ``t_samples`` when its inputs follow PWL ``sources``
     (input name -> points ``(n, 2)`` from :func:`~.waveforms.source_points`) and
-    ``fixed_inputs`` are constant. Plain floats: the fast path for fitting."""
+    ``fixed_inputs`` are constant. ``MATH`` (plain floats) is the fast path for fitting;
+    ``TORCH`` runs the same steps on float64 tensors (returned as numpy). ``tol`` (relative
+    to the state's range) makes the steps adaptive; ``None`` keeps them fixed."""
     names = list(sources)
     grid = event_grid([sources[n] for n in names], np.asarray(t_samples, float), ramp_substeps=ramp_substeps, max_dt=max_dt)
     env = {k: float(v) for k, v in p.items()}
@@ -74,12 +78,17 @@ def replay(
     state = {k: float(v) for k, v in initial.items()}
     out = {k: [state[k]] for k in law.state_names()}
     u = grid.u.tolist()
+    if backend is TORCH:
+        import torch
+
+        env = {k: torch.tensor(v, dtype=torch.float64) for k, v in env.items()}
+        state = {k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()}
     for k, dt in enumerate(grid.dt.tolist()):
         for j, n in enumerate(names):
             env[n] = u[k][j]
-        state = law.advance(state, env, dt, MATH, substeps)
+        state = law.advance(state, env, dt, backend, substeps, tol=tol)
         for s in out:
-            out[s].append(state[s])
+            out[s].append(float(state[s]))
     return {s: np.asarray(v)[grid.sample_idx] for s, v in out.items()}
 
 
