@@ -29,7 +29,8 @@ from ..errors import ValidationError
 from ..spice.render import render
 from ..spice.simulator import ngspice_version
 from .executors import PointTask, compute_measures, dask_executor, default_workers, make_executor, run_root_for, simulate_point
-from .spec import SweepPlan, SweepSpec, load_spec
+from .plan import SweepPlan
+from .spec import SweepSpec, load_spec
 from .store import Outcome, SweepStore
 
 KEY_SALT = "circuitsnn-sweep-v1"
