@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     analyses = None
     if args.tran:
-        step, stop = (parse_value(x) for x in args.tran)
+        step, stop = (parse_value(x, "--tran") for x in args.tran)
         if not 0 < step < stop:
             raise ValidationError(
                 f"--tran {args.tran[0]} {args.tran[1]}: the step must be positive and smaller than the stop time.",

@@ -493,11 +493,19 @@ def _analysis(analysis: Any) -> Analysis | None:
 
 
 def _measure_spec(path: tuple[str, ...], m: Any) -> MeasureSpec:
+    """A measure from its TOML table: number text becomes numbers, except signal names."""
     if not isinstance(m, Mapping):
         return m
     if "measure" not in m or not isinstance(m["measure"], str):
         raise SpecError(path, "needs measure = \"<kind>\".", hint="e.g. measure = \"spike_rate\", signal = \"mem\", threshold = 0.5.")
-    args = {k: (number_or_text(path + (k,), v) if isinstance(v, str) else v) for k, v in m.items() if k != "measure"}
+    try:
+        signals = get_measure(m["measure"]).signals
+    except ValidationError as exc:
+        raise SpecError(path + ("measure",), exc.message, hint=exc.hint) from None
+    args = {
+        k: (number_or_text(path + (k,), v) if isinstance(v, str) and k not in signals else v)
+        for k, v in m.items() if k != "measure"
+    }
     return MeasureSpec(m["measure"], args)
 
 

@@ -65,6 +65,8 @@ sampling), :mod:`.plan` (checking a spec and turning it into points), :mod:`.mea
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import json
@@ -73,13 +75,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import ValidationError
 from ..spice.ir import Analysis, DcSweep, Tran, Op
-from ..units import parse_value
+from ..units import read_number, warn_unit_trap
 from .measures import MeasureSpec
 from .variation import Mismatch, MonteCarlo
 
@@ -129,6 +131,43 @@ def logspace(start: float, stop: float, num: int) -> tuple[float, ...]:
     return tuple(_range_values(("logspace",), "logspace", [start, stop, num]))
 
 
+# -- SPICE number text ----------------------------------------------------------------------------
+
+#: (TOML text, file) of the spec being read or planned, to put a line on unit-trap warnings
+_SOURCE: contextvars.ContextVar[tuple[str | None, Path | None]] = contextvars.ContextVar("sweep_spec_source", default=(None, None))
+
+
+@contextlib.contextmanager
+def _reading(text: str | None, source: Path | None) -> Iterator[None]:
+    token = _SOURCE.set((text, source))
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def where(path: Sequence[str]) -> str:
+    """``sweep.toml, line 12: [grid] c`` for a key path of the spec being read or planned."""
+    text, source = _SOURCE.get()
+    place = str(source) if source else "sweep spec"
+    line = find_line(text, path) if text and path else None
+    at = f"{place}, line {line}" if line else place
+    return f"{at}: {_path_text(path)}" if path else at
+
+
+def spice_number(path: Sequence[str], text: str) -> float:
+    """SPICE number text of the spec at ``path``, read as SPICE reads it. Unit traps: letters
+    SPICE would ignore (``100x``, ``10kk``) are an error; ``1M`` (milli), ``1e-11F`` (femto),
+    ``1a`` (atto) keep SPICE's meaning with a :class:`~circuitsnn.units.SpiceUnitWarning`
+    naming the file's line. ValidationError when ``text`` is no number at all."""
+    n = read_number(text)
+    for trap in n.traps:
+        if trap.kind == "ignored":
+            raise SpecError(path, trap.message, hint=trap.hint)
+        warn_unit_trap(trap, n.text, where(path), stacklevel=4)
+    return n.value
+
+
 def _num(path: Sequence[str], value: Any) -> float:
     if isinstance(value, bool):
         raise SpecError(path, f"expected a number, got {value!r}.", hint="Write a number in base SI, e.g. 1e-9 or \"1n\".")
@@ -136,7 +175,9 @@ def _num(path: Sequence[str], value: Any) -> float:
         x = float(value)
     elif isinstance(value, str):
         try:
-            x = parse_value(value)
+            x = spice_number(path, value)
+        except SpecError:
+            raise
         except ValidationError:
             raise SpecError(path, f"{value!r} is not a number.", hint="Write a number in base SI, e.g. 1e-9 or \"1n\".") from None
     else:
@@ -153,10 +194,12 @@ def _int(path: Sequence[str], value: Any, *, minimum: int) -> int:
 
 
 def number_or_text(path: Sequence[str], text: str) -> float | str:
-    """SPICE number text as a number ("10p" -> 1e-11); other text (a signal name, a mode)
-    stays text."""
+    """SPICE number text as a number ("10p" -> 1e-11, unit traps as in :func:`spice_number`);
+    other text (a mode, a file name) stays text."""
     try:
-        return parse_value(text)
+        return spice_number(path, text)
+    except SpecError:
+        raise
     except ValidationError:
         return text
 
@@ -242,7 +285,8 @@ class SweepSpec:
         except tomllib.TOMLDecodeError as exc:
             raise ValidationError(f"{where}: not valid TOML: {exc}.", hint="Fix the syntax at that line (strings need quotes, tables [name]).") from None
         try:
-            return cls._from_dict(data, source, text)
+            with _reading(text, source):
+                return cls._from_dict(data, source, text)
         except SpecError as exc:
             raise locate(exc, text, source) from None
 
@@ -295,7 +339,8 @@ class SweepSpec:
         from .plan import build_plan
 
         try:
-            return build_plan(self)
+            with _reading(self.source_text, self.source):
+                return build_plan(self)
         except SpecError as exc:
             if self.source_text is not None:
                 raise locate(exc, self.source_text, self.source) from None

@@ -99,9 +99,9 @@ class Mismatch:
             )
         if isinstance(spread, str):
             try:
-                spread = parse_value(spread)
-            except ValidationError:
-                raise MismatchError(f"{spread!r} is not a number.", key=key, hint="e.g. sigma = 0.05 (5 %).") from None
+                spread = parse_value(spread, key)
+            except ValidationError as exc:
+                raise MismatchError(exc.message, key=key, hint=exc.hint or "e.g. sigma = 0.05 (5 %).") from None
         if isinstance(spread, bool) or not isinstance(spread, (int, float, np.integer, np.floating)):
             raise MismatchError(f"expected a number, got {spread!r}.", key=key, hint="e.g. sigma = 0.05 (5 %).")
         spread = float(spread)
