@@ -76,6 +76,17 @@ def check_number(value: object, what: str = "value") -> float:
     return x
 
 
+def check_timeout(value: object, what: str = "timeout") -> float:
+    """A time limit in seconds: a positive, finite number, or :class:`ValidationError` naming
+    ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise ValidationError(
+            f"{what} must be a positive number of seconds, got {value!r}.",
+            hint="e.g. 60 (one minute); ngspice is killed when it runs longer.",
+        )
+    return float(value)
+
+
 def format_value(value: float, what: str = "value") -> str:
     """Render a number as SPICE text with an engineering suffix, deterministically (15 significant digits).
 
