@@ -152,8 +152,9 @@ def characterize(
                 f"component {name!r} has no testbench {tb_name!r}.",
                 hint=f"Its testbenches: {', '.join(comp.testbenches)}.",
             )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from .outdir import output_dir
+
+    out = output_dir(out_dir)
     outcomes: list[TestbenchOutcome] = []
     from tqdm.auto import tqdm
 
