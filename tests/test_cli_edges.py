@@ -4,6 +4,7 @@ read-only file system, and example paths in help texts and docstrings that must 
 from __future__ import annotations
 
 import errno
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -13,7 +14,6 @@ import pytest
 import test_sweep_support  # noqa: F401  (registers the sweep_rc test component)
 from circuitsnn.cli.main import build_parser, main
 from circuitsnn.errors import ValidationError
-from circuitsnn.outdir import output_dir
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "circuitsnn"
@@ -97,7 +97,8 @@ def read_only(monkeypatch, tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
     real_mkdir = Path.mkdir
-    real_open = __import__("os").open
+    real_open = os.open
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT
 
     def mkdir(self, *args, **kwargs):
         if ro in Path(self).parents and not Path(self).exists():
@@ -105,9 +106,8 @@ def read_only(monkeypatch, tmp_path):
         return real_mkdir(self, *args, **kwargs)
 
     def os_open(path, flags, *args, **kwargs):
-        if ro == Path(path).parent or ro in Path(path).parents:
-            if flags & (__import__("os").O_WRONLY | __import__("os").O_RDWR | __import__("os").O_CREAT):
-                raise OSError(errno.EROFS, "Read-only file system", str(path))
+        if ro in Path(path).parents and flags & writing:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
         return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
@@ -116,6 +116,8 @@ def read_only(monkeypatch, tmp_path):
 
 
 def test_output_dir_names_a_read_only_file_system(read_only):
+    from circuitsnn.outdir import output_dir
+
     with pytest.raises(ValidationError, match="cannot create the output folder .*new.*: it is on a read-only file system"):
         output_dir(read_only / "new")
     with pytest.raises(ValidationError, match="cannot write into the output folder .*ro.*: it is on a read-only file system"):
@@ -131,6 +133,8 @@ def test_out_on_a_read_only_file_system_is_a_clear_error(files, read_only, capsy
 
 
 def test_output_dir_creates_and_accepts_a_writable_folder(tmp_path):
+    from circuitsnn.outdir import output_dir
+
     assert output_dir(tmp_path / "a" / "b") == tmp_path / "a" / "b" and (tmp_path / "a" / "b").is_dir()
     assert list((tmp_path / "a" / "b").iterdir()) == []  # the write test leaves nothing behind
 
