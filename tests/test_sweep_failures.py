@@ -130,3 +130,12 @@ def test_resume_removes_run_folders_of_killed_points_and_keeps_failed_ones(tmp_p
     assert "removed 2 run folder(s) of points killed in an earlier run" in capsys.readouterr().out
     assert sorted(p.name for p in runs.iterdir()) == sorted(kept + ["notes.txt"])
     assert run_sweep(spec, out, progress=False, plots=False).orphans_removed == 0
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_sweep_files_measure_signals_that_exist(path, capsys):
+    assert cli_main(["sweep", str(path), "--check"]) == 0
+    assert "found in the first point's results" in capsys.readouterr().out
