@@ -195,9 +195,12 @@ def read_number(text: str) -> SpiceNumber:
 
 
 def _traps(text: str, number: str, scale: str, letters: str, value: float) -> tuple[UnitTrap, ...]:
-    traps: list[UnitTrap] = []
-    read = format_value(value) if math.isfinite(value) else repr(value)
     has_exp = "e" in number.lower()
+    unit_letters = not letters or letters.lower() in UNIT_WORDS or (scale + letters).lower() in UNIT_WORDS
+    if unit_letters and scale not in ("M", "F") and scale.lower() != "a" and not (scale and has_exp):
+        return ()  # the common case: no trap, no message to build
+    traps: list[UnitTrap] = []
+    read = format_value(value)
     plain = format_value(float(number))
     if scale == "M":
         traps.append(UnitTrap(
@@ -223,7 +226,7 @@ def _traps(text: str, number: str, scale: str, letters: str, value: float) -> tu
             f"{text!r} has an exponent and a scale factor: SPICE applies both and reads {read}.",
             f"Write one of them: {read}.",
         ))
-    if letters and letters.lower() not in UNIT_WORDS and (scale + letters).lower() not in UNIT_WORDS:
+    if not unit_letters:
         traps.append(UnitTrap(
             "ignored",
             f"SPICE ignores {letters!r} in {text!r} and reads {read}.",
