@@ -146,7 +146,7 @@ def _reading(text: str | None, source: Path | None) -> Iterator[None]:
         _SOURCE.reset(token)
 
 
-def where(path: Sequence[str]) -> str:
+def location(path: Sequence[str]) -> str:
     """``sweep.toml, line 12: [grid] c`` for a key path of the spec being read or planned."""
     text, source = _SOURCE.get()
     place = str(source) if source else "sweep spec"
@@ -164,7 +164,7 @@ def spice_number(path: Sequence[str], text: str) -> float:
     for trap in n.traps:
         if trap.kind == "ignored":
             raise SpecError(path, trap.message, hint=trap.hint)
-        warn_unit_trap(trap, n.text, where(path), stacklevel=4)
+        warn_unit_trap(trap, n.text, location(path), stacklevel=4)
     return n.value
 
 
