@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import CircuitSNNError, ValidationError
 from .params import Params
-from .registry import Component, Testbench, get
+from .library.registry import Component, Testbench, get
 from .spice.render import render
 from .spice.simulator import get_simulator
 

@@ -52,7 +52,7 @@ def test_bad_hysteresis_is_named(bad):
 
 
 def test_sweep_measures_and_the_old_import_path_use_this_routine():
-    from circuitsnn.neurons import spikes as old
+    from circuitsnn.library.neurons import spikes as old
     from circuitsnn.spice.result import Plot, Result
     from circuitsnn.sweep import get_measure
 

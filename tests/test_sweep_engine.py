@@ -297,7 +297,7 @@ def test_sweep_over_a_real_library_component(tmp_path):
 def test_lif_f_i_sweep_matches_the_analytic_rate(tmp_path):
     """The library's LIF neuron swept over input current and capacitance: the measured
     steady-state rate follows f = 1 / (t_ref + R C ln(I R / (I R - V_th)))."""
-    from circuitsnn import registry
+    from circuitsnn.library import registry
 
     spec = SweepSpec(
         component="lif",

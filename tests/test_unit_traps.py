@@ -93,7 +93,7 @@ def test_expressions_circuitsnn_writes_refuse_traps():
 
 
 def test_every_library_deck_and_committed_netlist_is_trap_free():
-    from circuitsnn import registry
+    from circuitsnn.library import registry
     from circuitsnn.spice.render import render
 
     checked = 0

@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..characterize import characterize, parse_assignments
-    from ..registry import get
+    from ..library.registry import get
 
     comp = get(args.name)
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))

@@ -41,9 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..characterize import parse_assignments
-    from ..registry import get
-    from ..surrogates.fit import FitToleranceError
-    from ..surrogates.pipeline import fit_component
+    from ..library.registry import get
+    from ..errors import FitToleranceError
+    from ..fit.pipeline import fit_component
 
     from ..outdir import output_dir
 

@@ -288,7 +288,7 @@ def _import_modules(spec: SweepSpec) -> None:
 
 def _target(spec: SweepSpec) -> _Target:
     """The registered component and testbench, and the run settings ([sweep])."""
-    from .. import registry
+    from ..library import registry
 
     _import_modules(spec)
     try:
