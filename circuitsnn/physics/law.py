@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ValidationError
 from .constants import HOLD_TAU
-from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, ramp, to_spice
+from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, distribute_scale, ramp, to_spice
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,17 @@ class Law:
     #: state name -> how to say it in a plot or table ("memristor state x", "barrier lowering")
     labels: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Python evaluates a law in one namespace: an input, state or intermediate named like a
+        # parameter would silently read the parameter's value (SPICE inlines parameters, so the
+        # netlist would still look right)
+        names = self.inputs() | set(self.state_names()) | {a.name for a in self.aux}
+        clash = names & self.params()
+        if clash:
+            raise ValidationError(f"law {self.name!r}: {sorted(clash)} name both a parameter and an input, state or "
+                                  "intermediate.", hint="Rename the input (e.g. v_erase_in for the voltage on an "
+                                  "'erase' port when v_erase is a threshold).")
+
     # -- introspection ------------------------------------------------------------------------
     def params(self) -> set[str]:
         """Every parameter name the law uses (inputs and states excluded)."""
@@ -142,14 +153,15 @@ class Law:
         out: list = []
         for a in self.aux:
             out.append(Comment(f"{a.doc or a.name}: v({a.symbol.spice_node}) = {a.name} * {a.symbol.scale:g}"))
-            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(a.expr * a.symbol.scale)))
+            v = distribute_scale(a.expr, a.symbol.scale) if a.symbol.scale != 1.0 else a.expr
+            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(v)))
         for b in self.branches:
             if b.doc:
                 out.append(Comment(b.doc))
             out.append(B(f"B{prefix}{b.name}", b.pos, b.neg, i=text(b.current)))
         for s in self.states:
             node = s.symbol.spice_node
-            rate = s.rate * s.symbol.scale if s.symbol.scale != 1.0 else s.rate
+            rate = distribute_scale(s.rate, s.symbol.scale) if s.symbol.scale != 1.0 else s.rate
             if s.clamp_rate is not None:
                 clamp = 0
                 if s.hi is not None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
+import torch
+from torch import nn
 
 from ..errors import ValidationError
 from ..physics.expr import MATH, TORCH, Backend
@@ -89,8 +91,6 @@ class LawDevice:
     gradients (a plain object, not an ``nn.Module``, so it composes inside learners' modules)."""
 
     def __init__(self, law: Law, values: Mapping[str, float], *, learn: Iterable[str] = (), dtype=None) -> None:
-        import torch
-
         law.check_values(values)
         learn = set(learn)
         unknown = learn - set(values)
@@ -106,3 +106,59 @@ class LawDevice:
 
     def current(self, inputs: Mapping[str, Any], state: Mapping[str, Any], branch: str | None = None):
         return self.law.current({**self.p, **inputs, **state}, TORCH, branch)
+
+
+
+class ParamModule(nn.Module):
+    """A ``torch.nn.Module`` holding named parameter values as float tensors: buffers, or
+    ``nn.Parameter`` for the names in ``learn``. ``params()`` gives them back by name (what the
+    laws and the family step functions read). Base of every law-based surrogate module."""
+
+    def __init__(self, values: Mapping[str, float], *, learn: Iterable[str] = (), dtype=None) -> None:
+        super().__init__()
+        dtype = dtype or torch.float64
+        learn = set(learn)
+        unknown = learn - set(values)
+        if unknown:
+            raise ValidationError(f"{type(self).__name__}: cannot learn unknown parameter(s) {sorted(unknown)}.",
+                                  hint=f"Known: {', '.join(sorted(values))}.")
+        self._names = tuple(sorted(values))
+        for name in self._names:
+            t = torch.tensor(float(values[name]), dtype=dtype)
+            if name in learn:
+                setattr(self, name, nn.Parameter(t))
+            else:
+                self.register_buffer(name, t)
+
+    def params(self) -> dict[str, Any]:
+        return {n: getattr(self, n) for n in self._names}
+
+
+class LawModule(ParamModule):
+    """The surrogate of a law component as a ``torch.nn.Module``: the law with fitted values;
+    ``forward(inputs, state)`` is :func:`device_step` over ``dt`` (the current at the step's
+    midpoint state, the new state). Inputs and states are mappings by the law's names (a
+    memristor: ``{"v": v}`` and ``{"x": x}``). The ``module`` entry point of the memristors and
+    of any user law component."""
+
+    def __init__(self, law: Law, values: Mapping[str, float], dt: float = 1e-6, *, learn: Iterable[str] = (),
+                 dtype=None, substeps: int = 4) -> None:
+        law.check_values(values)
+        super().__init__({k: values[k] for k in sorted(law.params())}, learn=learn, dtype=dtype)
+        if not dt > 0:
+            raise ValidationError(f"{law.name}: dt must be > 0 s, got {dt!r}.")
+        self.law = law
+        self.dt = float(dt)
+        self.substeps = int(substeps)
+
+    @classmethod
+    def from_values(cls, component: Any, values: Mapping[str, float], **kw: Any) -> "LawModule":
+        """The module of ``component`` (its law) with parameter ``values``."""
+        return cls(component.law, values, **kw)
+
+    def forward(self, inputs: Mapping[str, Any], state: Mapping[str, Any]):
+        return device_step(self.law, inputs, state, self.params(), self.dt, backend=TORCH, substeps=self.substeps)
+
+    def current(self, inputs: Mapping[str, Any], state: Mapping[str, Any], branch: str | None = None):
+        """The branch current (A) at ``state`` for ``inputs`` (no time step)."""
+        return self.law.current({**self.params(), **inputs, **state}, TORCH, branch)
