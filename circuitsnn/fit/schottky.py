@@ -100,8 +100,9 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
 
     # -- 2. programming: logarithmic trapping, the law replayed on each gate waveform ---------------
     def prog_reads(values: dict, pts: np.ndarray, t_read: np.ndarray, width: float) -> np.ndarray:
+        # 16 steps per gate edge: the injection is exp((V_gate - v_prog)/v_slope), steep on the edges
         dphi = replay(law, values, {"v_gate": pts}, {"dphi": 0.0}, t_read,
-                      fixed_inputs={"v_erase_in": 0.0}, max_dt=width / 4)["dphi"]
+                      fixed_inputs={"v_erase_in": 0.0}, max_dt=width / 4, ramp_substeps=16)["dphi"]
         return read(values, 1.0, 0.0, dphi, T_NOMINAL)
 
     prog_sets = [(7.5, 10e-6, 32), (8.0, 10e-6, 32), (8.5, 10e-6, 32)]

@@ -56,33 +56,44 @@ def device_step(
 
 def replay(
     law: Law,
-    p: Mapping[str, float],
+    p: Mapping[str, Any],
     sources: Mapping[str, np.ndarray],
-    initial: Mapping[str, float],
+    initial: Mapping[str, Any],
     t_samples: np.ndarray,
     *,
     fixed_inputs: Mapping[str, float] | None = None,
     max_dt: float | None = None,
     substeps: int = 2,
     ramp_substeps: int = 2,
-) -> dict[str, np.ndarray]:
+    backend: Backend = MATH,
+) -> dict[str, Any]:
     """The states of ``law`` at ``t_samples`` when its inputs follow PWL ``sources``
     (input name -> points ``(n, 2)`` from :func:`~.waveforms.source_points`) and
-    ``fixed_inputs`` are constant. Plain floats: the fast path for fitting."""
+    ``fixed_inputs`` are constant. On :data:`MATH` (the default), plain floats: the fast path
+    for fitting, numpy arrays out; on :data:`TORCH` the parameters and initial states may be
+    tensors (gradients flow through the whole replay), tensors out."""
     names = list(sources)
     grid = event_grid([sources[n] for n in names], np.asarray(t_samples, float), ramp_substeps=ramp_substeps, max_dt=max_dt)
-    env = {k: float(v) for k, v in p.items()}
+    if backend is MATH:
+        env = {k: float(v) for k, v in p.items()}
+        state = {k: float(v) for k, v in initial.items()}
+    else:
+        env = {k: v if isinstance(v, torch.Tensor) else torch.tensor(float(v), dtype=torch.float64) for k, v in p.items()}
+        state = {k: v if isinstance(v, torch.Tensor) else torch.tensor(float(v), dtype=torch.float64)
+                 for k, v in initial.items()}
     env.update({k: float(v) for k, v in (fixed_inputs or {}).items()})
-    state = {k: float(v) for k, v in initial.items()}
     out = {k: [state[k]] for k in law.state_names()}
     u = grid.u.tolist()
     for k, dt in enumerate(grid.dt.tolist()):
         for j, n in enumerate(names):
             env[n] = u[k][j]
-        state = law.advance(state, env, dt, MATH, substeps)
+        state = law.advance(state, env, dt, backend, substeps)
         for s in out:
             out[s].append(state[s])
-    return {s: np.asarray(v)[grid.sample_idx] for s, v in out.items()}
+    if backend is MATH:
+        return {s: np.asarray(v)[grid.sample_idx] for s, v in out.items()}
+    idx = torch.as_tensor(grid.sample_idx)
+    return {s: torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in v])[idx] for s, v in out.items()}
 
 
 class LawDevice:

@@ -53,7 +53,8 @@ def erase_rate(v_erase: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> 
 def program(dphi: Any, v_gate: Any, dt: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> Any:
     """Barrier lowering after ``dt`` seconds at constant gate voltage ``v_gate`` (closed form)."""
     r, vq = injection_rate(v_gate, p, backend)
-    return vq * backend.f_log(backend.f_exp(dphi / vq) + r * dt / vq)
+    # vq ln(exp(dphi/vq) + r dt/vq), written so that it never falls below dphi in floating point
+    return dphi + vq * backend.f_log(1 + r * dt / vq * backend.f_exp(-dphi / vq))
 
 
 def erase(dphi: Any, v_erase: Any, dt: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> Any:
