@@ -22,7 +22,7 @@ from circuitsnn.spice import Deck, Pwl, Tran, V, X, render, simulate
 from circuitsnn.spice.render import render_subckt
 
 GOLDEN = Path(__file__).parent / "golden" / "devices"
-NAMES = ["optocoupler", "schottky_gated", "memristor_biolek", "memristor_vteam", "digital_code", "digital_code_bitlines"]
+NAMES = [c.name for c in registry.components("synapse", builtin_only=True)]
 
 
 def check_golden(name: str, text: str) -> None:

@@ -19,6 +19,7 @@ laws; components add them beside the law's elements.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -182,10 +183,20 @@ class Law:
         return out
 
     # -- Python ------------------------------------------------------------------------------
+    @functools.cached_property
+    def _compiled(self) -> dict[str, Callable]:
+        """The law's expressions compiled once per law (looking them up by expression on every
+        call hashed the whole tree each time: 70 % of a fitting loop)."""
+        return {
+            "aux": compile_exprs(*[a.expr for a in self.aux]) if self.aux else None,
+            "currents": compile_exprs(*[b.current for b in self.branches]),
+            "rates": compile_exprs(*[s.rate for s in self.states]) if self.states else None,
+        }
+
     def _with_aux(self, env: Mapping[str, Any], backend: Backend) -> dict:
         env = dict(env)
         if self.aux:
-            vals = compile_exprs(*[a.expr for a in self.aux])(env, backend)
+            vals = self._compiled["aux"](env, backend)
             for a, v in zip(self.aux, vals):
                 env[a.name] = v
         return env
@@ -193,7 +204,7 @@ class Law:
     def currents(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """Branch currents (A) by branch name, for ``env`` = parameters + inputs + states."""
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[b.current for b in self.branches])(env, backend)
+        vals = self._compiled["currents"](env, backend)
         return {b.name: v for b, v in zip(self.branches, vals)}
 
     def current(self, env: Mapping[str, Any], backend: Backend = NUMPY, branch: str | None = None) -> Any:
@@ -203,8 +214,10 @@ class Law:
 
     def rates(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """``d(state)/dt`` by state name."""
+        if not self.states:
+            return {}
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[s.rate for s in self.states])(env, backend)
+        vals = self._compiled["rates"](env, backend)
         return {s.name: v for s, v in zip(self.states, vals)}
 
     def clip(self, states: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
