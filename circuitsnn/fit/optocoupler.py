@@ -22,11 +22,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..physics.constants import K_OVER_Q, T_NOMINAL
 from ..physics.expr import NUMPY
 from ..physics.law import values_of
 from ..surrogates import optocoupler as O
-from ..surrogates.diode import diode_series_current
 from ..surrogates.waveforms import event_grid, source_points
 from .common import free_param, held_out
 from .core import Curve, FitReport, fit_curves
@@ -60,7 +58,6 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
     nominal = values_of(p)
     units = {r["name"]: r["unit"] for r in type(p).describe()}
     hints = dict(component.fit_hints)
-    vt = K_OVER_Q * T_NOMINAL
     failures: list[str] = []
     notes: list[str] = list(hints.get("notes", ()))
     figures: list = []
@@ -74,8 +71,7 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
 
     def led_model(v: dict) -> dict:
         with torch.no_grad():
-            i = diode_series_current(torch.as_tensor(v_led, dtype=torch.float64), v["led_is"], v["led_n"] * vt,
-                                     nominal["r_limit"] + v["led_rs"]).numpy()
+            i = O.led_current(torch.as_tensor(v_led, dtype=torch.float64), {**nominal, **v}).numpy()
         return {"i_led": i, "log_i_led": np.log(np.clip(i[on], 1e-30, None))}
 
     fits["led"] = fit_curves(

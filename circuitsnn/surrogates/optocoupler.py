@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import torch
 
-from ..physics.constants import K_OVER_Q, T_NOMINAL
+from ..physics.constants import T_NOMINAL, thermal_voltage
 from ..physics.expr import MATH, NUMPY, TORCH, Backend, compile_exprs
 from ..physics.optocoupler import LAW, RATE, STEADY
 from .device import ParamModule
@@ -41,7 +41,7 @@ FIELDS = LED_FIELDS + tuple(sorted(LAW.params()))
 
 def led_current(v_led: Any, p: Mapping[str, Any]) -> torch.Tensor:
     """LED current (A) at drive voltage ``v_led`` (V), never negative (torch)."""
-    n_vt = p["led_n"] * K_OVER_Q * T_NOMINAL
+    n_vt = p["led_n"] * thermal_voltage(T_NOMINAL)
     return torch.clamp(diode_series_current(torch.as_tensor(v_led, dtype=torch.float64) if not isinstance(v_led, torch.Tensor)
                                             else v_led, p["led_is"], n_vt, p["r_limit"] + p["led_rs"]), min=0.0)
 

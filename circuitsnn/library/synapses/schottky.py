@@ -22,7 +22,9 @@ import numpy as np
 
 from ...params import Params
 from ...physics.constants import K_OVER_Q, T0_KELVIN
-from ...physics.schottky import LAW, V_FORWARD_CLAMP, SchottkyParams  # noqa: F401  (re-exported)
+from ...physics.expr import NUMPY, evaluate
+from ...physics.law import values_of
+from ...physics.schottky import LAW, PHI_EFF, V_FORWARD_CLAMP, VT, SchottkyParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import DcSweep, Deck, Op, Subckt, Tran, V, X
 from .common import bind_testbenches, differential, law_subckt, pulse_train, pwl, r_squared, sample, spike_testbench
@@ -45,6 +47,12 @@ def signed(pos: SchottkyParams, neg: SchottkyParams | None = None) -> tuple[Subc
 
 
 # -- testbenches (each takes the subcircuit first; testbenches() binds them to a component) ---
+
+
+def _phi_eff(p: SchottkyParams, dphis: tuple[float, ...], v_read: float) -> np.ndarray:
+    """The law's effective barrier height (V) of each stored state at the read bias, gate at 0 V."""
+    return np.asarray(evaluate(PHI_EFF, {**values_of(p), "dphi": np.asarray(dphis, float), "v": v_read, "v_gate": 0.0},
+                               NUMPY), dtype=float)
 
 
 def _deck(title: str, sub: Subckt, elements, analyses, temp: float | None = None) -> Deck:
@@ -138,7 +146,7 @@ def tb_temperature(
     for k, d in enumerate(dphis):
         els += [X(f"X{k}", ("in", f"out{k}", "gate", "erase"), name, dphi0=d), V(f"Vout{k}", f"out{k}", "0", 0.0)]
     deck = _deck("gated Schottky synapse vs temperature and barrier", sub, els, [DcSweep("temp", t_min, t_max, t_step)])
-    phi = p.phi_b0 - np.asarray(dphis, float) - p.eta * v_read
+    phi = _phi_eff(p, dphis, v_read)
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -164,13 +172,13 @@ def tb_barrier(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.
     for k, d in enumerate(dphis):
         els += [X(f"X{k}", ("in", f"out{k}", "gate", "erase"), name, dphi0=d), V(f"Vout{k}", f"out{k}", "0", 0.0)]
     deck = _deck("gated Schottky synapse vs barrier height", sub, els, [Op()], temp)
-    phi = p.phi_b0 - np.asarray(dphis, float) - p.eta * v_read
+    phi = _phi_eff(p, dphis, v_read)
 
     def measure(res: Any) -> dict:
         op = res.op
         i = np.array([op.value(f"i(vout{k})") for k in range(len(dphis))])
         slope = float(np.polyfit(phi, np.log(i), 1)[0])
-        return {"phi": phi, "i": i, "slope_lnI_phi": slope, "slope_expected": -1.0 / (K_OVER_Q * (temp + T0_KELVIN))}
+        return {"phi": phi, "i": i, "slope_lnI_phi": slope, "slope_expected": -1.0 / float(evaluate(VT, {"temp": temp + T0_KELVIN}, NUMPY))}
 
     return Testbench(
         "barrier", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "read current vs effective barrier height",

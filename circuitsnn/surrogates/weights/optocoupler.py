@@ -56,9 +56,7 @@ class OptocouplerWeights(WeightInterface):
         """From a registered component: its operating table and the fitted values of ``model``
         (a surrogate JSON) when given, else the nominal parameters."""
         values, extra, source = law_values(comp, model)
-        levels = (extra.get("levels") or {}).get("levels") if isinstance(extra.get("levels"), dict) else None
-        return cls(comp.name, values, comp.operating, variation=extra.get("variation"), levels=levels,
-                   source=source, **kw)
+        return cls(comp.name, values, comp.operating, variation=extra.get("variation"), source=source, **kw)
 
     # -- read ------------------------------------------------------------------------------
     def read(self, state: Any, v: Any, params: Mapping[str, Any] | None = None) -> Any:
