@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from ..physics.constants import T_NOMINAL
 from ..physics.expr import TORCH, Backend, compile_exprs
-from ..physics.schottky import CURRENT, LAW, RATE, VQ
+from ..physics.schottky import LAW, RATE, VQ
 from .device import ParamModule
 
 _RATE = compile_exprs(RATE, VQ)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...params import Params
-from ...physics.digital_code import READ_LAW_NAME, DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
+from ...physics.digital_code import DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
 from .common import bind_testbenches, differential, sample, spike_testbench, values_doc
