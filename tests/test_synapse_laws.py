@@ -134,6 +134,7 @@ def test_schottky_law_on_torch_equals_spice_read_and_programming():
     t_read = np.append((period - width) + np.arange(33) * period - 2 * edge, tb.deck.tran.stop - period / 4)
     dphi = replay(law, v, {"v_gate": source_points(tb.deck, "Vg"), "v_erase_in": source_points(tb.deck, "Ve")},
                   {"dphi": 0.0}, t_read, max_dt=width / 8, ramp_substeps=16, backend=TORCH)["dphi"]
+    dphi = torch.as_tensor(np.asarray(dphi), dtype=D)
     i = law.current({**v, "v": 1.0, "v_gate": 0.0, "dphi": dphi, "temp": T_NOMINAL}, TORCH).numpy()
     spice = np.append(m["i_read"], m["i_erased"])
     # 7.7e-4 at most: SPICE's own step error through the 0.1 us gate edges (1.2e-4 at a 10 ns
@@ -192,7 +193,7 @@ def test_optocoupler_law_on_torch_equals_spice_through_an_led_pulse_train():
     g_spice = np.asarray(tr.i("Vout")) / 0.1
     ts = np.linspace(0, t[-1], 400)
     g0 = float(O.g_steady_of_current(0.0, v, MATH))
-    g = replay(OPTO.law, v, {"i_led": i_led}, {"g": g0}, ts, backend=TORCH, max_dt=1e-5)["g"].numpy()
+    g = np.asarray(replay(OPTO.law, v, {"i_led": i_led}, {"g": g0}, ts, backend=TORCH, max_dt=1e-5)["g"])
     assert np.max(np.abs(g - np.interp(ts, t, g_spice))) / np.ptp(g_spice) < 1e-3
 
 
