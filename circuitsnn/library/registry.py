@@ -102,6 +102,9 @@ class Component:
     fitter: EntryPoint = None
     #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
     weights: EntryPoint = None
+    #: builds the torch module of a fitted surrogate, ``module(component, values, **kw) -> nn.Module``
+    #: (``values``: the surrogate's parameters by name); :func:`circuitsnn.surrogates.modules.from_model`
+    module: EntryPoint = None
     #: simulator options every deck that instantiates the component needs (``method``,
     #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
     sim_options: Mapping[str, Any] = field(default_factory=dict)
@@ -122,7 +125,7 @@ class Component:
         return self.subckt.__module__.startswith(LIBRARY_MODULES)
 
     def resolve(self, what: str) -> Callable[..., Any] | None:
-        """The callable of the entry point ``what`` ("fitter", "weights")."""
+        """The callable of the entry point ``what`` ("fitter", "weights", "module")."""
         return resolve(getattr(self, what), f"component {self.name!r} {what}")
 
     def default_params(self) -> Params:
