@@ -39,7 +39,7 @@ def test_user_device_is_fitted_as_itself(tmp_path):
     """The fitted surrogate is the user's law with its own values: the Joglekar window is not
     the Biolek one, and the fit recovers the user's design, not the library's."""
     from circuitsnn.fit.data import SimData
-    from circuitsnn.fit.devices import fit_device
+    from circuitsnn.fit.pipeline import fit_device
 
     mod = _load_example()
     comp = registry.get("memristor_joglekar")
