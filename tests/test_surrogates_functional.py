@@ -433,17 +433,22 @@ def test_modules_load_from_stored_models(tmp_path, model, params, call):
     assert torch.isfinite(out).all()
 
 
-def test_neuron_testbenches_can_tighten_reltol():
-    # the Axon-Hillock's spike times need reltol 1e-5 (module docstring of neurons.testbenches)
-    from circuitsnn.library.neurons import axon_hillock, testbenches
+def test_neuron_testbenches_run_with_the_components_sim_options():
+    # every deck of a neuron carries the options and max step its component declares (the
+    # Axon-Hillock's spike times need reltol 1e-5: module docstring of neurons.testbenches)
+    from circuitsnn.library import registry
+    from circuitsnn.library.neurons import testbenches
     from circuitsnn.spice.render import render
 
-    p = axon_hillock.AxonHillockParams()
-    tight = testbenches.builders(axon_hillock.subckt, reltol=1e-5)
-    plain = testbenches.builders(axon_hillock.subckt)
-    for name in ("step", "fi", "spike_train"):
-        assert tight[name](p).deck.options["reltol"] == 1e-5
-        assert "reltol" not in plain[name](p).deck.options
-    assert ".options method=gear reltol=10u" in render(tight["fi"](p).deck).splitlines()
+    for comp in registry.components("neuron", builtin_only=True):
+        p = comp.default_params()
+        assert comp.sim_options and comp.max_step_for(p) == p.max_step()
+        for name in comp.testbenches:
+            deck = comp.testbench(name, p).deck
+            assert dict(deck.options) == dict(comp.sim_options)
+            assert deck.tran.max_step == pytest.approx(comp.max_step_for(p), rel=1e-3)
+    ah = registry.get("axon_hillock")
+    assert ah.sim_options["reltol"] == 1e-5
+    assert ".options method=gear reltol=10u" in render(ah.testbench("fi").deck).splitlines()
     with pytest.raises(ValidationError, match="reltol"):
-        testbenches.builders(axon_hillock.subckt, reltol=0.0)
+        testbenches.builders(ah.subckt, sim_options={"reltol": 0.0}, max_step=ah.max_step)

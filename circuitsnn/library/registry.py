@@ -98,10 +98,15 @@ class Component:
     fitter: EntryPoint = None
     #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
     weights: EntryPoint = None
+    #: the SI surrogate class of a neuron: ``cls.from_component(component, model=None)`` gives
+    #: input current (A) -> output voltage pulses (V, s) (see :mod:`circuitsnn.surrogates.neuron`)
+    surrogate: EntryPoint = None
     #: simulator options every deck that instantiates the component needs (``method``,
-    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
+    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate: a number, or a
+    #: function of the parameters (a neuron's step follows its time constants); see
+    #: :meth:`max_step_for`
     sim_options: Mapping[str, Any] = field(default_factory=dict)
-    max_step: float | None = None
+    max_step: float | Callable[[Params], float] | None = None
     #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
     #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
     #: ``circuitsnn list NAME`` read it
@@ -115,8 +120,15 @@ class Component:
         return self.subckt.__module__.startswith(LIBRARY_MODULES)
 
     def resolve(self, what: str) -> Callable[..., Any] | None:
-        """The callable of the entry point ``what`` ("fitter", "weights")."""
+        """The callable of the entry point ``what`` ("fitter", "weights", "surrogate")."""
         return resolve(getattr(self, what), f"component {self.name!r} {what}")
+
+    def max_step_for(self, params: Params | None = None) -> float | None:
+        """The largest time step (s) a deck with this component at ``params`` (default: the
+        default parameters) may take: :attr:`max_step`, evaluated when it is a function."""
+        if callable(self.max_step):
+            return float(self.max_step(params or self.default_params()))
+        return self.max_step
 
     def default_params(self) -> Params:
         return self.params_cls()
