@@ -91,7 +91,7 @@ def test_golden_default_subckt():
 def test_intervals_lengthen_under_constant_input_as_the_model_predicts():
     import torch
 
-    from circuitsnn.surrogates.functional import LIFParameters, lif_run
+    from circuitsnn.surrogates.lif import LIFParameters, lif_run
 
     p = AdaptiveLIFParams()
     i_amp = 2 * p.rheobase

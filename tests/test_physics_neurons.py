@@ -111,7 +111,7 @@ def test_the_closed_form_isi_and_latency_are_the_laws(values):
 
 
 def test_one_f_i_for_circuit_params_surrogate_parameters_and_tensors():
-    from circuitsnn.surrogates.functional import LIFParameters
+    from circuitsnn.surrogates.lif import LIFParameters
 
     p = llaw.LIFParams(v_rest=0.1, v_reset=0.2, v_th=0.6)
     sp = LIFParameters(**{k: v for k, v in p.lif_equivalent().items() if k in LIFParameters._fields})

@@ -16,71 +16,8 @@ from torch import nn
 
 from ..errors import ValidationError
 from . import functional as F
-
-
-class _ParamHolder(nn.Module):
-    """Stores the fields of a parameter NamedTuple as float64-able tensors."""
-
-    def _store(self, p: tuple, learn: Iterable[str], dtype: torch.dtype) -> None:
-        learn = set(learn)
-        unknown = learn - set(p._fields)  # type: ignore[attr-defined]
-        if unknown:
-            raise ValidationError(
-                f"{type(self).__name__}: cannot learn unknown parameter(s) {sorted(unknown)}.",
-                hint=f"Known: {', '.join(p._fields)}.",  # type: ignore[attr-defined]
-            )
-        self._names = tuple(p._fields)  # type: ignore[attr-defined]
-        self._cls = type(p)
-        for name in self._names:
-            t = torch.as_tensor(getattr(p, name), dtype=dtype).clone()
-            if name in learn:
-                setattr(self, name, nn.Parameter(t))
-            else:
-                self.register_buffer(name, t)
-
-    def params(self):
-        return self._cls(**{n: getattr(self, n) for n in self._names})
-
-
-class LIFCell(_ParamHolder):
-    """One time step of the fitted LIF (:func:`~circuitsnn.surrogates.functional.lif_step`)."""
-
-    def __init__(
-        self,
-        p: F.LIFParameters = F.LIFParameters(),
-        dt: float = 1e-5,
-        *,
-        learn: Iterable[str] = (),
-        soft: bool = False,
-        dtype: torch.dtype = torch.float64,
-    ) -> None:
-        super().__init__()
-        if not dt > 0:
-            raise ValidationError(f"LIFCell: dt must be > 0 s, got {dt!r}.")
-        self.dt = float(dt)
-        self.soft = soft
-        self._store(p, learn, dtype)
-
-    @classmethod
-    def from_model(cls, path: str | Path, dt: float, **kw) -> "LIFCell":
-        from .artifacts import lif_parameters
-
-        return cls(lif_parameters(path), dt, **kw)
-
-    def forward(self, i: torch.Tensor, state: F.LIFState | None = None):
-        p = self.params()
-        if state is None:
-            state = F.lif_initial_state(i.shape, p, dtype=i.dtype, device=i.device)
-        return F.lif_step(i, state, p, self.dt, soft=self.soft)
-
-
-class LIF(LIFCell):
-    """The fitted LIF over a whole input sequence ``(T, ...)``: returns spikes ``(T, ...)``,
-    spike times (s, nan where none) and the final state."""
-
-    def forward(self, current: torch.Tensor, state: F.LIFState | None = None):  # type: ignore[override]
-        z, t, _, state = F.lif_run(current, self.params(), self.dt, state=state, soft=self.soft)
-        return z, t, state
+from .holder import ParamHolder as _ParamHolder  # moved to surrogates/holder.py
+from .lif import LIF, LIFCell  # noqa: F401  (the neuron modules live in surrogates/lif.py)
 
 
 class OptoSynapse(_ParamHolder):
