@@ -21,6 +21,7 @@ from ..spice.ir import Deck, Subckt
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..physics.law import Law
+    from ..physics.neuron import NeuronLaw
 
 Kind = Literal["neuron", "synapse"]
 
@@ -92,8 +93,9 @@ class Component:
     pinout: str = ""
     equation: str = ""
     reference: str = ""
-    #: the device physics the subcircuit renders (None: a transistor-level circuit)
-    law: "Law | None" = None
+    #: the device physics the subcircuit renders (None: a transistor-level circuit); a neuron's
+    #: is a :class:`~circuitsnn.physics.neuron.NeuronLaw` (RC states, branches, spike rule)
+    law: "Law | NeuronLaw | None" = None
     #: fits the surrogate: ``fitter(component, params, data) -> SurrogateFit``
     fitter: EntryPoint = None
     #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
