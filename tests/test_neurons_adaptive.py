@@ -101,10 +101,10 @@ def test_intervals_lengthen_under_constant_input_as_the_model_predicts():
     times = spikes.spike_times(res.tran.time, res.tran["out"], p.spike_threshold())
     isi = np.diff(times)
     # the reference: the exact-relaxation surrogate step with the circuit's effective LIF (the
-    # input ramps over one max step: switched on half-way, then 1 us steps)
+    # input ramps over one max step: switched on half-way, then 10 us steps)
     lp = LIFParameters(**{k: v for k, v in p.lif_equivalent().items() if k in LIFParameters._fields})
     on = t_on + 0.5 * p.max_step()
-    steps = [on] + [1e-6] * int(round((30e-3 - on) / 1e-6))
+    steps = [on] + [1e-5] * int(round((30e-3 - on) / 1e-5))
     cur = torch.full((len(steps), 1), i_amp, dtype=torch.float64)
     cur[0] = 0.0
     t_model = lif_run(cur, lp, steps)[1][:, 0].numpy()
