@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ from circuitsnn.errors import ValidationError
 from circuitsnn.surrogates import functional as F
 from circuitsnn.surrogates.artifacts import SurrogateModel, lif_parameters, load_model, save_model
 from circuitsnn.fit.core import Curve, FitParam, FitToleranceError, check_tolerance, fit_curves
-from circuitsnn.surrogates.modules import LIF, LIFCell
 from circuitsnn.fit.validate import coincidence_factor, compare_spike_trains, fi_error, match_spikes
 
 D = torch.float64
