@@ -78,7 +78,7 @@ def _sweep_example(out: Path) -> Step:
 
     res = run_sweep(EXAMPLES / "lif_fi.toml", out / "sweeps" / "lif_fi", progress=False)
     files = sorted((out / "sweeps" / "lif_fi").rglob("*.png"))
-    return Step("example sweep", res.failed == 0, detail=res.summary(), files=files)
+    return Step("example sweep", res.ok, detail=res.summary(), files=files)
 
 
 def _fit_surrogates(out: Path) -> Step:

@@ -12,7 +12,8 @@ from typing import Iterable, Sequence
 from .spice.ir import Analysis
 from .spice.result import Result
 from .spice.simulator import DeckLike, get_simulator
-from .units import si_format
+from .outdir import output_dir
+from .units import check_timeout, si_format
 
 
 @dataclass
@@ -59,7 +60,8 @@ def simulate_to_folder(
     """Run ``deck`` and write ``result.nc`` and ``transient.png`` (``sweep.png`` for a DC sweep)."""
     from .plots import plot_signals
 
-    out = Path(out_dir)
+    timeout = check_timeout(timeout)
+    out = output_dir(out_dir)  # before simulating: a bad folder fails at once
     probes = list(probes)
     options: dict = {"trusted_dirs": tuple(trusted_dirs)}
     if allow_control:  # the shared back-end refuses it with a clear message

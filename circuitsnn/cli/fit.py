@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import add_library_options, apply_library_options
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -36,17 +38,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mc-sigma", type=float, default=0.05, help="relative log-normal spread of the device parameters for --mc (default 0.05)")
     p.add_argument("--mc-vary", metavar="F1,F2", help="Params fields varied by --mc (default: every strictly positive, non-integer field)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
+    add_library_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_library_options(args)
     from ..characterize import parse_assignments
     from ..library.registry import get
     from ..errors import FitToleranceError
     from ..fit.pipeline import fit_component
 
+    from ..outdir import output_dir
+
     comp = get(args.name)
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))
+    output_dir(args.out)  # a bad --out fails now, not after the simulations and the fit
+    if args.plots and not args.no_plots:
+        output_dir(args.plots, "plots folder")
     try:
         res = fit_component(args.name, args.out, params=params, force=args.force, cache_dir=args.cache,
                             plots=not args.no_plots, plots_dir=args.plots, quick=args.quick, backend=args.backend,

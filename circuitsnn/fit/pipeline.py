@@ -39,6 +39,19 @@ class FitRun:
     refused: str = ""
 
 
+def fit_device(component, params=None, data: SimData | None = None) -> SurrogateFit:
+    """Fit the surrogate of a synapse component with its own ``fitter`` entry point."""
+    fitter = component.resolve("fitter")
+    if fitter is None:
+        raise ValidationError(
+            f"component {component.name!r} declares no surrogate fitting procedure.",
+            hint="Set Component.fitter to a function fitter(component, params, data) -> SurrogateFit "
+            "(or 'module:function'); a law with one state and in/out ports can use "
+            "'circuitsnn.fit.memristor:fit_memristor'.",
+        )
+    return fitter(component, params or component.default_params(), data or SimData())
+
+
 def fit_component(
     name: str,
     out_dir: str | Path,
@@ -63,7 +76,6 @@ def fit_component(
     surrogate misses its targets and ``force`` is false.
     """
     from ..library.registry import get
-    from .devices import fit_device
 
     comp = get(name)
     params = params if params is not None else comp.default_params()
@@ -82,7 +94,7 @@ def fit_component(
         elif comp.kind == "synapse":
             fit = fit_device(comp, params, data)
             if mc:
-                from .devices import monte_carlo
+                from .montecarlo import monte_carlo
 
                 fit.extra["variation"] = monte_carlo(comp, params, data, n=mc, sigma=mc_sigma, fields=mc_fields)
         else:  # pragma: no cover - the registry only has these kinds

@@ -19,12 +19,13 @@ laws; components add them beside the law's elements.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ValidationError
 from .constants import HOLD_TAU
-from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, ramp, to_spice
+from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, distribute_scale, ramp, to_spice
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,17 @@ class Law:
     #: state name -> how to say it in a plot or table ("memristor state x", "barrier lowering")
     labels: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Python evaluates a law in one namespace: an input, state or intermediate named like a
+        # parameter would silently read the parameter's value (SPICE inlines parameters, so the
+        # netlist would still look right)
+        names = self.inputs() | set(self.state_names()) | {a.name for a in self.aux}
+        clash = names & self.params()
+        if clash:
+            raise ValidationError(f"law {self.name!r}: {sorted(clash)} name both a parameter and an input, state or "
+                                  "intermediate.", hint="Rename the input (e.g. v_erase_in for the voltage on an "
+                                  "'erase' port when v_erase is a threshold).")
+
     # -- introspection ------------------------------------------------------------------------
     def params(self) -> set[str]:
         """Every parameter name the law uses (inputs and states excluded)."""
@@ -142,14 +154,15 @@ class Law:
         out: list = []
         for a in self.aux:
             out.append(Comment(f"{a.doc or a.name}: v({a.symbol.spice_node}) = {a.name} * {a.symbol.scale:g}"))
-            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(a.expr * a.symbol.scale)))
+            v = distribute_scale(a.expr, a.symbol.scale) if a.symbol.scale != 1.0 else a.expr
+            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(v)))
         for b in self.branches:
             if b.doc:
                 out.append(Comment(b.doc))
             out.append(B(f"B{prefix}{b.name}", b.pos, b.neg, i=text(b.current)))
         for s in self.states:
             node = s.symbol.spice_node
-            rate = s.rate * s.symbol.scale if s.symbol.scale != 1.0 else s.rate
+            rate = distribute_scale(s.rate, s.symbol.scale) if s.symbol.scale != 1.0 else s.rate
             if s.clamp_rate is not None:
                 clamp = 0
                 if s.hi is not None:
@@ -170,10 +183,20 @@ class Law:
         return out
 
     # -- Python ------------------------------------------------------------------------------
+    @functools.cached_property
+    def _compiled(self) -> dict[str, Callable]:
+        """The law's expressions compiled once per law (looking them up by expression on every
+        call hashed the whole tree each time: 70 % of a fitting loop)."""
+        return {
+            "aux": compile_exprs(*[a.expr for a in self.aux]) if self.aux else None,
+            "currents": compile_exprs(*[b.current for b in self.branches]),
+            "rates": compile_exprs(*[s.rate for s in self.states]) if self.states else None,
+        }
+
     def _with_aux(self, env: Mapping[str, Any], backend: Backend) -> dict:
         env = dict(env)
         if self.aux:
-            vals = compile_exprs(*[a.expr for a in self.aux])(env, backend)
+            vals = self._compiled["aux"](env, backend)
             for a, v in zip(self.aux, vals):
                 env[a.name] = v
         return env
@@ -181,7 +204,7 @@ class Law:
     def currents(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """Branch currents (A) by branch name, for ``env`` = parameters + inputs + states."""
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[b.current for b in self.branches])(env, backend)
+        vals = self._compiled["currents"](env, backend)
         return {b.name: v for b, v in zip(self.branches, vals)}
 
     def current(self, env: Mapping[str, Any], backend: Backend = NUMPY, branch: str | None = None) -> Any:
@@ -191,8 +214,10 @@ class Law:
 
     def rates(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """``d(state)/dt`` by state name."""
+        if not self.states:
+            return {}
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[s.rate for s in self.states])(env, backend)
+        vals = self._compiled["rates"](env, backend)
         return {s.name: v for s, v in zip(self.states, vals)}
 
     def clip(self, states: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
@@ -206,6 +231,14 @@ class Law:
             out[s.name] = x
         return out
 
+    def _rk4(self, x: dict, env: Mapping[str, Any], h: Any, backend: Backend) -> dict:
+        names = self.state_names()
+        k1 = self.rates({**env, **x}, backend)
+        k2 = self.rates({**env, **{n: x[n] + 0.5 * h * k1[n] for n in names}}, backend)
+        k3 = self.rates({**env, **{n: x[n] + 0.5 * h * k2[n] for n in names}}, backend)
+        k4 = self.rates({**env, **{n: x[n] + h * k3[n] for n in names}}, backend)
+        return self.clip({n: x[n] + h / 6.0 * (k1[n] + 2 * k2[n] + 2 * k3[n] + k4[n]) for n in names}, backend)
+
     def advance(
         self,
         states: Mapping[str, Any],
@@ -213,22 +246,33 @@ class Law:
         dt: Any,
         backend: Backend = NUMPY,
         substeps: int = 4,
+        tol: float | None = None,
+        max_depth: int = 14,
     ) -> dict[str, Any]:
         """The states after ``dt`` seconds with the inputs in ``env`` held constant: classical
-        Runge-Kutta (RK4) in ``substeps`` steps, clipped to the bounds after each."""
-        h = dt / substeps
+        Runge-Kutta (RK4) in ``substeps`` steps, clipped to the bounds after each.
+
+        With ``tol`` the step size adapts (step doubling): a step is split in two until one
+        step and two half steps agree within ``tol`` x the state's range (or ``tol`` absolute
+        for unbounded states), up to ``max_depth`` halvings. Stiff laws need it: a fixed RK4
+        step beyond its stability limit can settle on a spurious fixed point."""
         x = dict(states)
-        names = self.state_names()
+        h = dt / substeps
         for _ in range(substeps):
-            k1 = self.rates({**env, **x}, backend)
-            x2 = {n: x[n] + 0.5 * h * k1[n] for n in names}
-            k2 = self.rates({**env, **x2}, backend)
-            x3 = {n: x[n] + 0.5 * h * k2[n] for n in names}
-            k3 = self.rates({**env, **x3}, backend)
-            x4 = {n: x[n] + h * k3[n] for n in names}
-            k4 = self.rates({**env, **x4}, backend)
-            x = self.clip({n: x[n] + h / 6.0 * (k1[n] + 2 * k2[n] + 2 * k3[n] + k4[n]) for n in names}, backend)
+            x = self._rk4(x, env, h, backend) if tol is None else self._adaptive(x, env, h, backend, tol, max_depth)
         return x
+
+    def _adaptive(self, x: dict, env: Mapping[str, Any], h: Any, backend: Backend, tol: float, depth: int) -> dict:
+        full = self._rk4(x, env, h, backend)
+        half = self._rk4(self._rk4(x, env, 0.5 * h, backend), env, 0.5 * h, backend)
+        err = 0.0
+        for s in self.states:
+            span = (s.hi - s.lo) if (s.hi is not None and s.lo is not None) else 1.0
+            err = max(err, _max_abs(full[s.name] - half[s.name]) / span)
+        if err <= tol or depth <= 0:
+            return half
+        mid = self._adaptive(x, env, 0.5 * h, backend, tol, depth - 1)
+        return self._adaptive(mid, env, 0.5 * h, backend, tol, depth - 1)
 
     def describe(self) -> str:
         """The law as text (named parameters): one line per branch, intermediate and state."""
@@ -236,6 +280,16 @@ class Law:
         lines += [f"I({b.pos} -> {b.neg}) = {to_spice(b.current)}" for b in self.branches]
         lines += [f"d{s.name}/dt = {to_spice(s.rate)}" for s in self.states]
         return "\n".join(lines)
+
+
+def _max_abs(x: Any) -> float:
+    if isinstance(x, (int, float)):
+        return abs(float(x))
+    if hasattr(x, "detach"):
+        return float(x.detach().abs().max()) if x.numel() else 0.0
+    import numpy as np
+
+    return float(np.max(np.abs(x))) if np.size(x) else 0.0
 
 
 def values_of(params: Any, names: Sequence[str] | None = None) -> dict[str, float]:

@@ -87,7 +87,8 @@ class MemristorWeights(WeightInterface):
         edge = self.operating.get("t_edge", 0.0)
         return Pulse(amp, self.operating["t_prog"], edge, edge, self.terminal)
 
-    def program(self, state: Any, pulse: Pulse, params: Mapping[str, Any] | None = None, substeps: int = 8) -> Any:
+    def program(self, state: Any, pulse: Pulse, params: Mapping[str, Any] | None = None, substeps: int = 4,
+                tol: float | None = 1e-5) -> Any:
         import torch
 
         is_tensor = isinstance(state, torch.Tensor)
@@ -96,5 +97,5 @@ class MemristorWeights(WeightInterface):
         s = state if is_tensor or scalar else np.asarray(state, dtype=float)
         env = self._params(params)
         for dt, level in pulse.segments():
-            s = self.law.advance({self.state_name: s}, {**env, self.input_name: level}, dt, backend, substeps)[self.state_name]
+            s = self.law.advance({self.state_name: s}, {**env, self.input_name: level}, dt, backend, substeps, tol=tol)[self.state_name]
         return float(s) if scalar else s
