@@ -76,7 +76,6 @@ def fit_component(
     surrogate misses its targets and ``force`` is false.
     """
     from ..library.registry import get
-    from .neurons import NeuronProtocol, fit_neuron
 
     comp = get(name)
     params = params if params is not None else comp.default_params()
@@ -87,7 +86,11 @@ def fit_component(
         if comp.kind == "neuron":
             if mc:
                 raise ValidationError("--mc (device-to-device Monte Carlo) is for synapse devices, not neurons.")
-            fit = fit_neuron(comp, params, data, NeuronProtocol.quick() if quick else None)
+            fitter = comp.resolve("fitter")
+            if fitter is None:
+                raise ValidationError(f"neuron {name!r} declares no fitter.",
+                                      hint="Set Component.fitter, e.g. 'circuitsnn.fit.neurons:fit_neuron'.")
+            fit = fitter(comp, params, data, quick=quick)
         elif comp.kind == "synapse":
             fit = fit_device(comp, params, data)
             if mc:

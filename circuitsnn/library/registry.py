@@ -25,6 +25,7 @@ from ..spice.ir import Deck, Subckt
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..physics.law import Law
+    from ..physics.neuron import NeuronLaw
 
 Kind = Literal["neuron", "synapse"]
 
@@ -96,8 +97,9 @@ class Component:
     pinout: str = ""
     equation: str = ""
     reference: str = ""
-    #: the device physics the subcircuit renders (None: a transistor-level circuit)
-    law: "Law | None" = None
+    #: the device physics the subcircuit renders (None: a transistor-level circuit); a neuron's
+    #: is a :class:`~circuitsnn.physics.neuron.NeuronLaw` (RC states, branches, spike rule)
+    law: "Law | NeuronLaw | None" = None
     #: fits the surrogate: ``fitter(component, params, data) -> SurrogateFit``
     fitter: EntryPoint = None
     #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
@@ -105,10 +107,15 @@ class Component:
     #: builds the torch module of a fitted surrogate, ``module(component, values, **kw) -> nn.Module``
     #: (``values``: the surrogate's parameters by name); :func:`circuitsnn.surrogates.modules.from_model`
     module: EntryPoint = None
+    #: the SI surrogate class of a neuron: ``cls.from_component(component, model=None)`` gives
+    #: input current (A) -> output voltage pulses (V, s) (see :mod:`circuitsnn.surrogates.neuron`)
+    surrogate: EntryPoint = None
     #: simulator options every deck that instantiates the component needs (``method``,
-    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
+    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate: a number, or a
+    #: function of the parameters (a neuron's step follows its time constants); see
+    #: :meth:`max_step_for`
     sim_options: Mapping[str, Any] = field(default_factory=dict)
-    max_step: float | None = None
+    max_step: float | Callable[[Params], float] | None = None
     #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
     #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
     #: ``circuitsnn list NAME`` read it
@@ -125,8 +132,15 @@ class Component:
         return self.subckt.__module__.startswith(LIBRARY_MODULES)
 
     def resolve(self, what: str) -> Callable[..., Any] | None:
-        """The callable of the entry point ``what`` ("fitter", "weights", "module")."""
+        """The callable of the entry point ``what`` ("fitter", "weights", "module", "surrogate")."""
         return resolve(getattr(self, what), f"component {self.name!r} {what}")
+
+    def max_step_for(self, params: Params | None = None) -> float | None:
+        """The largest time step (s) a deck with this component at ``params`` (default: the
+        default parameters) may take: :attr:`max_step`, evaluated when it is a function."""
+        if callable(self.max_step):
+            return float(self.max_step(params or self.default_params()))
+        return self.max_step
 
     def default_params(self) -> Params:
         return self.params_cls()

@@ -147,15 +147,24 @@ class Input(Node):
 
 @dataclass(frozen=True, eq=True)
 class State(Node):
-    """A state variable: ``v(<node>)`` times ``1/scale`` in SPICE, ``env[name]`` in Python."""
+    """A state variable: ``v(<node>)`` times ``1/scale`` in SPICE, ``env[name]`` in Python.
+
+    ``ref`` names the node the voltage is taken against (``v(<node>,<ref>)``; default: ground),
+    for states held inside a subcircuit whose reference is a port (a neuron's ``vss``)."""
 
     name: str
     node: str = ""
     scale: float = 1.0
+    ref: str = ""
 
     @property
     def spice_node(self) -> str:
         return self.node or self.name
+
+    @property
+    def spice_voltage(self) -> str:
+        """``v(node)`` or ``v(node,ref)``."""
+        return f"v({self.spice_node},{self.ref})" if self.ref else f"v({self.spice_node})"
 
 
 @dataclass(frozen=True, eq=True)
@@ -321,7 +330,7 @@ def distribute_scale(node: Operand, scale: float) -> Node:
 
     def go(n: Node) -> Node:
         if isinstance(n, State) and n.scale == scale:
-            return State(n.name, n.spice_node, 1.0)
+            return State(n.name, n.spice_node, 1.0, n.ref)
         if is_const(n):
             return Bin("*", k, n)
         scaled = has_scaled(n)
@@ -403,7 +412,7 @@ def _spice(node: Node, values: Mapping[str, float] | None) -> tuple[str, int]:
     if isinstance(node, Input):
         return node.spice, _PREC["atom"]
     if isinstance(node, State):
-        v = f"v({node.spice_node})"
+        v = node.spice_voltage
         if node.scale != 1.0:
             return f"{v}*{_num_text(1.0 / node.scale)[0]}", _PREC["*"]
         return v, _PREC["atom"]
