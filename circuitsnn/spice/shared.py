@@ -49,7 +49,8 @@ from . import _libngspice as _ng
 from .diagnose import diagnose, error_lines
 from .ir import Analysis
 from .load import TextDeck, load_text, scan_text
-from .result import _UNITS, Plot, Result, normalize_signal
+from .rawfile import make_plot
+from .result import Plot, Result
 from .simulator import DeckLike, Simulator, check_tran_complete, label_sweep_axis, prepare
 
 DEFAULT_TIMEOUT = 120.0
@@ -63,9 +64,13 @@ LIBRARY_HINT = (
     "Install the shared library: `apt-get install -y ngspice libngspice0` (Debian/Ubuntu), or set "
     "NGSPICE_LIBRARY_PATH to libngspice.so; or use the batch back-end (backend='batch')."
 )
-_ANALYSIS = {"tran": "tran", "dc": "dc", "op": "op", "ac": "ac", "noise": "noise", "tf": "tf", "sens": "sens", "pz": "pz", "disto": "disto"}
-_PLOTNAME = {"tran": "Transient Analysis", "dc": "DC transfer characteristic", "op": "Operating Point", "ac": "AC Analysis"}
-_SV_UNIT = {_ng.SV_TIME: "time", _ng.SV_FREQUENCY: "frequency", _ng.SV_VOLTAGE: "voltage", _ng.SV_CURRENT: "current"}
+_ANALYSIS = {"tran": "tran", "dc": "dc", "op": "op", "ac": "ac", "noise": "noise", "tf": "tf", "sens": "sens", "pz": "pz", "disto": "disto", "pss": "pss", "sp": "sp"}
+_PLOTNAME = {
+    "tran": "Transient Analysis", "dc": "DC transfer characteristic", "op": "Operating Point",
+    "ac": "AC Analysis", "pz": "Pole-Zero Analysis", "tf": "Transfer Function",
+    "sens": "Sensitivity Analysis", "disto": "DISTORTION - ", "pss": "Time Domain Periodic Steady State Analysis",
+    "sp": "S-Parameters analysis",
+}
 
 
 @functools.lru_cache(maxsize=8)
@@ -484,35 +489,35 @@ def _first_error(stdout: str, stderr: str) -> str:
     return f" ({lines[0]})" if lines else ""
 
 
+#: ngspice's ``enum simulation_types`` (sim.h), as the raw file spells them.
+_SV_NAMES = (
+    "notype", "time", "frequency", "voltage", "current", "voltage-density", "current-density",
+    "sqr-voltage-density", "sqr-current-density", "sqr-voltage", "sqr-current", "pole", "zero",
+    "s-param", "temp-sweep", "res-sweep", "impedance", "admittance", "power", "phase", "decibel",
+    "capacitance", "charge",
+)
+
+
 def _plot(typename: str, vecs: list[tuple[str, int, np.ndarray]]) -> Plot:
-    """A :class:`Plot` named like the raw-file reader's: ``v(node)``, ``i(vsrc)``; the axis is
-    ``time`` (tran), ``sweep`` (dc) or none (op)."""
+    """A :class:`Plot` named exactly as the raw-file reader names it (same keys, units, same-name
+    disambiguation), from libngspice's vectors of the plot ``typename`` (``tran1``, ``ac1``)."""
     kind = typename.rstrip("0123456789").lower()
-    analysis = _ANALYSIS.get(kind, kind or "unknown")
-    axis = axis_name = None
-    axis_unit = ""
-    rest = list(vecs)
-    if rest:
-        scale_i = None
-        if analysis == "tran":
-            scale_i = next((i for i, v in enumerate(rest) if v[0] == "time"), None)
-            axis_name = "time"
-        elif analysis in ("ac", "noise"):
-            scale_i = next((i for i, v in enumerate(rest) if v[1] == _ng.SV_FREQUENCY), None)
-            axis_name = "frequency"
-        elif analysis == "dc":
-            # The swept source is the plot's first vector (v-sweep / i-sweep / temp-sweep / the source).
-            scale_i = next((i for i, v in enumerate(rest) if v[0].endswith("-sweep")), 0)
-            axis_name = "sweep"
-        if scale_i is not None:
-            _, sv, axis = rest.pop(scale_i)
-            axis_unit = _UNITS.get(_SV_UNIT.get(sv, ""), "")
-        else:
-            axis_name = None
-    signals: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
-    for name, sv, data in rest:
-        key = normalize_signal(name)
-        signals[key] = data
-        units[key] = _UNITS.get(_SV_UNIT.get(sv, ""), "")
-    return Plot(analysis, _PLOTNAME.get(analysis, typename), axis_name, axis, signals, units, axis_unit)
+    types = [_SV_NAMES[sv] if 0 <= sv < len(_SV_NAMES) else "notype" for _, sv, _ in vecs]
+    if kind == "noise":
+        plotname = "Noise Spectral Density Curves" if "frequency" in types else "Integrated Noise"
+    else:
+        plotname = _PLOTNAME.get(_ANALYSIS.get(kind, ""), typename)
+    order = list(range(len(vecs)))
+    scale = None
+    if kind in ("tran", "pss"):
+        scale = next((i for i, t in enumerate(types) if t == "time"), None)
+    elif kind in ("ac", "noise", "disto", "sp"):
+        scale = next((i for i, t in enumerate(types) if t == "frequency"), None)
+    elif kind == "dc":
+        # The swept source is the plot's first vector (v-sweep / i-sweep / temp-sweep / the source).
+        scale = next((i for i, v in enumerate(vecs) if v[0].endswith("-sweep")), 0 if vecs else None)
+    if scale is not None:
+        order.remove(scale)
+        order.insert(0, scale)
+    variables = [(vecs[i][0], types[i], []) for i in order]
+    return make_plot(plotname, variables, [np.asarray(vecs[i][2]) for i in order])
