@@ -25,7 +25,6 @@ from .safety import check_path
 
 _CONTROL_RE = re.compile(r"^\s*\.(control|endc|exec)\b", re.I)
 _SHELL_RE = re.compile(r"(^|[\s;])shell(\s|$)", re.I)
-_INCLUDE_RE = re.compile(r"^(\s*\.(?:include|inc|lib))\s+(\S+)(.*)$", re.I)
 _ANALYSIS_RE = re.compile(r"^\s*\.(tran|dc|op|ac|noise|tf|disto|pz|sens|four|pss|sp)\b", re.I)
 _END_RE = re.compile(r"^\s*\.end\s*$", re.I)
 _TRAN_RE = re.compile(r"^\s*\.tran\s+(\S+)\s+(\S+)", re.I)
@@ -105,33 +104,198 @@ def scan_text(text: str, where: str, *, allow_control: bool, has_title: bool = F
             )
 
 
+def _tokens(rest: str) -> list[str]:
+    """The words after ``.include``/``.lib``: quoted ('...' or "...", spaces allowed) or bare;
+    a ``;`` or ``$`` word starts a comment."""
+    out: list[str] = []
+    i, n = 0, len(rest)
+    while i < n:
+        while i < n and rest[i].isspace():
+            i += 1
+        if i >= n or rest[i] in ";$":
+            break
+        if rest[i] in "'\"":
+            j = rest.find(rest[i], i + 1)
+            j = n if j < 0 else j
+            out.append(rest[i + 1:j])
+            i = j + 1
+        else:
+            j = i
+            while j < n and not rest[j].isspace() and rest[j] not in "'\"":
+                j += 1
+            out.append(rest[i:j])
+            i = j
+    return out
+
+
+def quote_path(path: Path | str) -> str:
+    """A path as netlist text: bare when plain, else in double quotes (spaces, Unicode)."""
+    text = str(path)
+    return text if _PLAIN_PATH_RE.match(text) else f'"{text}"'
+
+
+_PLAIN_PATH_RE = re.compile(r"^[A-Za-z0-9_./+\-]+$")
+_DIRECTIVE_RE = re.compile(r"^(\s*\.(include|inc|lib))(?=[\s'\"]|$)(.*)$", re.I)
+_LIB_SECTION_RE = re.compile(r"^\s*\.lib(?=[\s'\"])", re.I)
+_ENDL_RE = re.compile(r"^\s*\.endl\b", re.I)
+#: XSPICE/code-model parameters that name a data file, resolved like includes. ``process_file``
+#: (d_process) names a program that ngspice starts: it needs allow_control.
+_DATA_FILE_RE = re.compile(r"(?<![\w])(file|input_file|state_file|process_file)(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s)'\"]+)", re.I)
+
+
+@dataclass
+class _Walk:
+    trusted: list[Path]
+    allow_control: bool
+    seen: set = field(default_factory=set)
+
+
+def _target(raw: str, base: Path, walk: _Walk, where: str, lineno: int, head: str) -> Path:
+    target = Path(raw)
+    if not target.is_absolute():
+        target = base / target
+    resolved = check_path(target, walk.trusted, f"{where}, line {lineno}: {head}")
+    if not resolved.is_file():
+        raise ValidationError(
+            f"{where}, line {lineno}: included file {raw!r} does not exist ({resolved}).",
+            hint="Check the path; relative paths are resolved from the including file's folder.",
+        )
+    return resolved
+
+
+def _read(path: Path, walk: _Walk) -> str:
+    text = path.read_text(errors="replace")
+    scan_text(text, str(path), allow_control=walk.allow_control)
+    return text
+
+
+def _check_file(path: Path, walk: _Walk, depth: int) -> None:
+    """An ``.include``d file: scanned whole, its includes and library references followed."""
+    if depth > MAX_INCLUDE_DEPTH:
+        raise ValidationError(f"{path}: includes nest deeper than {MAX_INCLUDE_DEPTH} levels (a loop?).")
+    key = (path, None)
+    if key in walk.seen:
+        return
+    walk.seen.add(key)
+    text = _read(path, walk)
+    _walk_lines(_logical_lines(text), path.parent, walk, depth, str(path), rewrite=False, library=False)
+
+
+def _check_library(path: Path, section: str, walk: _Walk, depth: int, where: str) -> None:
+    """``.lib FILE SECTION``, as ngspice reads it: the whole file is read (its ``.include``s
+    too), then the section ``.lib SECTION`` ... ``.endl`` is inserted, and the ``.lib`` references
+    inside that section are expanded in turn (relative to the library's folder)."""
+    if depth > MAX_INCLUDE_DEPTH:
+        raise ValidationError(f"{where}: libraries nest deeper than {MAX_INCLUDE_DEPTH} levels (a loop?).")
+    key = (path, section.lower())
+    if key in walk.seen:
+        return
+    walk.seen.add(key)
+    text = _read(path, walk)
+    lines = _logical_lines(text)
+    sections: list[str] = []
+    start = end = None
+    for i, line in enumerate(lines):
+        if _LIB_SECTION_RE.match(line):
+            words = _tokens(line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else "")
+            if len(words) == 1:
+                sections.append(words[0])
+                if start is None and words[0].lower() == section.lower():
+                    start = i
+        elif start is not None and end is None and _ENDL_RE.match(line):
+            end = i
+    if start is None:
+        raise ValidationError(
+            f"{where}: library {path} has no section {section!r}.",
+            hint=f"Sections in it: {', '.join(sections) or 'none'} (a section is '.lib NAME' ... '.endl').",
+        )
+    if end is None:
+        raise ValidationError(f"{path}: section {section!r} (line {start + 1}) has no '.endl'.")
+    # The whole file is read by ngspice: its includes are followed everywhere ...
+    _walk_lines(lines, path.parent, walk, depth, str(path), rewrite=False, library=True, only_includes=True)
+    # ... and library references only inside the chosen section.
+    inner = [ln if start < i < end else "" for i, ln in enumerate(lines)]
+    _walk_lines(inner, path.parent, walk, depth, str(path), rewrite=False, library=True, only_libs=True)
+
+
+def _walk_lines(
+    lines: list[str], base: Path, walk: _Walk, depth: int, where: str, *, rewrite: bool,
+    library: bool, only_includes: bool = False, only_libs: bool = False,
+) -> list[str]:
+    out = []
+    in_control = False
+    for lineno, line in enumerate(lines, start=1):
+        low = line.strip().lower()
+        if low.startswith(".control"):
+            in_control = True
+        elif low.startswith(".endc"):
+            in_control = False
+        m = _DIRECTIVE_RE.match(line) if not in_control else None
+        if m is None:
+            out.append(_data_files(line, base, walk, where, lineno, rewrite) if not in_control and not only_libs else line)
+            continue
+        head, kind, rest = m.group(1), m.group(2).lower(), m.group(3)
+        words = _tokens(rest)
+        if not words:
+            out.append(line)
+            continue
+        if kind in ("include", "inc"):
+            if only_libs:
+                out.append(line)
+                continue
+            target = _target(words[0], base, walk, where, lineno, head.strip())
+            _check_file(target, walk, depth + 1)
+            out.append(f"{head} {quote_path(target)}")
+            continue
+        if len(words) >= 2:  # .lib FILE SECTION: a library reference
+            if only_includes:
+                out.append(line)
+                continue
+            target = _target(words[0], base, walk, where, lineno, head.strip())
+            _check_library(target, words[1], walk, depth + 1, f"{where}, line {lineno}")
+            out.append(f"{head} {quote_path(target)} {words[1]}")
+            continue
+        # '.lib NAME' alone defines a section (ngspice reads no file for it). Should NAME be a file
+        # after all (LTspice's '.lib FILE'), it is checked as an include would be, and kept as is.
+        if not only_libs and not only_includes:
+            candidate = Path(words[0]) if Path(words[0]).is_absolute() else base / words[0]
+            if candidate.is_file() or not library and ("/" in words[0] or "\\" in words[0]):
+                target = _target(words[0], base, walk, where, lineno, head.strip())
+                _check_file(target, walk, depth + 1)
+        out.append(line)
+    return out
+
+
+def _data_files(line: str, base: Path, walk: _Walk, where: str, lineno: int, rewrite: bool) -> str:
+    """``file="sine.m"``, ``input_file=``, ``state_file=``: made absolute (ngspice runs in a
+    fresh folder) and bounded by the trusted folders, like includes."""
+    if "file" not in line.lower() or line.lstrip().startswith("*"):
+        return line
+
+    def fix(m: re.Match) -> str:
+        key, eq, value = m.groups()
+        raw = value[1:-1] if value[:1] in "'\"" else value
+        if key.lower() == "process_file" and not walk.allow_control:
+            raise UnsafeDeckError(
+                f"{where}, line {lineno}: process_file={value} starts a program (XSPICE d_process).",
+                hint="Pass --allow-control (allow_control=True) if you trust this deck.",
+            )
+        if not raw:
+            return m.group(0)
+        target = Path(raw) if Path(raw).is_absolute() else base / raw
+        if not target.is_file():
+            return m.group(0)  # no such file here (a parameter, or one the deck writes): left to ngspice
+        resolved = check_path(target, walk.trusted, f"{where}, line {lineno}: {key}=")
+        return f'{key}{eq}"{resolved}"' if rewrite else m.group(0)
+
+    return _DATA_FILE_RE.sub(fix, line)
+
+
 def _resolve_includes(
     text: str, base: Path, trusted: list[Path], allow_control: bool, depth: int, where: str
 ) -> str:
-    if depth > MAX_INCLUDE_DEPTH:
-        raise ValidationError(f"{where}: includes nest deeper than {MAX_INCLUDE_DEPTH} levels (a loop?).")
-    out = []
-    for lineno, line in enumerate(_logical_lines(text), start=1):
-        m = _INCLUDE_RE.match(line)
-        if not m:
-            out.append(line)
-            continue
-        head, raw, rest = m.groups()
-        target_text = raw.strip("\"'")
-        target = Path(target_text)
-        if not target.is_absolute():
-            target = base / target
-        resolved = check_path(target, trusted, f"{where}, line {lineno}: {head.strip()}")
-        if not resolved.is_file():
-            raise ValidationError(
-                f"{where}, line {lineno}: included file {target_text!r} does not exist ({resolved}).",
-                hint="Check the path; relative paths are resolved from the including file's folder.",
-            )
-        inner = resolved.read_text(errors="replace")
-        scan_text(inner, str(resolved), allow_control=allow_control)
-        _resolve_includes(inner, resolved.parent, trusted, allow_control, depth + 1, str(resolved))
-        out.append(f"{head} {resolved}{rest}")
-    return "\n".join(out)
+    walk = _Walk(trusted, allow_control)
+    return "\n".join(_walk_lines(_logical_lines(text), base, walk, depth, where, rewrite=True, library=False))
 
 
 def load_text(

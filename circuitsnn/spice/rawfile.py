@@ -52,7 +52,7 @@ def make_plot(plotname: str, variables: list[tuple[str, str, list[str]]], data) 
         axis_ngspice = variables[0][0]
         start = 1
     rest = variables[start:]
-    keys = unique_keys([vector_key(name, analysis) for name, _, _ in rest])
+    keys = unique_keys([vector_key(name, analysis, vtype) for name, vtype, _ in rest])
     signals: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
     names: dict[str, str] = {}

@@ -104,12 +104,16 @@ def normalize_signal(name: str) -> str:
     return f"v({n})"
 
 
-def vector_key(name: str, analysis: str) -> str:
-    """The key circuitsnn stores an ngspice vector under (before same-name disambiguation)."""
+def vector_key(name: str, analysis: str, vtype: str = "voltage") -> str:
+    """The key circuitsnn stores an ngspice vector under (before same-name disambiguation):
+    node voltages ``v(node)``, branch currents ``i(source)``, anything else by its own name
+    (``pole(1)``, ``onoise_spectrum``, a ``let`` vector ``n_pass``)."""
     n = name.strip().lower()
     if analysis in _NOT_NODES and n.startswith("v(") and n.endswith(")"):
         return n[2:-1]
-    if analysis in _NOT_NODES or "(" in n or n.startswith("@") or "_spectrum" in n or analysis == "const":
+    if analysis in _NOT_NODES or "(" in n or n.startswith("@") or analysis == "const":
+        return n
+    if vtype not in ("voltage", "current", ""):
         return n
     return normalize_signal(n)
 
@@ -235,11 +239,12 @@ class Plot:
         import xarray as xr
 
         attrs = {"analysis": self.analysis, "plotname": self.plotname}
-        dims, coords = _dims(self)
+        coords, var_dims = _layout(self)
         data_vars = {}
         for k, v in self.signals.items():
+            dims = var_dims[k]
             value = np.asarray(v).reshape(-1)[0] if not dims else np.asarray(v)
-            data_vars[_nc_name(k, dims)] = (dims, value, self._attrs(k))
+            data_vars[_nc_name(k, tuple(coords))] = (dims, value, self._attrs(k))
         return xr.Dataset(data_vars, coords={d: (d, c, a) for d, (c, a) in coords.items()}, attrs=attrs)
 
     def _attrs(self, key: str) -> dict[str, str]:
@@ -249,16 +254,39 @@ class Plot:
         return attrs
 
 
-def _dims(plot: Plot) -> tuple[tuple[str, ...], dict[str, tuple[np.ndarray, dict]]]:
+def _layout(plot: Plot) -> tuple[dict[str, tuple[np.ndarray, dict]], dict[str, tuple[str, ...]]]:
+    """Dimensions (coordinate values and attributes) and each signal's dimensions.
+
+    Signals run along the axis (or ``index`` when the plot has none); a plot whose signals all
+    have one point holds scalars. A signal of another length (a vector a ``.control`` block made
+    with ``let``) gets a dimension of its own length, ``index_<n>``; one-point signals in a plot
+    without an axis stay scalars."""
+    coords: dict[str, tuple[np.ndarray, dict]] = {}
     if plot.axis is not None:
-        dim = plot.axis_name or "index"
-        attrs = {"units": plot.axis_unit, "long_name": plot.axis_label or dim}
+        main = plot.axis_name or "index"
+        attrs = {"units": plot.axis_unit, "long_name": plot.axis_label or main}
         if plot.axis_ngspice_name:
             attrs["ngspice_name"] = plot.axis_ngspice_name
-        return (dim,), {dim: (np.asarray(plot.axis), attrs)}
-    if all(np.size(v) == 1 for v in plot.signals.values()):
-        return (), {}
-    return ("index",), {"index": (np.arange(plot.length), {"long_name": "point index"})}
+        coords[main] = (np.asarray(plot.axis), attrs)
+        n_main = len(plot.axis)
+    elif all(np.size(v) == 1 for v in plot.signals.values()):
+        return {}, {k: () for k in plot.signals}
+    else:
+        main = "index"
+        n_main = plot.length
+        coords[main] = (np.arange(n_main), {"long_name": "point index"})
+    var_dims: dict[str, tuple[str, ...]] = {}
+    for key, arr in plot.signals.items():
+        n = int(np.size(arr))
+        if n == n_main:
+            var_dims[key] = (main,)
+        elif n == 1 and plot.axis is None:
+            var_dims[key] = ()
+        else:
+            dim = f"index_{n}"
+            coords.setdefault(dim, (np.arange(n), {"long_name": f"point index of the {n}-point vectors"}))
+            var_dims[key] = (dim,)
+    return coords, var_dims
 
 
 def _nc_name(key: str, dims: tuple[str, ...]) -> str:
@@ -408,7 +436,7 @@ class Result:
 
 
 def _write_plot(group, plot: Plot) -> None:
-    dims, coords = _dims(plot)
+    coords, var_dims = _layout(plot)
     for dim, (values, attrs) in coords.items():
         group.dimensions[dim] = len(values)
         var = group.create_variable(dim, (dim,), data=np.ascontiguousarray(values))
@@ -416,8 +444,9 @@ def _write_plot(group, plot: Plot) -> None:
             var.attrs[k] = v
     for key, arr in plot.signals.items():
         arr = np.asarray(arr)
-        data = np.ascontiguousarray(arr) if dims else arr.reshape(-1)[:1].reshape(())
-        var = group.create_variable(_nc_name(key, dims), dims, data=data)
+        dims = var_dims[key]
+        data = np.ascontiguousarray(arr.reshape(-1)) if dims else arr.reshape(-1)[:1].reshape(())
+        var = group.create_variable(_nc_name(key, tuple(coords)), dims, data=data)
         for k, v in plot._attrs(key).items():
             var.attrs[k] = v
     group.attrs["analysis"] = plot.analysis
