@@ -51,8 +51,10 @@ def engineering_scale(values: np.ndarray) -> tuple[float, str]:
 
 
 def default_probes(plot, limit: int = 6) -> list[str]:
-    """Node voltages first (internal subcircuit nodes last), then currents."""
-    names = list(plot.signals)
+    """Node voltages first (internal subcircuit nodes last), then currents; only signals that run
+    along the plot's axis."""
+    n = None if plot.axis is None else len(plot.axis)
+    names = [k for k, v in plot.signals.items() if n is None or np.size(v) == n]
     volts = [n for n in names if n.startswith("v(") and "." not in n]
     inner = [n for n in names if n.startswith("v(") and "." in n]
     amps = [n for n in names if n.startswith("i(")]
@@ -127,10 +129,10 @@ def _real(values) -> np.ndarray:
 def _ac_probes(plot, probes: Sequence[str] | None, limit: int = 4) -> list[str]:
     if probes:
         return [p for p in probes if p in plot]
-    volts = [n for n in plot.signals if n.startswith("v(")]
+    volts = [n for n in default_probes(plot, 10**6) if n.startswith("v(")]
     # The input is usually a flat 0 dB line: prefer nodes whose response varies.
-    varying = [n for n in volts if np.ptp(np.abs(plot.signals[n])) > 0]
-    return (varying or volts or list(plot.signals))[:limit]
+    varying = [n for n in volts if np.size(plot.signals[n]) > 1 and np.ptp(np.abs(plot.signals[n])) > 0]
+    return (varying or volts or default_probes(plot, 10**6))[:limit]
 
 
 def plot_bode(plot, probes: Sequence[str] | None, path: str | Path, title: str = "") -> Path:
@@ -188,8 +190,9 @@ def plot_noise(plot, path: str | Path, title: str = "", limit: int = 6) -> Path:
     totals first, then the largest device contributions."""
     plt = _pyplot()
     f = np.asarray(plot.frequency, dtype=float)
-    names = [n for n in ("onoise_spectrum", "inoise_spectrum") if n in plot.signals]
-    others = sorted((n for n in plot.signals if n not in names), key=lambda n: -float(np.max(np.abs(plot.signals[n]))))
+    on_axis = default_probes(plot, 10**6)
+    names = [n for n in ("onoise_spectrum", "inoise_spectrum") if n in on_axis]
+    others = sorted((n for n in on_axis if n not in names), key=lambda n: -float(np.max(np.abs(plot.signals[n]))))
     names += others[: max(limit - len(names), 0)]
     fig, ax = plt.subplots(figsize=(8, 4.6))
     for n in names:
@@ -272,6 +275,9 @@ def summarize(plot, probes: Iterable[str]) -> list[str]:
     lines = []
     for name in probes:
         arr = _real(plot[name])
+        if arr.size == 0:
+            lines.append(f"  {_norm(name):<16} no points")
+            continue
         unit = plot.units.get(_norm(name), "")
         lines.append(
             f"  {_norm(name):<16} min {si_format(arr.min(), unit):>12}   max {si_format(arr.max(), unit):>12}"

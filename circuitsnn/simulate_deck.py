@@ -59,13 +59,15 @@ class SimulationSummary:
         for name, p in zip(r.group_names(), r.plots):
             label = name if name != p.analysis else p.analysis
             if p.axis is None:
-                items = list(p.signals.items())
+                items = [(k, v) for k, v in p.signals.items() if np.size(v)]
                 values = ", ".join(
                     f"{k}={_value(np.ravel(v)[0], p.units.get(k, ''))}" + (f" (+{np.size(v) - 1} more)" if np.size(v) > 1 else "")
                     for k, v in items[:8]
                 )
                 more = f", ... ({len(items) - 8} more)" if len(items) > 8 else ""
                 lines.append(f" {label}: {values}{more}")
+            elif len(p.axis) == 0:
+                lines.append(f" {label}: no points, {len(p.signals)} signals")
             else:
                 lines.append(
                     f" {label}: {len(p.axis)} points, {p.axis_name} {si_format(p.axis[0], p.axis_unit)}"
@@ -115,7 +117,7 @@ def simulate_to_folder(
     if plots:
         for name, p in zip(result.group_names(), result.plots):
             figure = _FIGURES.get(p.analysis)
-            if figure is None or (p.axis is None and p.analysis != "pz") or not p.signals:
+            if figure is None or not p.signals or (p.analysis != "pz" and (p.axis is None or len(p.axis) < 2)):
                 continue
             _check_deadline(deadline, timeout, "drawing the figures", files)
             suffix = name[len(p.analysis):]  # "2" for the second plot of a kind

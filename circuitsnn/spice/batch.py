@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 from ..errors import SimulationError, SimulationTimeout, SimulatorMissing
 from . import runs
 from .control import MARK_RAN_DOT, MARK_WRITTEN, PLOTS_RAW, batch_text
-from .diagnose import diagnose, measure_failures, measure_names, measurements, without_meas_failures
+from .diagnose import diagnose, error_lines, measure_failures, measure_names, measurements, without_meas_failures
 from .ir import Analysis
 from .rawfile import read_raw
 from .result import Result
@@ -128,8 +128,9 @@ class BatchSimulator(Simulator):
         found = diagnose(without_meas_failures(stdout), without_meas_failures(stderr), failed=rc != 0)
         if found is not None:
             if prepared.user_control and rc == 0 and written and raw.exists():
-                # The deck's own .control script went on after the error, as in plain ngspice.
-                notes.append(f"ngspice reported an error while running the deck's .control block: {found.message}")
+                # The deck's own .control script went on after the error, as plain ngspice does.
+                said = "; ".join(error_lines(f"{stderr}\n{stdout}", limit=3)) or found.message
+                notes.append(f"ngspice reported errors while running the deck's .control block and went on, as plain ngspice does: {said}")
             else:
                 kwargs = {"time_reached": found.time_reached} if found.time_reached is not None else {}
                 raise fail(found.error, found.message, found.hint, **kwargs)
@@ -153,7 +154,9 @@ class BatchSimulator(Simulator):
                 "circuitsnn ran the deck's own analyses after it, as ngspice does; their plots are included."
             )
         plots = tuple(p for p in read_raw(raw) if p.analysis != "const")
-        if not plots:
+        if not plots and prepared.user_control:
+            notes.append("the deck's .control block made no plots (it only printed); ngspice's output is in Result.stdout.")
+        elif not plots:
             raise fail(
                 SimulationError,
                 f"ngspice produced no plots for {prepared.title!r}"

@@ -25,6 +25,7 @@ from .safety import check_path
 
 _CONTROL_RE = re.compile(r"^\s*\.(control|endc|exec)\b", re.I)
 _SHELL_RE = re.compile(r"(^|[\s;])shell(\s|$)", re.I)
+_SUSPECT_RE = re.compile(r"^\s*\.(control|endc|exec)\b|shell", re.I | re.M)
 _ANALYSIS_RE = re.compile(r"^\s*\.(tran|dc|op|ac|noise|tf|disto|pz|sens|four|pss|sp)\b", re.I)
 _END_RE = re.compile(r"^\s*\.end\s*$", re.I)
 _TRAN_RE = re.compile(r"^\s*\.tran\s+(\S+)\s+(\S+)", re.I)
@@ -83,8 +84,8 @@ def scan_text(text: str, where: str, *, allow_control: bool, has_title: bool = F
     """Refuse ``.control``/``.exec`` blocks and ``shell`` unless explicitly allowed.
 
     ``has_title``: the first line is a deck title, which ngspice never executes."""
-    if allow_control:
-        return
+    if allow_control or not _SUSPECT_RE.search(text):
+        return  # fast path: no '.control'/'.endc'/'.exec' line and no word 'shell' anywhere
     for lineno, line in enumerate(_logical_lines(text), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("*"):
@@ -148,6 +149,7 @@ class _Walk:
     trusted: list[Path]
     allow_control: bool
     seen: set = field(default_factory=set)
+    libraries: dict = field(default_factory=dict)  # path -> (lines, {section: (start, end)}, names)
 
 
 def _target(raw: str, base: Path, walk: _Walk, where: str, lineno: int, head: str) -> Path:
@@ -191,41 +193,54 @@ def _check_library(path: Path, section: str, walk: _Walk, depth: int, where: str
     if key in walk.seen:
         return
     walk.seen.add(key)
-    text = _read(path, walk)
-    lines = _logical_lines(text)
-    sections: list[str] = []
-    start = end = None
-    for i, line in enumerate(lines):
-        if _LIB_SECTION_RE.match(line):
-            words = _tokens(line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else "")
-            if len(words) == 1:
-                sections.append(words[0])
-                if start is None and words[0].lower() == section.lower():
-                    start = i
-        elif start is not None and end is None and _ENDL_RE.match(line):
-            end = i
-    if start is None:
+    if path not in walk.libraries:
+        lines = _logical_lines(_read(path, walk))
+        sections: dict[str, tuple[int, int | None]] = {}
+        names: list[str] = []
+        current = None
+        for i, line in enumerate(lines):
+            if _LIB_SECTION_RE.match(line):
+                words = _tokens(line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else "")
+                if len(words) == 1:
+                    names.append(words[0])
+                    current = words[0].lower()
+                    sections.setdefault(current, (i, None))
+            elif current is not None and _ENDL_RE.match(line):
+                start, end = sections[current]
+                if end is None and start < i:
+                    sections[current] = (start, i)
+                current = None
+        walk.libraries[path] = (lines, sections, names)
+        # The whole file is read by ngspice: its includes are followed everywhere (once) ...
+        _walk_lines(lines, path.parent, walk, depth, str(path), rewrite=False, library=True, only_includes=True)
+    lines, sections, names = walk.libraries[path]
+    if section.lower() not in sections:
         raise ValidationError(
             f"{where}: library {path} has no section {section!r}.",
-            hint=f"Sections in it: {', '.join(sections) or 'none'} (a section is '.lib NAME' ... '.endl').",
+            hint=f"Sections in it: {', '.join(names) or 'none'} (a section is '.lib NAME' ... '.endl').",
         )
+    start, end = sections[section.lower()]
     if end is None:
         raise ValidationError(f"{path}: section {section!r} (line {start + 1}) has no '.endl'.")
-    # The whole file is read by ngspice: its includes are followed everywhere ...
-    _walk_lines(lines, path.parent, walk, depth, str(path), rewrite=False, library=True, only_includes=True)
     # ... and library references only inside the chosen section.
-    inner = [ln if start < i < end else "" for i, ln in enumerate(lines)]
-    _walk_lines(inner, path.parent, walk, depth, str(path), rewrite=False, library=True, only_libs=True)
+    _walk_lines(lines[start + 1:end], path.parent, walk, depth, str(path), rewrite=False, library=True, only_libs=True,
+                first_lineno=start + 2)
 
 
 def _walk_lines(
     lines: list[str], base: Path, walk: _Walk, depth: int, where: str, *, rewrite: bool,
-    library: bool, only_includes: bool = False, only_libs: bool = False,
+    library: bool, only_includes: bool = False, only_libs: bool = False, first_lineno: int = 1,
 ) -> list[str]:
     out = []
     in_control = False
-    for lineno, line in enumerate(lines, start=1):
-        low = line.strip().lower()
+    for lineno, line in enumerate(lines, start=first_lineno):
+        stripped = line.lstrip()
+        if not stripped.startswith("."):  # fast path: elements, comments, continuations
+            if not in_control and not only_libs and "file" in line.lower():
+                line = _data_files(line, base, walk, where, lineno, rewrite)
+            out.append(line)
+            continue
+        low = stripped[:8].lower()
         if low.startswith(".control"):
             in_control = True
         elif low.startswith(".endc"):

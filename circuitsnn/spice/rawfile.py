@@ -47,6 +47,9 @@ def make_plot(plotname: str, variables: list[tuple[str, str, list[str]]], data) 
             # A time or frequency axis is real; ngspice 39 writes the frequency of an AC plot
             # with an undefined imaginary part (e.g. 3.77e261), which is dropped here.
             col = col.real
+        n = _dims_length(variables[0][2])
+        if n is not None and n < len(col):
+            col = col[:n]  # padded with zeros by the raw writer
         axis = np.ascontiguousarray(col)
         axis_unit = unit_of(types[0], variables[0][0].lower(), analysis if analysis != "dc" else "")
         axis_ngspice = variables[0][0]
