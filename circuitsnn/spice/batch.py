@@ -99,7 +99,8 @@ class BatchSimulator(Simulator):
         # spaces cannot be written in ngspice's `write`, so then the name relative to it.
         raw_arg = str(raw) if _PLAIN_PATH.match(str(raw)) else PLOTS_RAW
         (workdir / "deck.cir").write_text(batch_text(prepared.text, raw_arg))
-        done = run_bounded([exe, "-b", "-n", "deck.cir"], workdir, max(deadline - time.monotonic(), 0.01))
+        meas_names = measure_names(prepared.text)
+        done = run_bounded([exe, "-b", "-n", "deck.cir"], workdir, max(deadline - time.monotonic(), 0.01), keywords=meas_names)
         stdout, stderr = done.stdout.evidence(), done.stderr.evidence()
         evidence = dict(stdout=stdout, stderr=stderr, workdir=workdir)
 
@@ -123,7 +124,7 @@ class BatchSimulator(Simulator):
             )
         text = f"{stdout}\n{stderr}"
         notes = measure_failures(text)
-        meas = measurements(stdout, measure_names(prepared.text))
+        meas = measurements(stdout, meas_names)
         written = MARK_WRITTEN in stdout
         found = diagnose(without_meas_failures(stdout), without_meas_failures(stderr), failed=rc != 0)
         if found is not None:

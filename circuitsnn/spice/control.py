@@ -36,7 +36,7 @@ from .load import _ANALYSIS_RE, _END_RE, _logical_lines
 
 PLOTS_RAW = "circuitsnn-plots.raw"
 MARK_WRITTEN = "circuitsnn: plots written"
-MARK_RAN_DOT = "circuitsnn: ran the deck's own analyses after its .control block"
+MARK_RAN_DOT = "circuitsnn: ran the dot-analyses of the deck after its .control block"
 
 _CONTROL_START = re.compile(r"^\s*\.control\b", re.I)
 _CONTROL_END = re.compile(r"^\s*\.endc\b", re.I)

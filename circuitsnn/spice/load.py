@@ -14,6 +14,7 @@ A PySpice ``Circuit`` is accepted too: its text goes through the same checks.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -133,6 +134,31 @@ def quote_path(path: Path | str) -> str:
     """A path as netlist text: bare when plain, else in double quotes (spaces, Unicode)."""
     text = str(path)
     return text if _PLAIN_PATH_RE.match(text) else f'"{text}"'
+
+
+def plain_link(path: Path) -> Path:
+    """A path without spaces or non-ASCII characters that leads to ``path``.
+
+    ngspice 39 reads ``.include "a b/c.lib"`` but cuts ``.lib "a b/c.lib" tt`` at the space
+    ("Could not find library file a"). Such a library is given to ngspice as a symbolic link
+    ``<temp>/circuitsnn-links/<hash>-<name>`` to the checked file; ngspice resolves the link
+    (``realpath``), so the library's own relative references still start from its real folder.
+    """
+    if _PLAIN_PATH_RE.match(str(path)):
+        return path
+    import hashlib
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / "circuitsnn-links"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.+-]", "_", path.name)
+    link = folder / f"{hashlib.sha1(str(path).encode()).hexdigest()[:16]}-{safe}"
+    if not (link.is_symlink() and Path(os.readlink(link)) == path):
+        tmp = folder / f".{link.name}.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(path)
+        os.replace(tmp, link)
+    return link
 
 
 _PLAIN_PATH_RE = re.compile(r"^[A-Za-z0-9_./+\-]+$")
@@ -268,7 +294,7 @@ def _walk_lines(
                 continue
             target = _target(words[0], base, walk, where, lineno, head.strip())
             _check_library(target, words[1], walk, depth + 1, f"{where}, line {lineno}")
-            out.append(f"{head} {quote_path(target)} {words[1]}")
+            out.append(f"{head} {quote_path(plain_link(target))} {words[1]}")
             continue
         # '.lib NAME' alone defines a section (ngspice reads no file for it). Should NAME be a file
         # after all (LTspice's '.lib FILE'), it is checked as an include would be, and kept as is.
