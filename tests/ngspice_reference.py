@@ -135,7 +135,12 @@ def read_result_nc(path: Path) -> list[tuple[str, dict[str, list[np.ndarray]]]]:
 
     out = []
     with h5py.File(path, "r") as f:
-        groups = [f[g] for g in f.attrs["groups"].split(",")] if "groups" in f.attrs else [f]
+        if "groups" in f.attrs:
+            names = f.attrs["groups"]
+            names = names.decode() if isinstance(names, bytes) else str(names)
+            groups = [f[g] for g in names.split(",") if g]
+        else:
+            groups = [f]
         for g in groups:
             by_name: dict[str, list[tuple[int, np.ndarray]]] = {}
             for key, ds in g.items():
