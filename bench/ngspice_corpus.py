@@ -183,7 +183,11 @@ def main() -> int:
     rows = []
     try:
         for i, deck in enumerate(decks, 1):
-            row = one_deck(deck, root, work / "scratch", args.timeout, args.plots)
+            try:
+                row = one_deck(deck, root, work / "scratch", args.timeout, args.plots)
+            except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
+                row = {"deck": str(deck.relative_to(root)), "plain_runs": True, "cli_ok": False,
+                       "cli_error": f"bench could not check it: {type(exc).__name__}: {exc}"[:300]}
             rows.append(row)
             state = ("identical" if row.get("identical") else "DIFFERS: " + row.get("why", "") if row.get("identical") is False
                      else "ran, nothing to compare" if row.get("cli_ok") else "FAILED: " + row.get("cli_error", "")

@@ -52,6 +52,7 @@ class TextDeck:
     source: Path | None = None
     allow_control: bool = False
     trusted_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    encoding: str = "utf-8"  # how the deck file was written ("latin-1" for 8-bit code pages)
 
     @property
     def title(self) -> str:
@@ -371,17 +372,21 @@ def load_deck(
         raise ValidationError(f"deck {str(p)!r} does not exist.", hint="Check the path.")
     if p.is_dir():
         raise ValidationError(f"{str(p)!r} is a folder, not a deck.", hint="Pass a .cir or .sp file.")
-    try:
-        text = p.read_text()
-    except UnicodeDecodeError:
+    blob = p.read_bytes()
+    if b"\x00" in blob[:65536] or blob.startswith((b"Title:", b"\x89HDF")):
         raise ValidationError(
-            f"deck {str(p)!r} is not UTF-8 text; is it a binary or raw file?",
+            f"deck {str(p)!r} is not a text netlist; is it a binary or raw file?",
             hint="Pass the netlist (.cir/.sp), not the simulation output.",
-        ) from None
+        )
+    try:
+        text, encoding = blob.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # An 8-bit code page (ngspice reads bytes): kept byte for byte, written back the same way.
+        text, encoding = blob.decode("latin-1"), "latin-1"
     if not text.strip():
         raise ValidationError(f"deck {str(p)!r} is empty.", hint="A deck needs a title line, elements and an analysis.")
     deck = load_text(text, base_dir=p.resolve().parent, trusted_dirs=trusted_dirs, allow_control=allow_control, where=str(p))
-    return replace(deck, source=p.resolve())
+    return replace(deck, source=p.resolve(), encoding=encoding)
 
 
 def from_pyspice(circuit, *, trusted_dirs: Iterable[Path | str] = (), allow_control: bool = False) -> TextDeck:

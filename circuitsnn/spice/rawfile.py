@@ -92,6 +92,14 @@ def read_raw(path: str | Path) -> list[Plot]:
     return parse_raw(blob, str(path))
 
 
+def _text(raw: bytes) -> str:
+    """Header text: UTF-8 (node names such as 能), else Latin-1 (decks in 8-bit code pages)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def _variable(line: str) -> tuple[str, str, list[str]]:
     """``\\t0\\tfrequency\\tfrequency grid=3`` -> ('frequency', 'frequency', ['grid=3'])."""
     parts = [p for p in line.strip("\r\n").split("\t") if p != ""]
@@ -122,7 +130,7 @@ def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
             end = blob.find(b"\n", pos)
             if end < 0:
                 raise ValidationError(f"{where}: truncated header.")
-            line = blob[pos:end].decode("latin-1")
+            line = _text(blob[pos:end])
             pos = end + 1
             if line.startswith("Variables:"):
                 nvars = int(header.get("no. variables", "0"))
@@ -130,7 +138,7 @@ def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
                     end = blob.find(b"\n", pos)
                     if end < 0:
                         raise ValidationError(f"{where}: truncated list of variables.")
-                    variables.append(_variable(blob[pos:end].decode("latin-1")))
+                    variables.append(_variable(_text(blob[pos:end])))
                     pos = end + 1
             elif line.startswith("Binary:"):
                 mode = "binary"

@@ -45,6 +45,7 @@ class PreparedDeck:
     tran_stop: float | None
     dc_source: str | None = None  # the swept source of a .dc, to label the sweep axis
     user_control: bool = False  # the deck has its own .control block (allowed explicitly)
+    encoding: str = "utf-8"  # of the deck file, kept when it is written for ngspice
 
     @property
     def autostop(self) -> bool:
@@ -94,7 +95,7 @@ def prepare(
             f"deck {deck.title!r} has no analysis ({ANALYSES}).",
             hint="Add one to the deck, or pass --tran STEP STOP on the command line.",
         )
-    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text), user_control)
+    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text), user_control, deck.encoding)
 
 
 def _dc_source(text: str) -> str | None:
