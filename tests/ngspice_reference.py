@@ -7,7 +7,9 @@ Deliberately independent of circuitsnn's own code: its own raw-file parser and i
 The reference for a deck:
 
 * without a ``.control`` block: ``ngspice -b -n -r ref.raw deck`` in the deck's folder; the
-  vectors are that raw file;
+  vectors are that raw file. With ``.meas`` lines, ``-r`` disables them (and ``.option
+  autostop`` then stops after one point), so the vectors are what an interactive session holds
+  after ``run`` (``ngspice -i -n deck``, ``run`` and ``write`` typed on stdin);
 * with one: ``ngspice -b -n deck`` says whether plain ngspice runs it (exit status 0); the
   vectors are what an interactive session holds once the deck has run: ``ngspice -i -n deck``
   with ``write`` of every plot typed on stdin afterwards. A deck whose block ends ngspice itself
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 CONTROL_RE = re.compile(r"^\s*\.control\b", re.I | re.M)
+MEAS_RE = re.compile(r"^\s*\.meas(ure)?\b", re.I | re.M)
 
 WRITE_ALL = """set filetype=binary
 set plainwrite
@@ -259,6 +262,12 @@ def plain_reference(deck: Path, timeout: float, scratch: Path, vectors: bool = T
     if not control:
         rc, elapsed, _ = _run(["ngspice", "-b", "-n", "-r", str(raw), deck.name], deck.parent, timeout)
         plots = parse_raw(raw.read_bytes()) if rc == 0 and raw.exists() else []
+        if rc == 0 and vectors and MEAS_RE.search(text):
+            ctl = scratch / "ref_meas.raw"
+            ctl.unlink(missing_ok=True)
+            _run(["ngspice", "-i", "-n", deck.name], deck.parent, timeout, ("run\n" + WRITE_ALL.format(raw=ctl) + "quit\n").encode())
+            plots = [p for p in parse_raw(ctl.read_bytes()) if p.plotname.lower() != "constants"] if ctl.exists() else []
+            return Plain(True, elapsed, rc, plots, control, "with .meas: reference from an interactive run")
         return Plain(rc == 0, elapsed, rc, plots, control)
     rc, elapsed, err = _run(["ngspice", "-b", "-n", deck.name], deck.parent, timeout)
     # ngspice 39 ends every batch run whose .control block does not quit with "no simulations
