@@ -209,18 +209,20 @@ c1 out 0 1u
 """
 
 
-def test_failed_meas_is_a_warning_and_the_results_are_kept(tmp_path):
-    res = simulate(write(tmp_path / "m.cir", RC_MEAS.format(extra="")))
+@pytest.mark.parametrize("backend", ["batch", "shared"])
+def test_failed_meas_is_a_warning_and_the_results_are_kept(tmp_path, backend):
+    res = simulate(write(tmp_path / "m.cir", RC_MEAS.format(extra="")), backend=backend)
     assert res.tran.time[-1] == pytest.approx(3e-3)
     assert res.measurements["thalf"] == pytest.approx(1e-3 * np.log(2), rel=1e-2)
     assert "tcross" not in res.measurements
     assert any("tcross" in n and "failed" in n for n in res.notes)
 
 
-def test_autostop_ends_the_transient_early_and_that_is_a_success(tmp_path):
+@pytest.mark.parametrize("backend", ["batch", "shared"])
+def test_autostop_ends_the_transient_early_and_that_is_a_success(tmp_path, backend):
     """An early stop from .option autostop was reported as a ConvergenceError."""
     deck = RC_MEAS.format(extra=".option autostop").replace(".meas tran tcross when v(out)=5 rise=1\n", "")
-    res = simulate(write(tmp_path / "a.cir", deck))
+    res = simulate(write(tmp_path / "a.cir", deck), backend=backend)
     assert res.tran.time[-1] < 1.5e-3  # stopped soon after thalf, long before 3 ms
     assert res.measurements["thalf"] == pytest.approx(1e-3 * np.log(2), rel=1e-2)
     assert any("autostop" in n for n in res.notes)

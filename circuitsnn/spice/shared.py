@@ -46,7 +46,8 @@ from ..errors import (
     UnsafeDeckError,
 )
 from . import _libngspice as _ng
-from .diagnose import diagnose, error_lines
+from . import runs
+from .diagnose import diagnose, error_lines, measure_failures, measure_names, measurements, without_meas_failures
 from .ir import Analysis
 from .load import TextDeck, load_text, scan_text
 from .rawfile import make_plot
@@ -366,7 +367,10 @@ class SharedSimulator(Simulator):
                 )
             version = worker.version
         plots = tuple(_plot(name, vecs) for name, vecs in raw_plots)
-        found = diagnose(stdout, stderr, failed=circ_rc != 0 or not plots)
+        text = f"{stdout}\n{stderr}"
+        notes = measure_failures(text)
+        meas = measurements(stdout, measure_names(prepared.text))
+        found = diagnose(without_meas_failures(stdout), without_meas_failures(stderr), failed=circ_rc != 0 or not plots)
         if found is not None:
             kwargs = {"time_reached": found.time_reached} if found.time_reached is not None else {}
             raise found.error(
@@ -390,17 +394,19 @@ class SharedSimulator(Simulator):
             stderr=stderr,
             elapsed=elapsed,
             workdir=None,
+            notes=notes,
+            measurements=meas,
         )
         label_sweep_axis(result, prepared)
         try:
-            check_tran_complete(result, prepared.tran_stop)
+            check_tran_complete(result, prepared.tran_stop, autostop=prepared.autostop)
         except ConvergenceError as exc:
             raise ConvergenceError(
                 exc.message, hint=exc.hint, time_reached=exc.time_reached, stdout=stdout, stderr=stderr,
                 workdir=self._workdir(prepared.text, stdout, stderr),
             ) from None
         if keep:
-            result.workdir = self._workdir(prepared.text, stdout, stderr)
+            result.workdir = self._workdir(prepared.text, stdout, stderr, failed=False)
         return result
 
     # -- internals -----------------------------------------------------------------------------
@@ -458,14 +464,16 @@ class SharedSimulator(Simulator):
             workdir=self._workdir(prepared.text, stdout, stderr),
         )
 
-    def _workdir(self, text: str, stdout: str, stderr: str) -> Path:
-        """A run directory with the deck and the captured output (kept for the user)."""
-        if self.run_root:
-            self.run_root.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="circuitsnn-", dir=self.run_root))
+    def _workdir(self, text: str, stdout: str, stderr: str, failed: bool = True) -> Path:
+        """A run directory with the deck and the captured output, kept for the user: a failure
+        (capped, see :mod:`circuitsnn.spice.runs`) or, with ``keep``, a success (never deleted)."""
+        workdir = runs.new_run_dir(self.run_root)
         (workdir / "deck.cir").write_text(text)
-        (workdir / "stdout.txt").write_text(stdout + "\n" if stdout else "")
-        (workdir / "stderr.txt").write_text(stderr + "\n" if stderr else "")
+        runs.write_output(workdir, stdout, stderr)
+        if failed:
+            runs.keep_failed(workdir)
+        else:
+            runs.mark_kept(workdir)
         return workdir
 
     def _raw_command(self, command: str) -> tuple:
