@@ -88,3 +88,14 @@ def test_prune_always_keeps_the_newest_even_when_it_alone_is_too_big(tmp_path):
     small = make_failed(tmp_path, "small", 10, age=50)
     assert runs.prune_failed(tmp_path, newest=big, keep=5, max_mb=0.001) == [small]
     assert big.is_dir()
+
+
+def test_shared_worker_keeps_its_messages_bounded():
+    from circuitsnn.spice._libngspice import _Lines
+
+    lines = _Lines()
+    for i in range(100_000):
+        lines.append("Warning: singular matrix" if i == 50_000 else f"row {i}")
+    kept = lines.lines()
+    assert len(kept) < _Lines.HEAD + _Lines.TAIL + _Lines.MATCHED + 3
+    assert kept[0] == "row 0" and kept[-1] == "row 99999" and "Warning: singular matrix" in kept

@@ -155,6 +155,9 @@ class BatchSimulator(Simulator):
                 "circuitsnn ran the deck's own analyses after it, as ngspice does; their plots are included."
             )
         plots = tuple(p for p in read_raw(raw) if p.analysis != "const")
+        unwritten = [ln.strip() for ln in text.splitlines() if "error during 'write'" in ln.lower() or "nothing written" in ln.lower()]
+        if unwritten:
+            notes.append(f"ngspice could not write every plot for circuitsnn: {'; '.join(dict.fromkeys(unwritten))}")
         if not plots and prepared.user_control:
             notes.append("the deck's .control block made no plots (it only printed); ngspice's output is in Result.stdout.")
         elif not plots:
