@@ -104,7 +104,8 @@ def one_deck(deck: Path, root: Path, scratch: Path, timeout: float, plots: bool)
     if plain.control:
         args.append("--allow-control")
     rc, cli_s, err = timed(CLI + ["simulate", *args], timeout=timeout + 30)
-    row.update(cli_ok=rc == 0, cli_s=round(cli_s, 4), overhead_s=round(cli_s - plain.elapsed, 4))
+    floor_s = timed([sys.executable, "-c", "import numpy, h5py"])[1]  # same moment, same load
+    row.update(cli_ok=rc == 0, cli_s=round(cli_s, 4), overhead_s=round(cli_s - plain.elapsed, 4), floor_s=round(floor_s, 4))
     if rc != 0:
         row["cli_error"] = err.strip().splitlines()[0][:300] if err.strip() else f"exit {rc}"
         return row
@@ -133,6 +134,7 @@ def summarize(rows: list[dict], start: dict) -> dict:
     compared = [r for r in ok if r.get("identical") is not None]
     identical = [r for r in compared if r["identical"]]
     overhead = [r["overhead_s"] for r in ok]
+    beyond = [r["overhead_s"] - r["floor_s"] for r in ok if "floor_s" in r]
     lib = [r["lib_s"] / r["plain_s"] for r in ok if "lib_s" in r and r["plain_s"] > 0]
     plots = [r["cli_plots_s"] - r["plain_s"] for r in ok if r.get("cli_plots_ok")]
     return {
@@ -147,6 +149,8 @@ def summarize(rows: list[dict], start: dict) -> dict:
         "failed": [(r["deck"], r.get("cli_error", "")) for r in ran if not r.get("cli_ok")],
         "differ": [(r["deck"], r.get("why", "")) for r in compared if not r["identical"]],
         "median_overhead_s": statistics.median(overhead) if overhead else None,
+        "median_import_floor_s": statistics.median(r["floor_s"] for r in ok if "floor_s" in r) if beyond else None,
+        "median_overhead_beyond_floor_s": statistics.median(beyond) if beyond else None,
         "median_overhead_with_figures_s": statistics.median(plots) if plots else None,
         "median_library_over_plain": statistics.median(lib) if lib else None,
         "cold_start": start,
@@ -211,7 +215,9 @@ def main() -> int:
     for deck, why in s["differ"]:
         print(f"  differs: {deck}: {why}")
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
-    print(f"median CLI overhead per deck: {fmt(s['median_overhead_s'])} s (goal <= {OVERHEAD_GOAL_S} s; --no-plot)")
+    print(f"median CLI overhead per deck: {fmt(s['median_overhead_s'])} s (goal <= {OVERHEAD_GOAL_S} s; --no-plot); "
+          f"of it, `python -c 'import numpy, h5py'` measured after each deck: {fmt(s['median_import_floor_s'])} s, "
+          f"circuitsnn's own part: {fmt(s['median_overhead_beyond_floor_s'])} s")
     if s["median_overhead_with_figures_s"] is not None:
         print(f"median CLI overhead with figures: {fmt(s['median_overhead_with_figures_s'])} s")
     print(f"median library call / plain ngspice: {fmt(s['median_library_over_plain'])}")
