@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ..params import quantity
 from ..registry import Component, register
@@ -35,6 +34,13 @@ from ..spice.ir import B, C, Comment, Expr, R, Subckt
 from . import testbenches
 from .base import PORTS, describe_subckt
 from .lif import C_INT, LIFParams, analytic_rate, core_elements
+
+
+def brentq(*args, **kwargs):
+    """scipy's brentq, imported on first use: `circuitsnn list` need not load scipy (1 s)."""
+    from scipy.optimize import brentq as _brentq
+
+    return _brentq(*args, **kwargs)
 
 PINOUT = """\
             +-----------------------------+
