@@ -120,3 +120,14 @@ def test_allow_control_summary_lists_every_plot_and_the_notes(tmp_path, capsys):
     assert main(["simulate", str(deck), "--out", str(tmp_path / "o"), "--allow-control", "--no-plot"]) == 0
     text = capsys.readouterr().out
     assert " ac: " in text and " op: " in text and " op2: " in text
+
+
+def test_list_loads_neither_torch_nor_scipy_nor_matplotlib():
+    """`circuitsnn list` took 0.6 s to start; a listing needs no solver, plotter or learner."""
+    code = (
+        "import sys, io, contextlib\nfrom circuitsnn.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    main(['list'])\n"
+        "print(sorted(m for m in ('torch', 'scipy', 'matplotlib', 'xarray', 'h5py') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
