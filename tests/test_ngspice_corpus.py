@@ -33,6 +33,7 @@ REPRESENTATIVE = [
     "examples/measure/rc-meas-ac.sp",  # .meas on an AC analysis
     "examples/xspice/filesource/simple-filesource.cir",  # file="my-source.txt", relative
     "examples/sp/sp4.cir",  # S-parameters
+    "examples/pss/vdp_osc_pss_ctrl.cir",  # periodic steady state from a .control block
 ]
 
 
