@@ -142,6 +142,15 @@ def test_relative_data_files_are_resolved_like_includes(tmp_path):
     assert np.interp(0.25e-3, res.tran.time, res["out"]) == pytest.approx(0.5, abs=1e-3)
 
 
+def test_missing_data_file_is_named_as_such(tmp_path):
+    from circuitsnn.errors import NetlistError
+
+    deck = write(tmp_path / "fs.cir", "fs\na1 %v([out]) src\n.model src filesource (file=\"nothere.txt\")\nr1 out 0 1k\n.tran 1u 1m\n.end\n")
+    with pytest.raises(NetlistError, match="could not open its data file.*nothere.txt") as exc:
+        simulate(deck)
+    assert "could not read the deck" not in str(exc.value)
+
+
 def test_data_files_obey_the_trust_policy_and_process_file_needs_opt_in(tmp_path):
     write(tmp_path / "outside" / "s.txt", "0 0\n")
     deck = write(tmp_path / "p" / "d.cir", "t\n.model src d_source (input_file=\"../outside/s.txt\")\nr1 a 0 1\n.op\n.end\n")

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from ..errors import ConvergenceError, NetlistError, SimulationError
 
 # (pattern, hint) — the first match wins; patterns are matched case-insensitively per line.
+_DATA_FILE = (
+    r"message: cannot open file|cannot open (?:input|state|data) file|unable to open .*file|error opening",
+    "A code model (filesource, d_source, d_state, table...) could not open its data file: check "
+    "file=/input_file=/state_file=; relative paths are resolved from the deck's folder, and the "
+    "file must lie in a trusted folder (--trust DIR).",
+)
 _NETLIST = [
     (r"unknown subckt", "Check the subcircuit name, and that its .subckt or .include is in the deck."),
     (r"could not find include file|can't find (include|lib)|cannot open", "Check the .include/.lib path; relative paths are resolved from the deck's folder."),
@@ -67,6 +73,9 @@ def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
     """Classify the output. ``failed`` says whether the run already looks failed (exit code)."""
     text = f"{stderr}\n{stdout}"
     low = text.lower()
+    for line in text.splitlines():
+        if re.search(_DATA_FILE[0], line, re.I):
+            return Diagnosis(NetlistError, "a code model could not open its data file: " + line.strip() + ".", _DATA_FILE[1])
     for pat, hint in _NETLIST:
         for line in text.splitlines():
             if re.search(pat, line, re.I) and (failed or "error" in line.lower()):

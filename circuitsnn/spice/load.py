@@ -8,6 +8,20 @@ files (see shared notes), so by default:
 * ``.include``/``.lib`` paths must resolve inside trusted directories: the deck's own folder,
   the project's ``models/`` folder, and folders the user names (``--trust DIR``). Relative
   includes are rewritten to absolute paths, because decks run in a fresh working directory.
+* ``.lib FILE SECTION`` is followed as ngspice follows it: the whole library file is read (and
+  scanned, and its ``.include``s followed), then only the section ``.lib SECTION`` ... ``.endl``
+  is used, and the ``.lib`` references inside that section are followed in turn, relative to the
+  library's folder. A one-word ``.lib NAME`` defines a section; it is not a file. A section that
+  does not exist is an error that lists the ones that do.
+* Paths may hold spaces and any Unicode (written in double quotes; ngspice 39 cannot read a
+  quoted ``.lib`` path with a space, so such a library is reached through a plain symbolic link,
+  see :func:`plain_link`); quotes, ``;`` and control characters are refused.
+* Data files of code models (``file=``, ``input_file=``, ``state_file=``) in the deck are
+  resolved like includes (made absolute, bounded by the trusted folders). In included files they
+  are checked but not rewritten (ngspice reads those files itself). ``process_file=`` (XSPICE
+  ``d_process``) starts a program: it needs ``allow_control``.
+* A deck that is not UTF-8 (an 8-bit code page) is read as Latin-1 and written back byte for
+  byte.
 
 A PySpice ``Circuit`` is accepted too: its text goes through the same checks.
 """
