@@ -145,7 +145,7 @@ def test_relative_data_files_are_resolved_like_includes(tmp_path):
 def test_missing_data_file_is_named_as_such(tmp_path):
     from circuitsnn.errors import NetlistError
 
-    deck = write(tmp_path / "fs.cir", "fs\na1 %v([out]) src\n.model src filesource (file=\"nothere.txt\")\nr1 out 0 1k\n.tran 1u 1m\n.end\n")
+    deck = write(tmp_path / "fs.cir", "fs\na1 %v([out]) src\n.model src filesource (file=\"nothere.txt\" amploffset=[0] amplscale=[1])\nr1 out 0 1k\n.tran 1u 1m\n.end\n")
     with pytest.raises(NetlistError, match="could not open its data file.*nothere.txt") as exc:
         simulate(deck)
     assert "could not read the deck" not in str(exc.value)
