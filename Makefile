@@ -37,7 +37,7 @@ demo: setup  ## set up, then run the main job (outputs under reports/demo)
 	$(VENV)/bin/circuitsnn demo --out reports/demo
 
 test: setup  ## set up, then run the tests (slow ones excluded; ngspice required)
-	$(PY) -m pytest -m "not slow" --ngspice required -q $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" --ngspice required -q --durations=15 $(PYTEST_ARGS)
 
 test-all: setup  ## every test, slow ones included
 	$(PY) -m pytest --ngspice required -q $(PYTEST_ARGS)

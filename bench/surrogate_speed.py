@@ -36,14 +36,14 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from circuitsnn.registry import get  # noqa: E402
+from circuitsnn.library.registry import get  # noqa: E402
 from circuitsnn.spice.simulator import get_simulator, ngspice_version  # noqa: E402
 from circuitsnn.surrogates import functional as F  # noqa: E402
-from circuitsnn.surrogates.data import SimData  # noqa: E402
-from circuitsnn.surrogates.neurons import (  # noqa: E402
+from circuitsnn.fit.data import SimData  # noqa: E402
+from circuitsnn.fit.neurons import (  # noqa: E402
     NeuronProtocol, fit_neuron, held_pwl, ou_current, spike_extractor, stimulus_deck, _unpad,
 )
-from circuitsnn.surrogates.validate import compare_spike_trains, merge_train_metrics  # noqa: E402
+from circuitsnn.fit.validate import compare_spike_trains, merge_train_metrics  # noqa: E402
 
 
 def surrogate_layer(p: F.LIFParameters, currents: np.ndarray, hold: float, dtype=torch.float64, fast: bool = True):

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from circuitsnn.params import Params, quantity  # noqa: E402
-from circuitsnn.registry import Component, Testbench, _REGISTRY, register  # noqa: E402
+from circuitsnn.library.registry import Component, Testbench, _REGISTRY, register  # noqa: E402
 from circuitsnn.spice import C, Deck, Pulse, R, Subckt, Tran, V, X  # noqa: E402
 from circuitsnn.spice.batch import BatchSimulator  # noqa: E402
 from circuitsnn.spice.simulator import ngspice_version  # noqa: E402

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import CircuitSNNError, ValidationError
 from .params import Params
-from .registry import Component, Testbench, get
+from .library.registry import Component, Testbench, get
 from .spice.render import render
 from .spice.simulator import get_simulator
 
@@ -73,7 +73,7 @@ def parse_assignments(items: Iterable[str], params_cls: type[Params]) -> dict[st
         if isinstance(default, str):
             out[key] = text.strip()
         else:
-            value = parse_value(text)
+            value = parse_value(text, f"--param {key}")  # 1M (milli) warns, 10kk is refused
             out[key] = int(value) if isinstance(default, int) and not isinstance(default, bool) and value == int(value) else value
     return out
 
@@ -152,8 +152,9 @@ def characterize(
                 f"component {name!r} has no testbench {tb_name!r}.",
                 hint=f"Its testbenches: {', '.join(comp.testbenches)}.",
             )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from .outdir import output_dir
+
+    out = output_dir(out_dir)
     outcomes: list[TestbenchOutcome] = []
     from tqdm.auto import tqdm
 

@@ -46,7 +46,7 @@ def _rc_example(out: Path) -> Step:
 
 def _characterize_all(out: Path) -> Step:
     from .characterize import characterize
-    from .registry import components
+    from .library.registry import components
 
     comps = components(builtin_only=True)
     if not comps:
@@ -78,13 +78,13 @@ def _sweep_example(out: Path) -> Step:
 
     res = run_sweep(EXAMPLES / "lif_fi.toml", out / "sweeps" / "lif_fi", progress=False)
     files = sorted((out / "sweeps" / "lif_fi").rglob("*.png"))
-    return Step("example sweep", res.failed == 0, detail=res.summary(), files=files)
+    return Step("example sweep", res.ok, detail=res.summary(), files=files)
 
 
 def _fit_surrogates(out: Path) -> Step:
     """Fit and validate the surrogate of every component (simulations cached under out/)."""
-    from .registry import components
-    from .surrogates.pipeline import fit_component
+    from .library.registry import components
+    from .fit.pipeline import fit_component
 
     lines, files, failed = [], [], 0
     for comp in components(builtin_only=True):

@@ -81,3 +81,7 @@ class SignalNotFound(ValidationError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return self.args[0] if self.args else ""
+
+
+class FitToleranceError(CircuitSNNError):
+    """A fit (or its held-out validation) missed its tolerance; nothing was saved."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from dataclasses import replace
 
 from .errors import ValidationError
-from .registry import Testbench, components
+from .library.registry import Testbench, components
 from .spice.ir import Deck, Op, Print
 from .spice.render import render, render_subckt
 from .spice.safety import check_signal

@@ -31,7 +31,8 @@ from .errors import SignalNotFound, SimulationTimeout
 from .spice.ir import Analysis
 from .spice.result import Result
 from .spice.simulator import DeckLike, get_simulator
-from .units import si_format
+from .outdir import output_dir
+from .units import check_timeout, si_format
 
 _FIGURES = {"tran": "transient", "dc": "sweep", "pss": "pss", "ac": "bode", "sp": "bode", "noise": "noise", "pz": "poles-zeros"}
 
@@ -100,8 +101,9 @@ def simulate_to_folder(
     ``timeout`` covers everything: ngspice, reading its results, writing ``result.nc`` and the
     figures. ``plots=False`` writes ``result.nc`` only (and never imports matplotlib).
     """
+    timeout = check_timeout(timeout)
     deadline = time.monotonic() + timeout
-    out = Path(out_dir)
+    out = output_dir(out_dir)  # before simulating: a bad folder fails at once
     probes = list(probes)
     options: dict = {"trusted_dirs": tuple(trusted_dirs)}
     if allow_control:  # the shared back-end refuses it with a clear message

@@ -13,12 +13,15 @@ GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
 def assert_golden(text: str, relpath: str) -> None:
+    """Compare ``text`` with ``tests/golden/<relpath>``. A missing file fails (it is never
+    written silently: a test that writes its own expectation cannot fail); with
+    CIRCUITSNN_UPDATE_GOLDEN=1 the file is (re)written."""
     path = GOLDEN_DIR / relpath
-    if os.environ.get("CIRCUITSNN_UPDATE_GOLDEN") == "1" or not path.exists():
-        if not path.exists() and os.environ.get("CI"):
-            raise AssertionError(f"golden file {path} is missing; generate it with CIRCUITSNN_UPDATE_GOLDEN=1")
+    if os.environ.get("CIRCUITSNN_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    if not path.exists():
+        raise AssertionError(f"golden file {path} is missing; generate it with CIRCUITSNN_UPDATE_GOLDEN=1 and commit it")
     expected = path.read_text()
     assert text == expected, (
         f"generated text differs from {path}; if the change is intended, rerun with "

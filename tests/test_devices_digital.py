@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuitsnn.devices import digital_code as d
+from circuitsnn.library.synapses import digital_code as d
 from circuitsnn.errors import ValidationError
 from circuitsnn.spice import simulate
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuitsnn.devices import optocoupler as o
+from circuitsnn.library.synapses import optocoupler as o
 from circuitsnn.errors import ValidationError
 from circuitsnn.spice import simulate
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuitsnn.devices import schottky as s
-from circuitsnn.devices.common import K_OVER_Q, T0_KELVIN
+from circuitsnn.library.synapses import schottky as s
+from circuitsnn.library.synapses.common import K_OVER_Q, T0_KELVIN
 from circuitsnn.errors import ValidationError
 from circuitsnn.spice import render, simulate
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.characterize import characterize, parse_assignments
 from circuitsnn.cli.main import main
 from circuitsnn.errors import ValidationError

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from golden import assert_golden
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import spikes
-from circuitsnn.neurons.adaptive import AdaptiveLIFParams, adapted_rate, reference_spike_times, subckt
-from circuitsnn.neurons.lif import LIFParams, analytic_isi, analytic_rate
+from circuitsnn.library.neurons import spikes
+from circuitsnn.library.neurons.adaptive import AdaptiveLIFParams, adapted_rate, reference_spike_times, subckt
+from circuitsnn.library.neurons.lif import LIFParams, analytic_isi, analytic_rate
 from circuitsnn.spice import simulate
 from circuitsnn.spice.render import render_subckt
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from golden import assert_golden
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import PORTS, mosfets, spikes
-from circuitsnn.neurons.axon_hillock import AxonHillockParams, rate_estimate, subckt
+from circuitsnn.library.neurons import PORTS, mosfets, spikes
+from circuitsnn.library.neurons.axon_hillock import AxonHillockParams, rate_estimate, subckt
 from circuitsnn.spice import simulate
 from circuitsnn.spice.render import render_subckt
 
@@ -54,7 +54,7 @@ def test_golden_default_subckt():
 def test_model_library_file_is_up_to_date():
     assert mosfets.LIBRARY_PATH.read_text() == mosfets.library_text(), (
         "models/spice/generic180.lib is stale: run "
-        "`python -c 'from circuitsnn.neurons import mosfets; mosfets.write_library()'`"
+        "`python -c 'from circuitsnn.library.neurons import mosfets; mosfets.write_library()'`"
     )
 
 

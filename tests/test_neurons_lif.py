@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from golden import assert_golden
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import PORTS, spikes
-from circuitsnn.neurons.lif import LIFParams, analytic_isi, analytic_rate, subckt
+from circuitsnn.library.neurons import PORTS, spikes
+from circuitsnn.library.neurons.lif import LIFParams, analytic_isi, analytic_rate, subckt
 from circuitsnn.spice import simulate
 from circuitsnn.spice.render import render_subckt
 

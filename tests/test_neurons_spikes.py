@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import spikes
+from circuitsnn.library.neurons import spikes
 
 
 def test_crossings_are_interpolated():

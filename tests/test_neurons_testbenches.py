@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from circuitsnn import registry
+from circuitsnn.library import registry
 from circuitsnn.errors import ValidationError
-from circuitsnn.neurons import PORTS
+from circuitsnn.library.neurons import PORTS
 from circuitsnn.spice.ir import Element, Tran
 from circuitsnn.spice.simulator import prepare
 
-NEURONS = ["lif", "adaptive_lif", "axon_hillock"]
+NEURONS = [c.name for c in registry.components("neuron", builtin_only=True)]
 
 
 @pytest.mark.parametrize("name", NEURONS)

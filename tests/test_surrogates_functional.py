@@ -12,9 +12,9 @@ import torch
 from circuitsnn.errors import ValidationError
 from circuitsnn.surrogates import functional as F
 from circuitsnn.surrogates.artifacts import SurrogateModel, lif_parameters, load_model, save_model
-from circuitsnn.surrogates.fit import Curve, FitParam, FitToleranceError, check_tolerance, fit_curves
+from circuitsnn.fit.core import Curve, FitParam, FitToleranceError, check_tolerance, fit_curves
 from circuitsnn.surrogates.modules import LIF, LIFCell
-from circuitsnn.surrogates.validate import coincidence_factor, compare_spike_trains, fi_error, match_spikes
+from circuitsnn.fit.validate import coincidence_factor, compare_spike_trains, fi_error, match_spikes
 
 D = torch.float64
 P = F.LIFParameters(tau_m=1e-3, r_in=1e6, v_rest=0.05, v_th=0.5, v_reset=0.02, t_ref=2e-4)
@@ -381,7 +381,7 @@ def test_param_from_seeds_guess_and_bounds_from_the_params_field():
     from dataclasses import dataclass
 
     from circuitsnn.params import Params, quantity
-    from circuitsnn.surrogates.fit import param_from
+    from circuitsnn.fit.core import param_from
 
     @dataclass(frozen=True, kw_only=True)
     class Toy(Params):
@@ -435,7 +435,7 @@ def test_modules_load_from_stored_models(tmp_path, model, params, call):
 
 def test_neuron_testbenches_can_tighten_reltol():
     # the Axon-Hillock's spike times need reltol 1e-5 (module docstring of neurons.testbenches)
-    from circuitsnn.neurons import axon_hillock, testbenches
+    from circuitsnn.library.neurons import axon_hillock, testbenches
     from circuitsnn.spice.render import render
 
     p = axon_hillock.AxonHillockParams()

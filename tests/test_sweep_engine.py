@@ -207,8 +207,10 @@ def test_sigkill_then_resume_loses_nothing_finished_and_recomputes_nothing(tmp_p
     time.sleep(0.3)  # orphaned ngspice runs finish; they cannot write the index
     before = {k: v for k, v in index_rows(out).items() if v[0] == "done"}
     assert 6 <= len(before) < 40
+    left = sorted(p.name for p in (out / "runs").glob("circuitsnn-*"))  # the points killed mid-run
     res = run_sweep(spec, out, workers=2, progress=False, plots=False)
     after = index_rows(out)
+    assert res.orphans_removed == len(left) and not list((out / "runs").glob("circuitsnn-*"))
     assert res.computed == 40 - len(before)
     assert all(after[k] == v for k, v in before.items())  # same finish time, computed once, run 1
     assert all(v[0] == "done" and v[2] == 1 for v in after.values()) and len(after) == 40
@@ -295,7 +297,7 @@ def test_sweep_over_a_real_library_component(tmp_path):
 def test_lif_f_i_sweep_matches_the_analytic_rate(tmp_path):
     """The library's LIF neuron swept over input current and capacitance: the measured
     steady-state rate follows f = 1 / (t_ref + R C ln(I R / (I R - V_th)))."""
-    from circuitsnn import registry
+    from circuitsnn.library import registry
 
     spec = SweepSpec(
         component="lif",

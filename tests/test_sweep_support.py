@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from circuitsnn.errors import ValidationError
 from circuitsnn.params import Params, quantity
-from circuitsnn.registry import Component, Testbench, _REGISTRY, register
+from circuitsnn.library.registry import Component, Testbench, _REGISTRY, register
 from circuitsnn.spice.ir import C, Deck, Pulse, R, Subckt, Tran, V, X
 from circuitsnn.sweep import register_measure
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import positive_seconds
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -24,13 +26,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--testbench", action="append", default=[], metavar="TB", help="run only this testbench; repeat for more")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter, SPICE suffixes allowed (e.g. c_mem=2p); repeat for more")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per testbench before ngspice is killed")
+    p.add_argument("--timeout", type=positive_seconds, default=300.0, help="seconds per testbench before ngspice is killed")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..characterize import characterize, parse_assignments
-    from ..registry import get
+    from ..library.registry import get
 
     comp = get(args.name)
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))

@@ -41,12 +41,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..characterize import parse_assignments
-    from ..registry import get
-    from ..surrogates.fit import FitToleranceError
-    from ..surrogates.pipeline import fit_component
+    from ..library.registry import get
+    from ..errors import FitToleranceError
+    from ..fit.pipeline import fit_component
+
+    from ..outdir import output_dir
 
     comp = get(args.name)
     params = comp.make_params(**parse_assignments(args.param, comp.params_cls))
+    output_dir(args.out)  # a bad --out fails now, not after the simulations and the fit
+    if args.plots and not args.no_plots:
+        output_dir(args.plots, "plots folder")
     try:
         res = fit_component(args.name, args.out, params=params, force=args.force, cache_dir=args.cache,
                             plots=not args.no_plots, plots_dir=args.plots, quick=args.quick, backend=args.backend,

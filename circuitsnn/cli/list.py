@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..registry import components, get
+    from ..library.registry import components, get
 
     if args.name:
         print(describe(get(args.name)))

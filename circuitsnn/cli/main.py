@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 from ..errors import CircuitSNNError, SimulationError
+from .common import readable_warnings
 
 #: command modules, in the order ``--help`` lists them
 COMMANDS = ("simulate", "list", "characterize", "netlists", "sweep", "fit", "demo")
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with readable_warnings():  # SPICE unit traps (1M is milli, ...) as paragraphs on stderr
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted; finished work is kept.", file=sys.stderr)
         return 130

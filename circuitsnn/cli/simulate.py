@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..units import parse_value
 from ..errors import ValidationError
+from .common import positive_seconds
 
 DESCRIPTION = """\
 Run a SPICE deck in ngspice and write:
@@ -57,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--probe", action="append", default=[], metavar="SIGNAL", help="signal to plot: a node (out), v(x1.mem) or i(v1); repeat for more (default: the node voltages)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch", help="batch: one ngspice process per run (default); shared: libngspice in a worker process")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds for everything: ngspice, reading, writing result.nc and figures (default: 120)")
+    p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds for everything: ngspice, reading, writing result.nc and figures (default: 120)")
     p.add_argument("--trust", action="append", default=[], type=Path, metavar="DIR", help="also allow .include/.lib files from DIR")
     p.add_argument("--allow-control", action="store_true", help="allow .control blocks and shell commands in this deck (only for decks you trust)")
     p.add_argument("--keep", action="store_true", help="keep ngspice's run folder (deck.cir, its output, the raw plots) even on success")
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     analyses = None
     if args.tran:
-        step, stop = (parse_value(x) for x in args.tran)
+        step, stop = (parse_value(x, "--tran") for x in args.tran)
         if not 0 < step < stop:
             raise ValidationError(
                 f"--tran {args.tran[0]} {args.tran[1]}: the step must be positive and smaller than the stop time.",

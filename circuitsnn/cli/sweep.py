@@ -8,14 +8,24 @@ import textwrap
 import time
 from pathlib import Path
 
+from .common import positive_seconds
+
+#: exit status of a sweep that ran but where some points failed
+EXIT_POINTS_FAILED = 3
+
 DESCRIPTION = """\
 Run a sweep described in a TOML file: one component's testbench over a grid of parameters,
 process/temperature/supply corners and Monte Carlo mismatch; every point is one ngspice run.
 
+Before anything runs, the first point is simulated for a few steps and every signal a measure
+reads must be in its results (as --check does).
+
 Each point is stored as soon as it finishes (OUT/index.sqlite + OUT/waves/), keyed by the hash
 of its deck, analysis and ngspice version: running the same command again resumes an
-interrupted sweep and simulates only what is missing. A failing, non-converging or hung point
-(killed after the timeout) is recorded with its reason and the sweep carries on.
+interrupted sweep and simulates only what is missing, and removes the ngspice run folders
+(OUT/runs/) left by the points that were running when it was killed. A failing, non-converging
+or hung point (killed after the timeout) is recorded with its reason, its run folder is kept in
+OUT/runs/, and the sweep carries on; so is a point where a measure fails (its value is NaN).
 
 Outputs in OUT (default: the file's `out`, else runs/sweeps/NAME):
   sweep.nc        xarray/netCDF: one dimension per swept parameter (+ `sample`), measures as data
@@ -23,11 +33,15 @@ Outputs in OUT (default: the file's `out`, else runs/sweeps/NAME):
   plots/*.png     curves, heat maps (2 swept parameters), Monte Carlo histograms
 
 See examples/sweeps/*.toml for sweep files.
+
+Exit status: 0 when every point simulated and every measure was computed; 3 when the sweep ran
+but some points failed (simulation or measure; `--status` lists them); 1 when it could not run
+(a bad file, an unknown signal, an unusable --out folder).
 """
 
 EXAMPLES = """\
 examples:
-  circuitsnn sweep examples/sweeps/rc_grid.toml                 run or resume, 1 worker per core
+  circuitsnn sweep examples/sweeps/lif_fi.toml                  run or resume, 1 worker per core
   circuitsnn sweep sweep.toml --workers 8 --out runs/lif_mc     8 local workers, chosen folder
   circuitsnn sweep sweep.toml --dask tcp://10.0.0.5:8786        on a Dask cluster
   circuitsnn sweep sweep.toml --status                          progress and failures, runs nothing
@@ -49,10 +63,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="local workers (default: one per core)")
     p.add_argument("--executor", choices=("threads", "processes"), default="threads", help="local pool kind: threads, each driving an ngspice process (default), or processes (same speed measured on 2 cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on the Dask cluster at this scheduler address (tcp://host:8786)")
-    p.add_argument("--timeout", type=float, help="seconds per point before ngspice is killed (default: the file's timeout, else 120)")
+    p.add_argument("--timeout", type=positive_seconds, help="seconds per point before ngspice is killed (default: the file's timeout, else 120)")
     p.add_argument("--retry-failed", action="store_true", help="simulate points that failed before again")
     p.add_argument("--status", action="store_true", help="report progress and failures of the sweep folder; run nothing")
-    p.add_argument("--check", action="store_true", help="validate the file and show the axes and point count; run nothing")
+    p.add_argument("--check", action="store_true", help="validate the file, show the axes and point count, and check the measured signals on a few steps of the first point")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -82,15 +96,19 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     print(res.summary())
+    if res.orphans_removed:
+        print(f"  removed {res.orphans_removed} run folder(s) of points killed in an earlier run from {res.folder / 'runs'}")
     if res.failed:
         print(f"  {res.failed} point(s) failed: `circuitsnn sweep {args.spec} --status` lists the reasons.")
+    if res.measure_failed:
+        print(f"  {res.measure_failed} point(s) have measure errors (those values are NaN): `circuitsnn sweep {args.spec} --status` lists them.")
     for name, path in res.files.items():
         if name in ("netcdf", "csv"):
             print(f"  {path}")
     n_png = sum(1 for k in res.files if k not in ("netcdf", "csv"))
     if n_png:
         print(f"  {res.folder / 'plots'}/ ({n_png} figures)")
-    return 0
+    return 0 if res.ok else EXIT_POINTS_FAILED
 
 
 def print_plan(spec) -> int:
@@ -107,6 +125,16 @@ def print_plan(spec) -> int:
         print(f"  {'sample':<14} {plan.mc_n:>4}  montecarlo  seed {plan.mc_seed}: {mm}")
     for name, m in plan.measures.items():
         print(f"  measure {name}: {m.measure}({', '.join(f'{k}={v!r}' for k, v in m.args.items())})")
+    from ..errors import ValidationError
+    from ..sweep.signals import check_signals, describe
+
+    check = check_signals(plan)  # raises for a signal the testbench does not have
+    if check.error:
+        raise ValidationError(
+            f"the measures' signals could not be checked: {check.error}",
+            hint="Fix the first point (its parameters or the testbench), or simulate its deck to see why.",
+        )
+    print(f"  {describe(check)}")
     return 0
 
 
@@ -131,6 +159,9 @@ def print_status(spec, out) -> int:
     print(f"  done     {c['done']:>7}  {100 * c['done'] / total:5.1f} %")
     print(f"  failed   {c['failed']:>7}  {100 * c['failed'] / total:5.1f} %")
     print(f"  pending  {c['pending']:>7}  {100 * c['pending'] / total:5.1f} %")
+    if st.get("measure_errors"):
+        n = len(st["measure_errors"])
+        print(f"  measure errors: {n} point(s) simulated but a measure failed; counted as failed (listed below)")
     if not st["fingerprint_matches"]:
         print("  note: the file changed since the last run; the counts are for the last run's points.")
     runs = st["runs"]

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import UnsafeDeckError, ValidationError
-from ..units import parse_value
+from ..units import read_number, warn_deck_unit_traps
 from .safety import check_path
 
 _CONTROL_RE = re.compile(r"^\s*\.(control|endc|exec)\b", re.I)
@@ -78,7 +78,7 @@ class TextDeck:
             m = _TRAN_RE.match(line)
             if m:
                 try:
-                    return parse_value(m.group(2))
+                    return read_number(m.group(2)).value  # as ngspice reads it; load warned of traps
                 except ValidationError:
                     return None
         return None
@@ -368,6 +368,7 @@ def load_text(
     base = Path(base_dir).resolve() if base_dir else Path.cwd().resolve()
     trusted = [base] + [Path(d).resolve() for d in trusted_dirs] + default_trusted_dirs()
     scan_text(text, where, allow_control=allow_control, has_title=True)
+    warn_deck_unit_traps(text, where)  # 1M (milli), 1e-11F (femto), 100x: ngspice's reading, said aloud
     text = _resolve_includes(text, base, trusted, allow_control, 0, where)
     if not any(_END_RE.match(ln) for ln in _logical_lines(text)):
         text = text.rstrip("\n") + "\n.end"

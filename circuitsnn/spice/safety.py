@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import UnsafeDeckError, ValidationError
+from ..units import check_rendered_numbers
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -92,6 +93,7 @@ def check_expression(text: object, what: str = "expression") -> str:
         )
     if text.count("(") != text.count(")"):
         raise ValidationError(f"{what} {_show(text)} has unbalanced parentheses.")
+    check_rendered_numbers(text, what)  # no 1M (milli), 1e-11F (femto) or 100x in what circuitsnn writes
     return text
 
 

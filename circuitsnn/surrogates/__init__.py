@@ -1,8 +1,6 @@
-"""Differentiable behavioural surrogates fitted to SPICE.
+"""Differentiable surrogates of the components, in SI units, and the files they are stored in.
 
-``functional`` holds the pure step functions, ``modules`` thin ``nn.Module`` wrappers, ``fit``
-the least-squares machinery and :class:`~.fit.FitReport`, ``validate`` the held-out metrics,
-``artifacts`` the ``models/<name>.json`` files, and ``neurons``/``devices`` the fitting
-procedures of each family. Importing this package does not import torch-heavy or SPICE code
-beyond what is asked for.
+``functional`` holds the pure step functions, ``modules`` thin ``nn.Module`` wrappers,
+``artifacts`` the ``models/<name>.json`` files. Fitting them to SPICE is :mod:`circuitsnn.fit`.
+Importing this package does not import torch-heavy or SPICE code beyond what is asked for.
 """

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ValidationError
-from .fit import FitReport, FitToleranceError
+from ..errors import FitToleranceError
 
 SCHEMA = "circuitsnn.surrogate/1"
 
@@ -182,10 +182,6 @@ def load_model(path: str | Path) -> SurrogateModel:
         failures=list(data.get("failures", [])), provenance=data.get("provenance", {}),
         extra=data.get("extra", {}),
     )
-
-
-def fit_reports_dict(reports: Mapping[str, FitReport]) -> dict[str, Any]:
-    return {k: r.to_dict() for k, r in reports.items()}
 
 
 def lif_parameters(model: SurrogateModel | str | Path, **overrides: Any):

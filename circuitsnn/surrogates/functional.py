@@ -3,7 +3,7 @@
 Every model is written as ``step(x, state, p, dt) -> (out, state)``: ``x`` the input over one
 time step of length ``dt`` (held constant during the step), ``state`` and ``p`` NamedTuples of
 tensors (or floats) that broadcast against ``x``. Nothing here knows SPICE; the parameters come
-from :mod:`circuitsnn.surrogates.fit` and are stored in ``models/<name>.json``.
+from :mod:`circuitsnn.fit.core` and are stored in ``models/<name>.json``.
 
 Spike threshold and surrogate gradient
 --------------------------------------

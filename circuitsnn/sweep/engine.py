@@ -3,13 +3,23 @@
 ::
 
     from circuitsnn.sweep import run_sweep, load_spec
-    res = run_sweep(load_spec("examples/sweeps/rc_grid.toml"), out="runs/rc", workers=2)
+    res = run_sweep(load_spec("examples/sweeps/lif_fi.toml"), out="runs/lif_fi", workers=2)
     res.dataset            # xarray Dataset: one dimension per swept parameter (+ sample)
+
+Before anything runs, the first point's deck is simulated for a few steps and every signal a
+measure reads is looked up in its results (:mod:`.signals`): a measure of a signal that does not
+exist fails the sweep at once instead of leaving its column empty.
 
 Every point's deck is built and rendered in this process (cheap), hashed with the analysis and
 the ngspice version, and looked up in the sweep's index: stored results are reused, the rest
 run on the executor, each stored the moment it finishes. A killed sweep resumes where it
-stopped; changed measures are recomputed from the stored waveforms without simulating again.
+stopped, and removes the ngspice run folders (``OUT/runs/``) of the points that were running
+when it was killed; run folders of failed points are kept. Changed measures are recomputed from
+the stored waveforms without simulating again.
+
+A point *fails* when its simulation fails (``SweepResult.failed``) or when one of its measures
+raises (``SweepResult.measure_failed``; the measure's value is NaN and its reason is stored):
+both count in the summary, and ``circuitsnn sweep`` exits with status 3 when any point failed.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,10 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..outdir import output_dir
 from ..spice.render import render
 from ..spice.simulator import ngspice_version
+from ..units import check_timeout
 from .executors import PointTask, compute_measures, dask_executor, default_workers, make_executor, run_root_for, simulate_point
-from .spec import SweepPlan, SweepSpec, load_spec
+from .plan import SweepPlan
+from .spec import SweepSpec, load_spec
 from .store import Outcome, SweepStore
 
 KEY_SALT = "circuitsnn-sweep-v1"
@@ -45,7 +60,12 @@ class SweepResult:
     computed: int = 0
     reused: int = 0
     remeasured: int = 0
+    #: points whose simulation failed
     failed: int = 0
+    #: points that simulated but where at least one measure raised (its value is NaN)
+    measure_failed: int = 0
+    #: ngspice run folders of killed points removed at the start (see :func:`remove_orphan_runs`)
+    orphans_removed: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
     files: dict[str, Path] = field(default_factory=dict)
@@ -63,11 +83,20 @@ class SweepResult:
         with SweepStore(self.folder) as store:
             return to_dataset(self.plan, store)
 
+    @property
+    def ok(self) -> bool:
+        """Every point simulated and every measure computed."""
+        return not self.failed and not self.measure_failed and not self.interrupted
+
     def summary(self) -> str:
+        failed = self.failed + self.measure_failed
+        detail = ""
+        if self.measure_failed:
+            detail = f" ({self.failed} simulation{'s' if self.failed != 1 else ''}, {self.measure_failed} with measure errors)"
         return (
             f"{self.total} points: {self.computed} simulated, {self.reused} reused"
             + (f", {self.remeasured} re-measured" if self.remeasured else "")
-            + f", {self.failed} failed, in {self.elapsed:.1f} s -> {self.folder}"
+            + f", {failed} failed{detail}, in {self.elapsed:.1f} s -> {self.folder}"
         )
 
 
@@ -167,6 +196,7 @@ def run_sweep(
     export: bool = True,
     plots: bool = True,
     timeout: float | None = None,
+    check_signals: bool = True,
 ) -> SweepResult:
     """Run (or resume) a sweep and write its outputs into ``out``.
 
@@ -180,6 +210,8 @@ def run_sweep(
         progress: show a progress bar (default: when stderr is a terminal).
         export / plots: write sweep.nc + measures.csv, and the PNG figures.
         timeout: seconds per point, overriding the spec's.
+        check_signals: simulate the first point briefly and refuse measures of signals it does
+            not have (:func:`circuitsnn.sweep.signals.check_signals`) before anything runs.
     """
     t_start = time.perf_counter()
     if not isinstance(spec, SweepSpec):
@@ -187,7 +219,7 @@ def run_sweep(
     if timeout is not None:
         import dataclasses
 
-        spec = dataclasses.replace(spec, timeout=float(timeout))
+        spec = dataclasses.replace(spec, timeout=check_timeout(timeout, "the sweep timeout (--timeout)"))
     plan = spec.plan()
     if executor is None and dask is None and kind == "processes" and any(m.measure == "testbench" for m in plan.measures.values()):
         raise ValidationError(
@@ -196,12 +228,22 @@ def run_sweep(
         )
     folder = Path(out) if out is not None else default_folder(spec)
     version = ngspice_version()
+    if check_signals:
+        from .signals import check_signals as check
+
+        check(plan)  # a measured signal the testbench lacks: refused here, not NaN at every point
     sig = measures_signature(plan)
     result = SweepResult(folder=folder, plan=plan, total=plan.size)
 
-    store = SweepStore(folder)
+    output_dir(folder, "sweep folder")
     lock = _lock_folder(folder)
     try:
+        store = SweepStore(folder)
+    except BaseException:
+        lock.close()
+        raise
+    try:
+        result.orphans_removed = remove_orphan_runs(folder, store)
         prepared = prepare_points(plan, store, version)
         known = store.lookup(list(prepared.first_index) + list(prepared.invalid))
         to_run: list[int] = []
@@ -255,6 +297,7 @@ def run_sweep(
         result.reused = max(0, len(prepared.first_index) + len(prepared.invalid) - len(to_run) - len(new_invalid))
         store.end_run(run_id, computed=result.computed, reused=result.reused, failed=counts["failed"])
         result.failed = counts["failed"]
+        result.measure_failed = store.measure_error_count()
 
         if export:
             from .export import export_all
@@ -277,6 +320,28 @@ def run_sweep(
         lock.close()
     result.elapsed = time.perf_counter() - t_start
     return result
+
+
+_RUN_DIR_RE = re.compile(r"circuitsnn-[A-Za-z0-9_]+")
+
+
+def remove_orphan_runs(folder: Path, store: SweepStore) -> int:
+    """Remove the ngspice run folders in ``folder/runs`` that no failed point refers to: those
+    of points that were running when a sweep was killed (a finished point removes its own;
+    a failed one keeps it, named in its reason, to reproduce the failure). Called with the
+    sweep folder locked, so no running point of this sweep can own one. Returns how many."""
+    runs = Path(run_root_for(folder))
+    if not runs.is_dir():
+        return 0
+    kept: set[str] = set()
+    for (reason,) in store.conn.execute("SELECT reason FROM results WHERE status='failed' AND reason LIKE '%circuitsnn-%'"):
+        kept.update(_RUN_DIR_RE.findall(reason or ""))
+    removed = 0
+    for d in runs.iterdir():
+        if d.is_dir() and _RUN_DIR_RE.fullmatch(d.name) and d.name not in kept:
+            shutil.rmtree(d, ignore_errors=True)  # an orphaned ngspice may still write: best effort
+            removed += 1
+    return removed
 
 
 def _lock_folder(folder: Path):
@@ -319,7 +384,7 @@ def _execute(ex, parallel: int, indices: list[int], make, store: SweepStore, run
         nonlocal computed, failed
         store.record(outcome, run_id, plan.point(index).params)
         computed += 1
-        failed += outcome.status != "done"
+        failed += outcome.status != "done" or bool(outcome.measure_errors)
         bar.update(1)
         bar.set_postfix(failed=failed, refresh=False)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import SweepPlan
+from .plan import SweepPlan
 from .store import SweepStore
 
 

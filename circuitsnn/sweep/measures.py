@@ -15,7 +15,8 @@ the sweep keeps those waveforms.
 
 Spikes are rising crossings of ``threshold`` (linear interpolation between samples, so the
 crossing time does not depend on the solver's step grid); a new spike needs the signal to fall
-below ``threshold - hysteresis`` first.
+below ``threshold - hysteresis`` first. Crossings come from :mod:`circuitsnn.spice.spikes`, the
+one threshold-crossing routine.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..spice.result import Result, normalize_signal
+from ..spice.spikes import crossings
 
 MeasureFunc = Callable[..., float]
 
@@ -141,23 +143,10 @@ def _xy(result: Result, signal: str, t_start: float | None = None, t_stop: float
 
 
 def rising_crossings(x: np.ndarray, y: np.ndarray, threshold: float, hysteresis: float = 0.0) -> np.ndarray:
-    """Times where ``y`` rises through ``threshold`` (interpolated), re-armed below
-    ``threshold - hysteresis``."""
-    if len(y) < 2:
-        return np.zeros(0)
-    above = y >= threshold
-    idx = np.flatnonzero(~above[:-1] & above[1:]) + 1
-    if hysteresis > 0 and len(idx) > 1:
-        rearm = y < threshold - hysteresis
-        kept, last = [], -1
-        for i in idx:
-            if last < 0 or rearm[last:i].any():
-                kept.append(i)
-                last = i
-        idx = np.asarray(kept, dtype=int)
-    x0, x1, y0, y1 = x[idx - 1], x[idx], y[idx - 1], y[idx]
-    frac = np.where(y1 != y0, (threshold - y0) / np.where(y1 != y0, y1 - y0, 1.0), 0.0)
-    return x0 + frac * (x1 - x0)
+    """Axis values where ``y`` rises through ``threshold`` (interpolated), re-armed below
+    ``threshold - hysteresis``: :func:`circuitsnn.spice.spikes.crossings` on the measure's
+    axis, which may run backwards (a DC sweep from high to low)."""
+    return crossings(x, y, threshold, "rising", hysteresis=hysteresis, increasing=False)
 
 
 def _window(x: np.ndarray, t_start: float | None, t_stop: float | None) -> float:
@@ -249,7 +238,7 @@ def crossing_time(result: Result, *, signal: str, threshold: float, direction: s
     x, y = _xy(result, signal)
     if direction not in ("rise", "fall"):
         raise ValidationError(f"crossing_time: direction must be 'rise' or 'fall', got {direction!r}.")
-    t = rising_crossings(x, y if direction == "rise" else -y, threshold if direction == "rise" else -threshold)
+    t = crossings(x, y, threshold, "rising" if direction == "rise" else "falling", increasing=False)
     return float(t[n - 1]) if 0 < n <= len(t) else math.nan
 
 

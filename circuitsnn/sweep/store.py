@@ -4,7 +4,8 @@ Layout of a sweep folder::
 
     index.sqlite          the index (WAL): results, points, runs
     waves/ab/abcdef....npz   the saved waveforms of one result (compressed numpy)
-    runs/                 ngspice run folders of failed points (deck.cir to reproduce)
+    runs/                 ngspice run folders of failed points (deck.cir to reproduce); those
+                          of points running when a sweep was killed go when it resumes
 
 A *result* is keyed by the SHA-256 of the rendered deck text, the analysis and the ngspice
 version, so identical decks (from this sweep, an earlier one or another spec using the same
@@ -305,6 +306,14 @@ class SweepStore:
         ).fetchone()
         total, done, failed = int(row["total"] or 0), int(row["done"] or 0), int(row["failed"] or 0)
         return {"total": total, "done": done, "failed": failed, "pending": total - done - failed}
+
+    def measure_error_count(self) -> int:
+        """Points of the current spec that simulated but where a measure raised."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM points p JOIN results r ON r.key = p.key "
+            "WHERE r.status='done' AND r.measure_errors IS NOT NULL AND r.measure_errors NOT IN ('', '{}')"
+        ).fetchone()
+        return int(row[0] or 0)
 
     def _transaction(self):
         store = self

@@ -1,0 +1,49 @@
+"""What the commands share: argument types that refuse bad values up front, and warnings printed
+as readable paragraphs (the same shape as errors: the problem, then what to do)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import sys
+import warnings
+from typing import Iterator, TextIO
+
+from ..units import SpiceUnitWarning
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. --timeout 60)")
+    return value
+
+
+def format_warning(w: SpiceUnitWarning) -> str:
+    text = f"warning: {w.message}"
+    if w.hint:
+        text += f"\n  what to do: {w.hint}"
+    return text
+
+
+@contextlib.contextmanager
+def readable_warnings(stream: TextIO | None = None) -> Iterator[None]:
+    """While active, circuitsnn's own warnings (:class:`SpiceUnitWarning`) print as
+    ``warning: ... / what to do: ...`` on stderr, each time they occur; others as usual."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SpiceUnitWarning)
+        original = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+            if isinstance(message, SpiceUnitWarning):
+                print(format_warning(message), file=stream or sys.stderr)
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield

@@ -1,0 +1,190 @@
+"""The component registry: every neuron circuit and synapse device, by name.
+
+A :class:`Component` ties together a frozen parameter class, the pure function that renders its
+``.subckt`` from parameters, and the testbenches a designer runs on it. The registry drives
+``circuitsnn list``, ``circuitsnn characterize``, the sweep engine, the surrogate fits, the
+generated ``netlists/`` and one parametrized test over every entry.
+
+Components register themselves when their module is imported; :func:`load_all` imports the
+library modules so the registry is complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Mapping, Union
+
+from ..errors import ValidationError
+from ..params import Params
+from ..spice.ir import Deck, Subckt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..physics.law import Law
+
+Kind = Literal["neuron", "synapse"]
+
+#: Library modules that register components on import.
+LIBRARY_MODULES = (
+    "circuitsnn.library.neurons",
+    "circuitsnn.library.synapses",
+)
+
+
+@dataclass(frozen=True)
+class Testbench:
+    """A runnable deck for one component and what to look at in its results.
+
+    ``deck`` holds the component's subcircuit, the stimulus and the analyses. ``probes`` are the
+    signals a designer plots (``v(mem)``, ``i(vread)``). ``measure`` (optional) derives the
+    characterization data from the result (e.g. an f-I curve from several neuron copies in one
+    deck): it returns a mapping of named numpy arrays / floats, with units in ``units``.
+    """
+
+    __test__ = False  # not a pytest class, despite the name
+
+    name: str
+    deck: Deck
+    probes: tuple[str, ...]
+    description: str = ""
+    measure: Callable[[Any], Mapping[str, Any]] | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+    #: How characterize plots it: "transient" (probes vs time), "sweep" (probes vs DC sweep),
+    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate").
+    plot: str = "transient"
+
+
+TestbenchBuilder = Callable[..., Testbench]
+
+#: Where a later pipeline stage finds what a component provides: a callable, or the text
+#: ``"package.module:attribute"`` imported on first use (so the library never imports the
+#: fitting or learning code that consumes it).
+EntryPoint = Union[str, Callable[..., Any], None]
+
+
+def resolve(entry: EntryPoint, what: str = "entry point") -> Callable[..., Any] | None:
+    """The callable behind an :data:`EntryPoint` (``None`` stays ``None``)."""
+    if entry is None or callable(entry):
+        return entry
+    module, _, attr = str(entry).partition(":")
+    if not module or not attr:
+        raise ValidationError(f"{what} {entry!r} is not 'package.module:attribute'.")
+    try:
+        obj = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValidationError(f"{what} {entry!r} cannot be imported: {exc}.") from None
+    return obj
+
+
+@dataclass(frozen=True)
+class Component:
+    """One entry of the library."""
+
+    name: str
+    kind: Kind
+    family: str
+    params_cls: type[Params]
+    subckt: Callable[[Params], Subckt]
+    testbenches: Mapping[str, TestbenchBuilder]
+    summary: str
+    pinout: str = ""
+    equation: str = ""
+    reference: str = ""
+    #: the device physics the subcircuit renders (None: a transistor-level circuit)
+    law: "Law | None" = None
+    #: fits the surrogate: ``fitter(component, params, data) -> SurrogateFit``
+    fitter: EntryPoint = None
+    #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
+    weights: EntryPoint = None
+    #: simulator options every deck that instantiates the component needs (``method``,
+    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
+    sim_options: Mapping[str, Any] = field(default_factory=dict)
+    max_step: float | None = None
+    #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
+    #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
+    #: ``circuitsnn list NAME`` read it
+    operating: Mapping[str, float] = field(default_factory=dict)
+    #: what the fitter needs to know that the law cannot say (fixed parameters, bounds, stimuli)
+    fit_hints: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def builtin(self) -> bool:
+        """Part of the shipped library (not registered by a user or a test)."""
+        return self.subckt.__module__.startswith(LIBRARY_MODULES)
+
+    def resolve(self, what: str) -> Callable[..., Any] | None:
+        """The callable of the entry point ``what`` ("fitter", "weights")."""
+        return resolve(getattr(self, what), f"component {self.name!r} {what}")
+
+    def default_params(self) -> Params:
+        return self.params_cls()
+
+    def make_params(self, **values: Any) -> Params:
+        return self.params_cls.from_dict(values) if values else self.params_cls()
+
+    def testbench(self, name: str, params: Params | None = None, **stimulus: Any) -> Testbench:
+        if name not in self.testbenches:
+            raise ValidationError(
+                f"component {self.name!r} has no testbench {name!r}.",
+                hint=f"Its testbenches: {', '.join(self.testbenches)}.",
+            )
+        params = params or self.default_params()
+        tb = self.testbenches[name](params, **stimulus)
+        own = self.subckt(params)
+        if own not in tb.deck.subckts:
+            # a testbench built from another component's subcircuit would characterize and fit
+            # the wrong device while looking fine
+            raise ValidationError(
+                f"testbench {name!r} of component {self.name!r} does not instantiate the component's own "
+                f"subcircuit {own.name!r} (its deck holds {', '.join(s.name for s in tb.deck.subckts) or 'none'}).",
+                hint="Build the testbenches from the component's subckt function, e.g. with the family's "
+                "testbenches(subckt) factory.",
+            )
+        return tb
+
+
+_REGISTRY: dict[str, Component] = {}
+
+
+def register(component: Component) -> Component:
+    """Add a component; names are unique."""
+    if component.name in _REGISTRY and _REGISTRY[component.name] is not component:
+        raise ValidationError(f"a component named {component.name!r} is already registered.")
+    _REGISTRY[component.name] = component
+    return component
+
+
+def load_all() -> None:
+    """Import every library module so that all components are registered."""
+    for mod in LIBRARY_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
+def get(name: str) -> Component:
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValidationError(
+            f"no component named {name!r}.",
+            hint=f"Known components: {', '.join(sorted(_REGISTRY)) or 'none'} (see `circuitsnn list`).",
+        ) from None
+
+
+def components(kind: Kind | None = None, *, builtin_only: bool = False) -> list[Component]:
+    load_all()
+    return [
+        c
+        for _, c in sorted(_REGISTRY.items())
+        if (kind is None or c.kind == kind) and (c.builtin or not builtin_only)
+    ]
+
+
+def names(*, builtin_only: bool = False) -> list[str]:
+    return [c.name for c in components(builtin_only=builtin_only)]

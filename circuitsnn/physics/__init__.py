@@ -1,0 +1,15 @@
+"""Each device law written once (see :mod:`.expr` and :mod:`.law`), rendered to ngspice text and
+run in Python on numpy or torch. Laws of the shipped families live beside the machinery, one
+model per file; components in :mod:`circuitsnn.library` build subcircuits from them."""
+
+from .constants import HOLD_TAU, K_OVER_Q, T0_KELVIN, T_NOMINAL, thermal_voltage
+from .expr import (MATH, NUMPY, TORCH, Input, Node, Num, P, Param, State, compile_exprs, evaluate, exp,
+                   fabs, land, log, lor, maximum, minimum, ramp, sqrt, step, to_spice, where)
+from .law import Aux, Branch, Law, StateVar, values_of
+
+__all__ = [
+    "HOLD_TAU", "K_OVER_Q", "T0_KELVIN", "T_NOMINAL", "thermal_voltage",
+    "MATH", "NUMPY", "TORCH", "Input", "Node", "Num", "P", "Param", "State", "compile_exprs", "evaluate",
+    "exp", "fabs", "land", "log", "lor", "maximum", "minimum", "ramp", "sqrt", "step", "to_spice",
+    "where", "Aux", "Branch", "Law", "StateVar", "values_of",
+]
