@@ -191,6 +191,15 @@ def test_control_block_that_quits_still_returns_its_plots(tmp_path):
     assert [p.analysis for p in res.plots] == ["ac", "dc", "tran"]
 
 
+def test_control_block_after_end_runs_as_in_ngspice(tmp_path):
+    """ngspice runs a .control block placed after .end (examples/cider/cider-gnuplot/passq.cir,
+    cider/bjt/pz1.cir); circuitsnn's own block must come after it, not before .end."""
+    deck = CONTROL_THREE.replace(".control", ".end\n.control", 1).rstrip().removesuffix(".end").rstrip() + "\n"
+    assert deck.count(".end\n") == 1 and deck.index(".end\n") < deck.index(".control")
+    res = simulate(write(tmp_path / "after.cir", deck), allow_control=True)
+    assert [p.analysis for p in res.plots] == ["ac", "dc", "tran"]
+
+
 def test_control_block_without_analysis_runs_the_deck_analyses_and_says_so(tmp_path):
     deck = write(tmp_path / "n.cir", "t\nv1 in 0 1\nr1 in 0 1k\n.op\n.control\nset noaskquit\n.endc\n.end\n")
     res = simulate(deck, allow_control=True)
@@ -306,3 +315,26 @@ def test_failed_run_folders_are_capped(tmp_path, monkeypatch):
         with pytest.raises(Exception):
             sim.run(bad)
     assert ok.workdir.is_dir() and (ok.workdir / "KEPT").is_file()
+
+
+def test_a_crash_while_writing_the_plots_keeps_the_plots_already_written(tmp_path):
+    """ngspice 39 segfaults when it writes (or displays) some plots, e.g. of coupled lines
+    (examples/TransmissionLines/cpl_ibm3.sp). Stand-in: an 'ngspice' that writes one whole plot
+    of the deck, then crashes as ngspice does. The host survives and says what is missing."""
+    import re as _re
+    import stat
+
+    good = simulate(write(tmp_path / "rc.cir", RC_MEAS.format(extra="")), keep=True)
+    plots_raw = next(good.workdir.glob("*.raw"))
+    fake = tmp_path / "fake-ngspice"
+    fake.write_text(
+        f"#!{sys.executable}\nimport os, re, shutil, signal, sys\n"
+        "deck = open(sys.argv[-1]).read()\n"
+        "target = re.findall(r'^write (\\S+)$', deck, re.M)[-1]\n"
+        f"shutil.copy({str(plots_raw)!r}, target)\n"
+        "os.kill(os.getpid(), signal.SIGSEGV)\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    res = BatchSimulator(executable=str(fake), run_root=tmp_path / "runs").run(write(tmp_path / "d.cir", RC_MEAS.format(extra="")))
+    assert np.array_equal(res.tran.time, good.tran.time)
+    assert any(_re.search(r"crashed \(signal 11\) while writing the plots", n) for n in res.notes)

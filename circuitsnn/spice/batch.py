@@ -116,12 +116,18 @@ class BatchSimulator(Simulator):
                 "Raise the timeout, shorten the analysis, or look for a runaway circuit.",
             ) from None
         rc = done.returncode
+        crashed_writing = False
         if rc is not None and rc < 0:
-            raise fail(
-                SimulationError,
-                f"ngspice was killed by signal {-rc} on {prepared.title!r}.",
-                "Run the kept deck with `ngspice -b deck.cir` to reproduce.",
-            )
+            partial = raw.exists() and MARK_WRITTEN not in stdout and any(p.analysis != "const" for p in read_raw(raw))
+            if not partial:
+                writing = " while circuitsnn had it write the plots (ngspice 39 crashes on some plots, e.g. of coupled lines, whenever they are displayed or written)" if raw.exists() else ""
+                raise fail(
+                    SimulationError,
+                    f"ngspice was killed by signal {-rc} on {prepared.title!r}{writing}.",
+                    "Run the kept deck with `ngspice -b deck.cir` to reproduce; a newer ngspice may not crash.",
+                )
+            crashed_writing = True  # the plots written before the crash are whole: keep them
+            rc = 0
         text = f"{stdout}\n{stderr}"
         notes = measure_failures(text)
         meas = measurements(stdout, meas_names)
@@ -148,6 +154,11 @@ class BatchSimulator(Simulator):
                 SimulationError,
                 f"ngspice wrote no results for {prepared.title!r}.",
                 "Read ngspice's output attached; run the kept deck with `ngspice -b deck.cir`.",
+            )
+        if crashed_writing:
+            notes.append(
+                f"ngspice crashed (signal {-done.returncode}) while writing the plots for circuitsnn: the plots "
+                "written before the crash are returned, the later ones could not be."
             )
         if MARK_RAN_DOT in stdout:
             notes.append(

@@ -1,7 +1,7 @@
 """How the batch back-end runs a deck: circuitsnn's own ``.control`` block.
 
 Every deck runs as ``ngspice -b -n deck.cir`` with a short, fixed ``.control`` block that
-circuitsnn appends (after the safety checks, so it is never user text)::
+circuitsnn appends at the end of the file (after the safety checks, so it is never user text)::
 
     .control
     version -s                      the version, without a second ngspice process
@@ -67,31 +67,37 @@ def has_control(text: str) -> bool:
 
 
 def batch_text(text: str, raw: str = PLOTS_RAW) -> str:
-    """The deck with circuitsnn's block before ``.end`` (and its ``write`` before any
-    ``quit``/``exit`` of the deck's own blocks). ``raw`` must be a plain path (no spaces)."""
+    """The deck with circuitsnn's block appended at the very end (ngspice runs ``.control``
+    blocks in file order, also those after ``.end``; several decks put theirs there), and its
+    ``write`` before any ``quit``/``exit`` of the deck's own blocks. ``raw`` must be a plain path
+    (no spaces)."""
     if not _PLAIN_PATH.match(raw):
         raise ValueError(f"the plots file {raw!r} must be a plain path")
     lines = _logical_lines(text)
+    while lines and not lines[-1].strip():
+        lines.pop()
     out: list[str] = []
     in_control = False
     user_control = False
     dot_analyses = False
     prints = False
-    end = None
+    after_end = False
     for i, line in enumerate(lines):
-        if i > 0 and not in_control and _END_RE.match(line):
-            end = i
-            break
         if _CONTROL_START.match(line):
             in_control = user_control = True
         elif in_control and _CONTROL_END.match(line):
             in_control = False
         elif in_control and _QUIT.match(line):
             out += ["* circuitsnn: return every plot before the deck's own quit"] + write_all(raw)
-        elif not in_control and i > 0:
-            dot_analyses = dot_analyses or bool(_ANALYSIS_RE.match(line))
-            prints = prints or bool(_PRINTS.match(line))
+        elif i > 0 and not in_control and not after_end:
+            if _END_RE.match(line):
+                after_end = True  # netlist lines after .end are ignored by ngspice; .control blocks are not
+            else:
+                dot_analyses = dot_analyses or bool(_ANALYSIS_RE.match(line))
+                prints = prints or bool(_PRINTS.match(line))
         out.append(line)
+    if not after_end:
+        out.append(".end")
     block = [".control", "* circuitsnn: run the analyses, write every plot, quit", "version -s"]
     if not user_control:
         if dot_analyses:
@@ -101,5 +107,4 @@ def batch_text(text: str, raw: str = PLOTS_RAW) -> str:
     elif dot_analyses:
         block += ["if $#plots = 1", "run", f"echo {MARK_RAN_DOT}", "end"]
     block += write_all(raw) + ["quit", ".endc"]
-    tail = lines[end:] if end is not None else [".end"]
-    return "\n".join(out + block + tail).rstrip("\n") + "\n"
+    return "\n".join(out + block) + "\n"
