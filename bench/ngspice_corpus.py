@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ngspice_reference import CONTROL_RE, compare, plain_reference, read_result_nc  # noqa: E402
+from ngspice_reference import CONTROL_RE, as_result, compare, plain_reference, read_result_nc  # noqa: E402
 
 PINNED = ROOT / "tests" / "data" / "ngspice"
 OVERHEAD_GOAL_S = 0.3
@@ -112,6 +112,11 @@ def one_deck(deck: Path, root: Path, scratch: Path, timeout: float, plots: bool)
     nc = read_result_nc(out / "result.nc")
     if plain.plots:
         identical, exact, why = compare(plain.plots, nc)
+        if not identical:  # is plain ngspice itself reproducible on this deck (random sources)?
+            again = plain_reference(deck, timeout, scratch / "ref2")
+            if not compare(plain.plots, as_result(again.plots))[0]:
+                identical, why = None, "plain ngspice gives other vectors on a second run (random sources): not comparable"
+                row["nondeterministic"] = True
         row.update(identical=identical, same_plots=exact, why=why)
     else:
         row.update(identical=None, why="plain ngspice produced no vectors to compare")
@@ -146,6 +151,7 @@ def summarize(rows: list[dict], start: dict) -> dict:
         "identical": len(identical),
         "identical_same_plots": sum(1 for r in identical if r.get("same_plots")),
         "not_comparable": len(ok) - len(compared),
+        "nondeterministic": [r["deck"] for r in ok if r.get("nondeterministic")],
         "failed": [(r["deck"], r.get("cli_error", "")) for r in ran if not r.get("cli_ok")],
         "differ": [(r["deck"], r.get("why", "")) for r in compared if not r["identical"]],
         "median_overhead_s": statistics.median(overhead) if overhead else None,
@@ -193,7 +199,8 @@ def main() -> int:
                 row = {"deck": str(deck.relative_to(root)), "plain_runs": True, "cli_ok": False,
                        "cli_error": f"bench could not check it: {type(exc).__name__}: {exc}"[:300]}
             rows.append(row)
-            state = ("identical" if row.get("identical") else "DIFFERS: " + row.get("why", "") if row.get("identical") is False
+            state = ("ran; plain ngspice is not reproducible on it" if row.get("nondeterministic") else
+                     "identical" if row.get("identical") else "DIFFERS: " + row.get("why", "") if row.get("identical") is False
                      else "ran, nothing to compare" if row.get("cli_ok") else "FAILED: " + row.get("cli_error", "")
                      if "cli_ok" in row else f"plain ngspice does not run it (rc {row.get('plain_rc')})")
             print(f"[{i}/{len(decks)}] {row['deck']}: {state}"
@@ -210,6 +217,8 @@ def main() -> int:
     print(f"circuitsnn runs {s['circuitsnn_runs']} of them; vectors compared on {s['compared']}: "
           f"{s['identical']} identical bit for bit ({s['identical_same_plots']} with exactly the same plots), "
           f"{s['not_comparable']} with no reference vectors (goal: all identical)")
+    if s["nondeterministic"]:
+        print(f"  not reproducible by plain ngspice itself: {', '.join(s['nondeterministic'])}")
     for deck, why in s["failed"]:
         print(f"  failed: {deck}: {why}")
     for deck, why in s["differ"]:

@@ -170,6 +170,19 @@ def read_result_nc(path: Path) -> list[tuple[str, dict[str, list[np.ndarray]]]]:
     return out
 
 
+def as_result(plots: list[RawPlot]) -> list[tuple[str, dict[str, list[np.ndarray]]]]:
+    """Raw plots in the shape :func:`read_result_nc` returns, to compare two plain runs."""
+    out = []
+    for p in plots:
+        if p.plotname.lower() == "constants":
+            continue
+        by_name: dict[str, list[np.ndarray]] = {}
+        for name, col, dim in zip(p.names, p.columns, p.dims or [None] * len(p.names)):
+            by_name.setdefault(name.lower(), []).append(col[:dim] if dim is not None else col)
+        out.append((p.plotname, by_name))
+    return out
+
+
 def _same(ref: np.ndarray, got: np.ndarray, vtype: str, dim: int | None) -> bool:
     if dim is not None and dim < len(ref):
         if np.any(ref[dim:] != 0):
