@@ -200,6 +200,14 @@ def test_control_block_after_end_runs_as_in_ngspice(tmp_path):
     assert [p.analysis for p in res.plots] == ["ac", "dc", "tran"]
 
 
+def test_a_stray_endc_does_not_swallow_circuitsnns_block(tmp_path):
+    """examples/xspice/various/ro_nand_digi.cir ends its block with two .endc; ngspice ignores
+    the second, and circuitsnn's block after it must still run."""
+    deck = CONTROL_THREE.replace(".endc\n", ".endc\n\n.endc\n")
+    res = simulate(write(tmp_path / "stray.cir", deck), allow_control=True)
+    assert [p.analysis for p in res.plots] == ["ac", "dc", "tran"]
+
+
 def test_control_block_sees_the_deck_folder_as_inputdir(tmp_path):
     """`load $inputdir/DC.12.qj1.ascii` (examples/cider) looked in the run folder."""
     deck = write(tmp_path / "my decks" / "d.cir", "t\nv1 in 0 1\nr1 in 0 1k\n.control\nop\necho inputdir=$inputdir\n.endc\n.end\n")

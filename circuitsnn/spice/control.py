@@ -92,6 +92,11 @@ def batch_text(text: str, raw: str = PLOTS_RAW, inputdir: str | None = None) -> 
             in_control = user_control = True
         elif in_control and _CONTROL_END.match(line):
             in_control = False
+        elif _CONTROL_END.match(line):
+            # A stray .endc: ngspice warns ("misplaced .endc card") and ignores it, but its count of
+            # open blocks goes below zero and would swallow circuitsnn's own block.
+            out.append(f"* circuitsnn: stray {line.strip()} (ngspice ignores it)")
+            continue
         elif in_control and _QUIT.match(line):
             out += ["* circuitsnn: return every plot before the deck's own quit"] + write_all(raw)
         elif i > 0 and not in_control and not after_end:
