@@ -99,3 +99,15 @@ def test_shared_worker_keeps_its_messages_bounded():
     kept = lines.lines()
     assert len(kept) < _Lines.HEAD + _Lines.TAIL + _Lines.MATCHED + 3
     assert kept[0] == "row 0" and kept[-1] == "row 99999" and "Warning: singular matrix" in kept
+
+
+def test_circuitsnns_control_block_placement():
+    from circuitsnn.spice.control import MARK_WRITTEN, batch_text
+
+    plain = batch_text("t\nr1 1 0 1\nv1 1 0 1\n.op\n.end\n", "p.raw")
+    assert plain.index(".end\n") < plain.index(".control") and "\nrun\n" in plain and plain.rstrip().endswith(".endc")
+    ctl = batch_text("t\n.op\n.exec\nset x=1\n.endc\n.end\n.control\nop\nif 1\nquit 0\nend\n.endc\n.endc\n", "p.raw", "/d")
+    assert "stray" in ctl and ctl.count("stray") == 1  # the .exec block's .endc is not stray
+    assert ctl.index("write p.raw") < ctl.index("quit 0")  # plots written before the deck's own quit
+    assert ctl.index('set inputdir="/d"') < ctl.index(".exec")
+    assert "if $#plots = 1" in ctl and ctl.count(f"echo {MARK_WRITTEN}") == 2

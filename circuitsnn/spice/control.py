@@ -38,7 +38,7 @@ PLOTS_RAW = "circuitsnn-plots.raw"
 MARK_WRITTEN = "circuitsnn: plots written"
 MARK_RAN_DOT = "circuitsnn: ran the dot-analyses of the deck after its .control block"
 
-_CONTROL_START = re.compile(r"^\s*\.control\b", re.I)
+_CONTROL_START = re.compile(r"^\s*\.(control|exec)\b", re.I)
 _CONTROL_END = re.compile(r"^\s*\.endc\b", re.I)
 _QUIT = re.compile(r"^\s*(quit|exit)\b", re.I)
 _PRINTS = re.compile(r"^\s*\.(print|plot|four|fourier)\b", re.I)
