@@ -403,9 +403,9 @@ class Result:
 
         A single plot sits at the root; several become groups named by :meth:`group_names`
         (``xr.open_dataset(path, engine="h5netcdf", group="ac")``), listed in the root
-        attribute ``groups``. Complex vectors are stored as complex128 (h5netcdf's netCDF-4
-        compound type ``{r, i}``, read back as complex by xarray's ``h5netcdf`` engine and by
-        netCDF-C >= 4.9 with nc-complex). Every variable carries ``units`` and
+        attribute ``groups``. Complex vectors are stored as complex128, i.e. the HDF5 compound
+        ``{r, i}`` that h5py writes: read back as complex by xarray's ``h5netcdf`` engine and by
+        h5py (netCDF-C tools see a compound type). Every variable carries ``units`` and
         ``ngspice_name``; the root carries ``title``, ``ngspice_version``, ``notes`` and,
         when ngspice printed ``.meas`` results, ``measurements`` (``name=value`` lines).
         """
