@@ -73,6 +73,14 @@ def _interp_uniform(x: torch.Tensor, x0: float, dx: float, y: torch.Tensor) -> t
     return y0 + f * (y1 - y0)
 
 
+def _interp_sorted(x: torch.Tensor, xs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Piecewise-linear ``y(x)`` on the increasing grid ``xs``; differentiable in ``x``."""
+    k = torch.clamp(torch.searchsorted(xs, x.detach().contiguous()) - 1, 0, len(xs) - 2)
+    x0, x1 = xs[k], xs[k + 1]
+    f = (x - x0) / (x1 - x0)
+    return y[k] + f * (y[k + 1] - y[k])
+
+
 class DeviceModel:
     """What a synapse array needs of a family, computed once from its weight interface:
     the range, the quantizer, and the read at the pulse amplitudes as a table over ``G``.
@@ -92,7 +100,12 @@ class DeviceModel:
         self.amplitudes = tuple(float(a) for a in amplitudes)
         self.native_quantizer = callable(getattr(device, "quantize", None)) and getattr(device, "quantized", True)
         self.levels = None if self.native_quantizer else levels
-        g = torch.linspace(self.g_min, self.g_max, table_points, dtype=torch.float64)
+        # the table: a uniform grid over the range, or a quantized family's own levels (its
+        # state_for snaps to a level, so only the levels are states)
+        g = self.grid() if self.native_quantizer else None
+        self.uniform = g is None
+        if g is None:
+            g = torch.linspace(self.g_min, self.g_max, table_points, dtype=torch.float64)
         self.dg = self.span / (table_points - 1)
         with torch.no_grad():
             self.s_grid = device.state_for(g).to(torch.float64)
@@ -137,9 +150,13 @@ class DeviceModel:
         return None
 
     def states(self, g: torch.Tensor) -> torch.Tensor:
-        """Device states (the family's own unit) of conductances ``g`` (S), from the table."""
+        """Device states (the family's own unit) of conductances ``g`` (S), from the table (a
+        quantized family: the state of the nearest level)."""
         with torch.no_grad():
-            return _interp_uniform(g.detach().to(torch.float64), self.g_min, self.dg, self.s_grid)
+            g64 = g.detach().to(torch.float64)
+            if not self.uniform:
+                return self.device.state_for(g64).to(torch.float64)
+            return _interp_uniform(g64, self.g_min, self.dg, self.s_grid)
 
     # -- read -----------------------------------------------------------------------------------
     def current(self, g: torch.Tensor, k: int = 0) -> torch.Tensor:
@@ -147,6 +164,8 @@ class DeviceModel:
         differentiable in ``g``."""
         if self.linear:
             return g * self.amplitudes[k]
+        if not self.uniform:
+            return _interp_sorted(g, self._g_grid.to(g.dtype), self.i_grid[k].to(g.dtype))
         return _interp_uniform(g, self.g_min, self.dg, self.i_grid[k].to(g.dtype))
 
     def current_on_chip(self, g: torch.Tensor, params: Mapping[str, torch.Tensor], k: int = 0) -> torch.Tensor:
