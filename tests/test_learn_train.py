@@ -262,3 +262,27 @@ def test_cli_train_and_help(tmp_path, capsys):
         main(["train", "--help"])
     assert "virtual ground" in capsys.readouterr().out
     assert main(["train", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "x")]) == 1
+
+
+def test_nir_round_trip_and_snntorch_import(tmp_path):
+    import nir
+
+    from circuitsnn.learn.export_nir import export_nir, to_nir
+
+    net = tiny_net(vteam(), recurrent=True)
+    net.synapses[0].mask[0, :3] = 0  # pruned pairs are absent (zero weight)
+    net.project()
+    g = nir.read(export_nir(net, tmp_path / "n.nir"))
+    assert set(g.nodes) == {"input", "layer0", "lif0", "layer0_rec", "layer1", "lif1", "output"}
+    assert ("lif0", "layer0_rec") in g.edges and ("layer0_rec", "lif0") in g.edges
+    w = g.nodes["layer0"].weight
+    assert np.allclose(w, net.synapses[0].effective().detach().double().numpy())
+    assert np.all(w[0, :3] == 0)
+    lif = g.nodes["lif1"]
+    assert np.allclose(lif.tau, float(LIF.tau_m)) and np.allclose(lif.r, float(LIF.r_in))
+    assert np.allclose(lif.v_threshold, float(LIF.v_th)) and lif.metadata["t_ref"] == pytest.approx(float(LIF.t_ref))
+    snntorch_import = pytest.importorskip("snntorch.import_nir")
+    ff = tiny_net(vteam())
+    module = snntorch_import.import_from_nir(to_nir(ff))
+    out, _ = module(torch.rand(2, 6))
+    assert out.shape == (2, 3)

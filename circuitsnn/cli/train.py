@@ -26,7 +26,7 @@ DIR receives:
   summary.json       test accuracy (+ strict spike-count accuracy), chips, pruning
   model/             model.json + weights.npz: device states and conductances per array,
                      the device and neuron surrogates used (file, sha256, provenance), the
-                     config and the metrics — what deployment reads
+                     config and the metrics — what deployment reads; network.nir (NIR graph)
   checkpoint.pt      the state to resume from"""
 
 EPILOG = """\

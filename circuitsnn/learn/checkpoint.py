@@ -20,7 +20,8 @@ run would have (a test checks the weights are identical).
   present; 0: pruned — no devices, its entries are NaN) and ``<name>.weight`` (S,
   ``G+ - G-``, 0 where pruned). Rows are outputs (columns of the crossbar), columns inputs.
 
-:func:`load_trained` reads both back without torch's pickles.
+:func:`load_trained` reads both back without torch's pickles. ``network.nir`` beside them is
+the NIR graph of the same network (:mod:`.export_nir`).
 """
 
 from __future__ import annotations

@@ -299,6 +299,9 @@ def finish(exp: Experiment, out: Path, history: list[dict[str, Any]], best: dict
     info = model_info(exp, summary)
     folder = save_trained(out, net, info)
     summary["model"] = str(folder)
+    from .export_nir import export_nir
+
+    summary["nir"] = str(export_nir(net, folder / "network.nir"))
     if plots:
         from .plots import training_plots
 
