@@ -286,3 +286,31 @@ def test_nir_round_trip_and_snntorch_import(tmp_path):
     module = snntorch_import.import_from_nir(to_nir(ff))
     out, _ = module(torch.rand(2, 6))
     assert out.shape == (2, 3)
+
+
+class SaturatingRead(IdealConductance):
+    """A stand-in with a read nonlinearity (current saturating in the voltage, as a Schottky
+    read in saturation): I = G v_s tanh(v / v_s)."""
+
+    def read(self, state, v, params=None):
+        v_s = 0.1
+        return self._t(state) * v_s * torch.tanh(torch.as_tensor(v, dtype=torch.float64) / v_s)
+
+
+def test_nonlinear_read_goes_through_the_device_read():
+    dev = SaturatingRead(1e-9, 50e-9, v_read=0.05)
+    model = DeviceModel(dev, [0.3])
+    assert not model.linear and model.nonlinearity > 0.5
+    syn = DeviceSynapses(5, 4, model, PulseSpec(0.3, 1e-4), 1e-4, init_std=0.5)
+    gp, gn = (g.double() for g in syn.conductances())
+    sp, sn = dev.state_for(gp), dev.state_for(gn)
+    expect = (dev.read(sp, 0.3) - dev.read(sn, 0.3))
+    assert torch.allclose(syn.effective().double(), expect, rtol=1e-3, atol=1e-14)
+    # analog inputs: each level read at its own voltage
+    exp_model = DeviceModel(dev, [0.3] + [0.3 * k / 4 for k in range(1, 5)])
+    syn2 = DeviceSynapses(5, 4, exp_model, PulseSpec(0.3, 1e-4), 1e-4, init_std=0.5)
+    x = torch.tensor([[0.5, 0.0, 1.0, 0.25, 0.75]])
+    gp, gn = (g.double() for g in syn2.conductances())
+    v = (x[0] * 0.3).double()
+    want = (dev.read(dev.state_for(gp), v) - dev.read(dev.state_for(gn), v)).sum(1)
+    assert torch.allclose(syn2(x, binary=False)[0].double(), want, rtol=1e-3, atol=1e-14)

@@ -190,7 +190,9 @@ class DeviceSynapses(nn.Module):
     """A crossbar of ``n_out x n_in`` differential pairs of one family (module docstring).
 
     ``forward(x)`` maps inputs ``(..., n_in)`` — pulses (0/1) or, with ``binary=False``, analog
-    levels in ``[0, 1]`` of the first amplitude — to column currents ``(..., n_out)`` in A.
+    levels in ``[0, 1]`` of the first amplitude — to column currents ``(..., n_out)`` in A. For
+    analog inputs on a nonlinear read the model's ``amplitudes`` are ``[A, A/K, 2A/K, ..., A]``
+    and each input is read at its nearest level.
     ``chip`` (set by :mod:`circuitsnn.learn.hardware`) holds one sampled chip's per-device
     parameters and programming/read noise; ``None`` is the nominal device."""
 
@@ -256,11 +258,14 @@ class DeviceSynapses(nn.Module):
         if binary or len(self.model.amplitudes) == 1 and self.model.linear:
             w = self.effective(0) if weight is None else weight
             return x @ w.t()
-        # analog levels on a nonlinear read: each input rounded to the nearest amplitude level
-        amps = torch.tensor(self.model.amplitudes, dtype=x.dtype)
-        lvl = torch.argmin((x.unsqueeze(-1) * amps[-1] - amps).abs(), dim=-1)
-        out = 0.0
-        for k in range(1, len(amps)):
+        # analog levels on a nonlinear read: amplitudes[k] = k/K of the full amplitude
+        # (k = 1..K); each input is rounded to the nearest level and read at that voltage
+        n_lv = len(self.model.amplitudes) - 1
+        if n_lv < 1:
+            raise ValidationError("analog inputs on a nonlinear read need the array built with input levels.")
+        lvl = torch.round(torch.clamp(x, 0.0, 1.0) * n_lv)
+        out = torch.zeros((*x.shape[:-1], self.n_out), dtype=x.dtype)
+        for k in range(1, n_lv + 1):
             out = out + (lvl == k).to(x.dtype) @ self.effective(k).t()
         return out
 
