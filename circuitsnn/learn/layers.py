@@ -379,8 +379,8 @@ class DeviceNetwork(nn.Module):
         s = neu.initial(cur.shape[1], cur.dtype)
         z = torch.zeros_like(s.v)
         zs, vs = [], []
-        for t in range(cur.shape[0]):
-            z, s = lif_train_step(cur[t] + z @ w.t(), s, neu.p, neu.dt, neu.spike, adapt=neu.adapt)
+        for c in cur.unbind(0):
+            z, s = lif_train_step(c + z @ w.t(), s, neu.p, neu.dt, neu.spike, adapt=neu.adapt)
             zs.append(z)
             if record_v:
                 vs.append(s.v)

@@ -117,13 +117,14 @@ class LIFNeurons(nn.Module):
     def forward(self, current: torch.Tensor, *, record_v: bool = False):
         T, B = current.shape[0], current.shape[1]
         s = self.initial(B, current.dtype)
+        steps = current.unbind(0)  # one backward node for all steps (indexing fills a full-size zero per step)
         zs, vs = [], []
         z = torch.zeros_like(s.v)
         if not self.threshold:  # leaky integrator: exact relaxation, no spikes
             decay = math.exp(-self.dt / float(self.p.tau_m))
             v = s.v
             for t in range(T):
-                i = current[t] + (self.recurrent(z) if self.recurrent is not None else 0.0)
+                i = steps[t] + (self.recurrent(z) if self.recurrent is not None else 0.0)
                 v_inf = float(self.p.v_rest) + float(self.p.r_in) * i
                 v = v_inf + (v - v_inf) * decay
                 vs.append(v)
@@ -131,7 +132,7 @@ class LIFNeurons(nn.Module):
             return torch.zeros_like(v_all), v_all
         if self.lean:
             for t in range(T):
-                i = current[t] if self.recurrent is None else current[t] + self.recurrent(z)
+                i = steps[t] if self.recurrent is None else steps[t] + self.recurrent(z)
                 z, s = lif_train_step(i, s, self.p, self.dt, self.spike, adapt=self.adapt)
                 zs.append(z)
                 if record_v:
@@ -140,7 +141,7 @@ class LIFNeurons(nn.Module):
             p = self.p._replace(alpha=self.spike.scale)
             st = LIFState(s.v, s.ref, s.w, torch.zeros_like(s.v))
             for t in range(T):
-                i = current[t] if self.recurrent is None else current[t] + self.recurrent(z)
+                i = steps[t] if self.recurrent is None else steps[t] + self.recurrent(z)
                 z, st = lif_step(i, st, p, self.dt)
                 zs.append(z)
                 if record_v:
