@@ -10,7 +10,9 @@ output spike counts, Adam; ``--threads`` torch threads (default 2). Variants:
   layer-wise input currents in one matrix product, spikes encoded once per batch);
 * ``memristor``: the VTEAM memristor fitted at network scale (bounds, differential pairs);
 * ``quantized``: a 16-level quantized device (straight-through gradient);
-* ``hw_aware``: the memristor with a new sampled chip (fitted Monte Carlo) every batch.
+* ``hw_aware``: the memristor with a new sampled chip (fitted Monte Carlo) every batch;
+* ``ideal+compile``, ``memristor+compile``: the neuron step through ``torch.compile``
+  (compiled during the warm-up, not timed).
 
 Goal (issue 12): ``ideal`` >= 2x snnTorch; each device variant <= 1.3x slower than ``ideal``.
 Rounds interleave the variants so a busy machine slows them alike; the median per variant is
@@ -76,7 +78,7 @@ def snntorch_variant():
     return step
 
 
-def circuitsnn_variant(kind: str):
+def circuitsnn_variant(kind: str, compile: bool = False):
     from circuitsnn.learn.encode import Encoder
     from circuitsnn.learn.hardware import HardwareSpec, on_chip, sample_chip
     from circuitsnn.learn.ideal import IdealConductance
@@ -93,6 +95,9 @@ def circuitsnn_variant(kind: str):
         dev = weights_for("memristor_vteam", ROOT / "examples/train/models/memristor_vteam_nS.json")
     net = DeviceNetwork([784, HIDDEN, 10], DeviceModel(dev, [0.2]), lif_parameters(ROOT / "models/lif.json"), dt=DT,
                         n_steps=T, pulse=PulseSpec(0.2, DT), spike=SpikeFunction("fast_sigmoid", 10.0), init_std=0.1)
+    if compile:
+        for neu in net.neurons:
+            neu.compile()
     enc = Encoder("poisson", max_rate=RATE)
     opt = torch.optim.Adam(net.parameters(), lr=5e-3)
     gen = torch.Generator().manual_seed(0)
@@ -119,6 +124,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batches", type=int, default=6)
+    ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile variants")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.batches = 2, 3
@@ -127,6 +133,9 @@ def main() -> int:
     variants = {"snntorch": snntorch_variant()}
     for kind in ("ideal", "memristor", "quantized", "hw_aware"):
         variants[kind] = circuitsnn_variant(kind)
+    if not args.no_compile:
+        variants["ideal+compile"] = circuitsnn_variant("ideal", compile=True)
+        variants["memristor+compile"] = circuitsnn_variant("memristor", compile=True)
     for step in variants.values():  # warm up
         step(x[:BATCH], y[:BATCH])
     times: dict[str, list[float]] = {k: [] for k in variants}
