@@ -314,3 +314,18 @@ def test_nonlinear_read_goes_through_the_device_read():
     v = (x[0] * 0.3).double()
     want = (dev.read(dev.state_for(gp), v) - dev.read(dev.state_for(gn), v)).sum(1)
     assert torch.allclose(syn2(x, binary=False)[0].double(), want, rtol=1e-3, atol=1e-14)
+
+
+def test_randman_and_latency_configs_build_and_run(tmp_path):
+    cfg = load_config("examples/train/randman_vteam.toml", {"data": {"nb_samples": 10}, "run": {"epochs": 1}})
+    exp = build(cfg)
+    assert exp.net.recurrent and exp.splits.train.kind == "times"
+    x, _ = next(exp.splits.train.batches(4))
+    out = exp.net(exp.encoder(x, exp.n_steps, exp.dt))
+    assert out.v_out.shape == (50, 4, 10)
+    lat = small_cfg(encoding={"kind": "latency"}, network={"readout": "membrane"})
+    e2 = build(lat)
+    x, _ = next(e2.splits.train.batches(3))
+    inp = e2.encoder(x, e2.n_steps, e2.dt)
+    assert float(inp.sum(0).max()) == 1.0  # one pulse per input at most
+    assert e2.net(inp).v_out.shape[1:] == (3, 10)
