@@ -188,8 +188,8 @@ def test_bad_configs_name_key_and_line(tmp_path):
 
 
 def small_cfg(**extra):
-    sections = {"run": {"epochs": 3, "batch_size": 128, "eval_batch_size": 400},
-                "network": {"hidden": [16]}, "time": {"dt": 4e-4, "duration": 6e-3},
+    sections = {"run": {"epochs": 3, "batch_size": 256, "eval_batch_size": 400},
+                "network": {"hidden": [16]}, "time": {"dt": 5e-4, "duration": 4e-3},
                 "encoding": {"max_rate": 2000.0}, "hardware": {"eval_chips": 0}}
     for k, v in extra.items():
         sections.setdefault(k, {}).update(v)
@@ -204,7 +204,7 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
         pass
 
     def kill(epoch, batch):
-        if epoch == 2 and batch == 3:
+        if epoch == 2 and batch == 2:
             raise Killed
 
     with pytest.raises(Killed):
@@ -224,7 +224,7 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
 
 def test_saved_model_holds_device_states_and_pruning(tmp_path):
     cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, prune={"l1": 1e-3, "fractions": [0.3]},
-                    run={"epochs": 2})
+                    run={"epochs": 1})
     s = train(cfg, tmp_path, progress=False, log=lambda s: None)
     assert {p.split("/")[-1] for p in s["plots"]} == {"curves.png", "rasters.png", "conductances.png"}
     doc, arrays = load_trained(tmp_path / "model")
