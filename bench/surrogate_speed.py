@@ -3,7 +3,7 @@
 A layer of N LIF neurons, each driven by its own noisy (Ornstein-Uhlenbeck, piecewise-constant)
 input current, is simulated twice: by ngspice (one deck, N subcircuit copies, the neuron
 testbenches' settings: Gear, the neuron's max step, default tolerances) and by the fitted LIF
-surrogate (:func:`circuitsnn.surrogates.functional.lif_run`, one vectorized step per input
+surrogate (:func:`circuitsnn.surrogates.lif.lif_run`, one vectorized step per input
 interval, exact integration inside). Reported per N: wall time of each (ngspice: the whole run
 including deck writing and raw-file reading; surrogate: median of 5 runs of the compiled
 inference loop, and one run of the differentiable step function), the speed ratios, and the
@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from circuitsnn.library.registry import get  # noqa: E402
 from circuitsnn.spice.simulator import get_simulator, ngspice_version  # noqa: E402
-from circuitsnn.surrogates import functional as F  # noqa: E402
+from circuitsnn.surrogates import lif as F  # noqa: E402
 from circuitsnn.fit.data import SimData  # noqa: E402
 from circuitsnn.fit.neurons import (  # noqa: E402
-    NeuronProtocol, fit_neuron, held_pwl, ou_current, spike_extractor, stimulus_deck, _unpad,
+    NeuronProtocol, fit_neuron, held_pwl, ou_current, spike_extractor, stimulus_deck, unpad as _unpad,
 )
 from circuitsnn.fit.validate import compare_spike_trains, merge_train_metrics  # noqa: E402
 

@@ -39,7 +39,7 @@ def test_user_device_is_fitted_as_itself(tmp_path):
     """The fitted surrogate is the user's law with its own values: the Joglekar window is not
     the Biolek one, and the fit recovers the user's design, not the library's."""
     from circuitsnn.fit.data import SimData
-    from circuitsnn.fit.devices import fit_device
+    from circuitsnn.fit.pipeline import fit_device
 
     mod = _load_example()
     comp = registry.get("memristor_joglekar")
@@ -76,3 +76,64 @@ def test_a_testbench_built_on_another_components_circuit_is_refused():
         spike=dict(amplitude=1.0, width=1e-3, delay=1e-3)))
     tb = ok.testbench("spike")
     assert tb.deck.subckts[0].name.startswith("my_")
+
+
+USER_MODULE = '''
+from dataclasses import dataclass
+from circuitsnn.library.registry import Component, register, components
+from circuitsnn.library.synapses.common import spike_testbench
+from circuitsnn.params import Params, quantity
+from circuitsnn.spice.ir import D, R, Subckt
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiodeSynParams(Params):
+    prefix = "udio"
+    r: float = quantity(10e3, unit="Ohm", doc="series resistance", gt=0)
+
+
+def subckt(p):
+    return Subckt(p.tag(), ("in", "out"), (R("R1", "in", "a", p.r), D("D1", "a", "out", "userdiode")))
+
+
+def tb_spike(p, *, amplitude=1.0, width=1e-3, delay=1e-3):
+    return spike_testbench("user diode synapse", subckt(p), ("in", "out"), amplitude=amplitude, width=width, delay=delay)
+
+
+if "user_diode_synapse" not in {c.name for c in components()}:
+    register(Component(name="user_diode_synapse", kind="synapse", family="user", params_cls=DiodeSynParams,
+                       subckt=subckt, testbenches={"spike": tb_spike}, summary="a diode from the user's own model file"))
+'''
+
+
+@pytest.fixture
+def clean_session():
+    """--lib and --trust act for the whole process: undo them so other tests see plain decks."""
+    from circuitsnn.spice import load
+
+    libs, trusted = list(registry._SESSION_LIBS), list(load._SESSION_TRUSTED)
+    yield
+    registry._SESSION_LIBS[:] = libs
+    load._SESSION_TRUSTED[:] = trusted
+
+
+@pytest.mark.ngspice
+def test_cli_takes_user_components_and_model_files(tmp_path, capsys, clean_session):
+    """`--module` registers a user's component, `--lib` includes the user's model card in every
+    testbench deck (and trusts its folder); without the card ngspice's error is reported."""
+    from circuitsnn.cli.main import main
+
+    mod = tmp_path / "my_devices.py"
+    mod.write_text(USER_MODULE)
+    lib_dir = tmp_path / "pdk"
+    lib_dir.mkdir()
+    (lib_dir / "user.lib").write_text(".model userdiode D(is=1e-14 n=1.2 rs=10)\n")
+    assert main(["list", "user_diode_synapse", "--module", str(mod)]) == 0
+    assert "a diode from the user's own model file" in capsys.readouterr().out
+    out = tmp_path / "char"
+    assert main(["characterize", "user_diode_synapse", "--module", str(mod), "--lib", str(lib_dir / "user.lib"),
+                 "--out", str(out)]) == 0
+    deck = (out / "spike.cir").read_text()
+    assert "user.lib" in deck and "userdiode" in deck
+    assert main(["list", "--module", str(tmp_path / "missing.py")]) == 1
+    assert "does not exist" in capsys.readouterr().err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import positive_seconds
+from .common import positive_seconds, add_library_options, apply_library_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,10 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter, SPICE suffixes allowed (e.g. c_mem=2p); repeat for more")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
     p.add_argument("--timeout", type=positive_seconds, default=300.0, help="seconds per testbench before ngspice is killed")
+    add_library_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_library_options(args)
     from ..characterize import characterize, parse_assignments
     from ..library.registry import get
 

@@ -47,3 +47,27 @@ def readable_warnings(stream: TextIO | None = None) -> Iterator[None]:
 
         warnings.showwarning = show
         yield
+
+
+def add_library_options(p: argparse.ArgumentParser) -> None:
+    """``--module``, ``--lib``, ``--trust``: bring your own components and model files."""
+    g = p.add_argument_group("your own components")
+    g.add_argument("--module", action="append", default=[], metavar="FILE.py",
+                   help="import a Python file (or dotted module) that registers components; repeat for more")
+    g.add_argument("--lib", action="append", default=[], metavar="FILE",
+                   help="a SPICE model file every testbench deck includes (its folder becomes trusted); repeat")
+    g.add_argument("--trust", action="append", default=[], metavar="DIR",
+                   help="a folder whose files decks may .include/.lib; repeat")
+
+
+def apply_library_options(args: argparse.Namespace) -> None:
+    """Carry out ``--trust``, ``--lib`` and ``--module`` (in that order: a module's components may
+    include the library files)."""
+    from ..library.registry import add_library_files, import_user_module
+    from ..spice.load import trust
+
+    trust(*getattr(args, "trust", []))
+    add_library_files(*getattr(args, "lib", []))
+    for m in getattr(args, "module", []):
+        import_user_module(m)
+

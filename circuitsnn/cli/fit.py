@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import add_library_options, apply_library_options
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -36,10 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mc-sigma", type=float, default=0.05, help="relative log-normal spread of the device parameters for --mc (default 0.05)")
     p.add_argument("--mc-vary", metavar="F1,F2", help="Params fields varied by --mc (default: every strictly positive, non-integer field)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
+    add_library_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_library_options(args)
     from ..characterize import parse_assignments
     from ..library.registry import get
     from ..errors import FitToleranceError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import textwrap
 
+from .common import add_library_options, apply_library_options
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -18,10 +20,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="?", help="show one component in detail")
     p.add_argument("--kind", choices=("neuron", "synapse"), help="only this kind")
     p.add_argument("--brief", action="store_true", help="one line per component, no parameter tables")
+    add_library_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_library_options(args)
     from ..library.registry import components, get
 
     if args.name:

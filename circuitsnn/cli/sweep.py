@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from .common import positive_seconds
+from .common import positive_seconds, add_library_options, apply_library_options
 
 #: exit status of a sweep that ran but where some points failed
 EXIT_POINTS_FAILED = 3
@@ -69,10 +69,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", action="store_true", help="validate the file, show the axes and point count, and check the measured signals on a few steps of the first point")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_library_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_library_options(args)
     from ..sweep import load_spec, run_sweep
 
     if args.workers is not None and args.workers < 1:

@@ -42,8 +42,8 @@ class Raster:
 
 @dataclass
 class SurrogateFit:
-    """The outcome of fitting one component (see :mod:`circuitsnn.fit.neurons` and
-    :mod:`circuitsnn.fit.devices`)."""
+    """The outcome of fitting one component (see :mod:`circuitsnn.fit.neurons` and the synapse
+    families' fitters, :mod:`circuitsnn.fit.memristor` and its siblings)."""
 
     component: str
     kind: str

@@ -39,6 +39,19 @@ class FitRun:
     refused: str = ""
 
 
+def fit_device(component, params=None, data: SimData | None = None) -> SurrogateFit:
+    """Fit the surrogate of a synapse component with its own ``fitter`` entry point."""
+    fitter = component.resolve("fitter")
+    if fitter is None:
+        raise ValidationError(
+            f"component {component.name!r} declares no surrogate fitting procedure.",
+            hint="Set Component.fitter to a function fitter(component, params, data) -> SurrogateFit "
+            "(or 'module:function'); a law with one state and in/out ports can use "
+            "'circuitsnn.fit.memristor:fit_memristor'.",
+        )
+    return fitter(component, params or component.default_params(), data or SimData())
+
+
 def fit_component(
     name: str,
     out_dir: str | Path,
@@ -63,8 +76,6 @@ def fit_component(
     surrogate misses its targets and ``force`` is false.
     """
     from ..library.registry import get
-    from .devices import fit_device
-    from .neurons import NeuronProtocol, fit_neuron
 
     comp = get(name)
     params = params if params is not None else comp.default_params()
@@ -75,11 +86,15 @@ def fit_component(
         if comp.kind == "neuron":
             if mc:
                 raise ValidationError("--mc (device-to-device Monte Carlo) is for synapse devices, not neurons.")
-            fit = fit_neuron(comp, params, data, NeuronProtocol.quick() if quick else None)
+            fitter = comp.resolve("fitter")
+            if fitter is None:
+                raise ValidationError(f"neuron {name!r} declares no fitter.",
+                                      hint="Set Component.fitter, e.g. 'circuitsnn.fit.neurons:fit_neuron'.")
+            fit = fitter(comp, params, data, quick=quick)
         elif comp.kind == "synapse":
             fit = fit_device(comp, params, data)
             if mc:
-                from .devices import monte_carlo
+                from .montecarlo import monte_carlo
 
                 fit.extra["variation"] = monte_carlo(comp, params, data, n=mc, sigma=mc_sigma, fields=mc_fields)
         else:  # pragma: no cover - the registry only has these kinds

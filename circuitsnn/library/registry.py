@@ -11,7 +11,11 @@ library modules so the registry is complete.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import importlib.util
+import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Mapping, Union
 
@@ -21,6 +25,7 @@ from ..spice.ir import Deck, Subckt
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..physics.law import Law
+    from ..physics.neuron import NeuronLaw
 
 Kind = Literal["neuron", "synapse"]
 
@@ -92,22 +97,34 @@ class Component:
     pinout: str = ""
     equation: str = ""
     reference: str = ""
-    #: the device physics the subcircuit renders (None: a transistor-level circuit)
-    law: "Law | None" = None
+    #: the device physics the subcircuit renders (None: a transistor-level circuit); a neuron's
+    #: is a :class:`~circuitsnn.physics.neuron.NeuronLaw` (RC states, branches, spike rule)
+    law: "Law | NeuronLaw | None" = None
     #: fits the surrogate: ``fitter(component, params, data) -> SurrogateFit``
     fitter: EntryPoint = None
     #: the weight interface class of a synapse (see :mod:`circuitsnn.surrogates.weights`)
     weights: EntryPoint = None
+    #: builds the torch module of a fitted surrogate, ``module(component, values, **kw) -> nn.Module``
+    #: (``values``: the surrogate's parameters by name); :func:`circuitsnn.surrogates.modules.from_model`
+    module: EntryPoint = None
+    #: the SI surrogate class of a neuron: ``cls.from_component(component, model=None)`` gives
+    #: input current (A) -> output voltage pulses (V, s) (see :mod:`circuitsnn.surrogates.neuron`)
+    surrogate: EntryPoint = None
     #: simulator options every deck that instantiates the component needs (``method``,
-    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate
+    #: ``reltol``, ...) and the largest time step (s) that keeps it accurate: a number, or a
+    #: function of the parameters (a neuron's step follows its time constants); see
+    #: :meth:`max_step_for`
     sim_options: Mapping[str, Any] = field(default_factory=dict)
-    max_step: float | None = None
+    max_step: float | Callable[[Params], float] | None = None
     #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
     #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
     #: ``circuitsnn list NAME`` read it
     operating: Mapping[str, float] = field(default_factory=dict)
     #: what the fitter needs to know that the law cannot say (fixed parameters, bounds, stimuli)
     fit_hints: Mapping[str, Any] = field(default_factory=dict)
+    #: SPICE model files the subcircuit needs (a PDK's models, a user's cards): every
+    #: testbench deck includes them; their folders must be trusted
+    includes: tuple[Path, ...] = ()
 
     @property
     def builtin(self) -> bool:
@@ -115,8 +132,15 @@ class Component:
         return self.subckt.__module__.startswith(LIBRARY_MODULES)
 
     def resolve(self, what: str) -> Callable[..., Any] | None:
-        """The callable of the entry point ``what`` ("fitter", "weights")."""
+        """The callable of the entry point ``what`` ("fitter", "weights", "module", "surrogate")."""
         return resolve(getattr(self, what), f"component {self.name!r} {what}")
+
+    def max_step_for(self, params: Params | None = None) -> float | None:
+        """The largest time step (s) a deck with this component at ``params`` (default: the
+        default parameters) may take: :attr:`max_step`, evaluated when it is a function."""
+        if callable(self.max_step):
+            return float(self.max_step(params or self.default_params()))
+        return self.max_step
 
     def default_params(self) -> Params:
         return self.params_cls()
@@ -132,6 +156,9 @@ class Component:
             )
         params = params or self.default_params()
         tb = self.testbenches[name](params, **stimulus)
+        extra = tuple(p for p in (*self.includes, *_SESSION_LIBS) if p not in tb.deck.includes)
+        if extra:
+            tb = dataclasses.replace(tb, deck=dataclasses.replace(tb.deck, includes=tb.deck.includes + extra))
         own = self.subckt(params)
         if own not in tb.deck.subckts:
             # a testbench built from another component's subcircuit would characterize and fit
@@ -146,6 +173,47 @@ class Component:
 
 
 _REGISTRY: dict[str, Component] = {}
+#: model files every testbench deck includes in this process (``--lib FILE``)
+_SESSION_LIBS: list[Path] = []
+
+
+def add_library_files(*files: str | Path) -> None:
+    """Include ``files`` (SPICE model/library files) in every testbench deck of this process and
+    trust their folders: what the CLI's ``--lib FILE`` does."""
+    from ..spice.load import trust
+
+    for f in files:
+        p = Path(f).expanduser().resolve()
+        if not p.is_file():
+            raise ValidationError(f"library file {str(f)!r} does not exist.", hint="Give the path of a SPICE model file.")
+        trust(p.parent)
+        if p not in _SESSION_LIBS:
+            _SESSION_LIBS.append(p)
+
+
+def import_user_module(spec: str) -> None:
+    """Import a file (``my_devices.py``) or module (``mypkg.devices``) that registers components:
+    what ``--module`` does. Errors name the file and what went wrong."""
+    path = Path(spec)
+    try:
+        if spec.endswith(".py") or path.exists():
+            if not path.is_file():
+                raise ValidationError(f"module file {spec!r} does not exist.", hint="Give the path of a .py file.")
+            name = "circuitsnn_user_" + path.stem
+            if name in sys.modules:
+                return
+            ispec = importlib.util.spec_from_file_location(name, path.resolve())
+            mod = importlib.util.module_from_spec(ispec)
+            sys.modules[name] = mod  # dataclasses look their module up by name
+            ispec.loader.exec_module(mod)
+        else:
+            importlib.import_module(spec)
+    except ValidationError:
+        raise
+    except Exception as exc:  # a user's file: any error is theirs to fix, shown with its type
+        sys.modules.pop("circuitsnn_user_" + path.stem, None)
+        raise ValidationError(f"importing {spec!r} failed: {type(exc).__name__}: {exc}.",
+                              hint="Run the file with python to see the full traceback, fix it, and retry.") from None
 
 
 def register(component: Component) -> Component:

@@ -147,15 +147,24 @@ class Input(Node):
 
 @dataclass(frozen=True, eq=True)
 class State(Node):
-    """A state variable: ``v(<node>)`` times ``1/scale`` in SPICE, ``env[name]`` in Python."""
+    """A state variable: ``v(<node>)`` times ``1/scale`` in SPICE, ``env[name]`` in Python.
+
+    ``ref`` names the node the voltage is taken against (``v(<node>,<ref>)``; default: ground),
+    for states held inside a subcircuit whose reference is a port (a neuron's ``vss``)."""
 
     name: str
     node: str = ""
     scale: float = 1.0
+    ref: str = ""
 
     @property
     def spice_node(self) -> str:
         return self.node or self.name
+
+    @property
+    def spice_voltage(self) -> str:
+        """``v(node)`` or ``v(node,ref)``."""
+        return f"v({self.spice_node},{self.ref})" if self.ref else f"v({self.spice_node})"
 
 
 @dataclass(frozen=True, eq=True)
@@ -293,6 +302,59 @@ def lor(a: Node, b: Node) -> Node:
     return Logic("||", a, b)
 
 
+# -- scaled nodes in SPICE -------------------------------------------------------------------------
+
+
+def distribute_scale(node: Operand, scale: float) -> Node:
+    """``scale * node`` for SPICE text, with the factor pushed inside so that it cancels against
+    the states held on their nodes at that same scale (``State(..., scale=scale)`` prints as
+    ``v(node)*(1/scale)``).
+
+    A law whose node voltages hold ``G * 1e3`` renders ``1e3 * (G_ss - G) / tau`` as
+    ``(v(gss)-v(g))/tau`` instead of ``((v(gss)*1m-v(g)*1m)/tau)*1k``, and a constant factor
+    absorbs the scale (``1e3 * k * I^g`` as ``<1e3 k>*I^g``): the text a designer would write, and
+    the same floating-point operations. The result equals ``scale * node`` for ``scale > 0``
+    (``uramp``, ``min``, ``max``, ``abs`` commute with a positive factor); it is for
+    :func:`to_spice` only: its states stand for the raw node voltages, so do not evaluate it in
+    Python."""
+    if not scale > 0:
+        raise ValidationError(f"distribute_scale needs a positive scale, got {scale!r}.")
+    node = as_node(node)
+    k = Num(scale)
+
+    def has_scaled(n: Node) -> bool:
+        return any(isinstance(m, State) and m.scale == scale for m in n.walk())
+
+    def is_const(n: Node) -> bool:
+        return not any(isinstance(m, (Input, State)) for m in n.walk())
+
+    def go(n: Node) -> Node:
+        if isinstance(n, State) and n.scale == scale:
+            return State(n.name, n.spice_node, 1.0, n.ref)
+        if is_const(n):
+            return Bin("*", k, n)
+        scaled = has_scaled(n)
+        if isinstance(n, Bin) and n.op in "+-":
+            return Bin(n.op, go(n.a), go(n.b))
+        if isinstance(n, Bin) and n.op == "*":
+            # into the factor holding scaled states (they cancel), else into a constant one
+            if has_scaled(n.a) or (not scaled and is_const(n.a)):
+                return Bin("*", go(n.a), n.b)
+            if has_scaled(n.b) or is_const(n.b):
+                return Bin("*", n.a, go(n.b))
+        if isinstance(n, Bin) and n.op == "/":
+            return Bin("/", go(n.a), n.b)
+        if isinstance(n, Neg):
+            return Neg(go(n.a))
+        if scaled and isinstance(n, Call) and n.fn in ("uramp", "min", "max", "abs"):
+            return Call(n.fn, tuple(go(a) for a in n.args))
+        if scaled and isinstance(n, Where):
+            return Where(n.cond, go(n.a), go(n.b))
+        return Bin("*", n, k)
+
+    return go(node)
+
+
 # -- evaluation of constant sub-trees --------------------------------------------------------------
 
 
@@ -350,7 +412,7 @@ def _spice(node: Node, values: Mapping[str, float] | None) -> tuple[str, int]:
     if isinstance(node, Input):
         return node.spice, _PREC["atom"]
     if isinstance(node, State):
-        v = f"v({node.spice_node})"
+        v = node.spice_voltage
         if node.scale != 1.0:
             return f"{v}*{_num_text(1.0 / node.scale)[0]}", _PREC["*"]
         return v, _PREC["atom"]

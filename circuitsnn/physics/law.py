@@ -19,12 +19,13 @@ laws; components add them beside the law's elements.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import ValidationError
 from .constants import HOLD_TAU
-from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, ramp, to_spice
+from .expr import NUMPY, Backend, Node, State, as_node, compile_exprs, distribute_scale, ramp, to_spice
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,17 @@ class Law:
     #: state name -> how to say it in a plot or table ("memristor state x", "barrier lowering")
     labels: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Python evaluates a law in one namespace: an input, state or intermediate named like a
+        # parameter would silently read the parameter's value (SPICE inlines parameters, so the
+        # netlist would still look right)
+        names = self.inputs() | set(self.state_names()) | {a.name for a in self.aux}
+        clash = names & self.params()
+        if clash:
+            raise ValidationError(f"law {self.name!r}: {sorted(clash)} name both a parameter and an input, state or "
+                                  "intermediate.", hint="Rename the input (e.g. v_erase_in for the voltage on an "
+                                  "'erase' port when v_erase is a threshold).")
+
     # -- introspection ------------------------------------------------------------------------
     def params(self) -> set[str]:
         """Every parameter name the law uses (inputs and states excluded)."""
@@ -142,14 +154,15 @@ class Law:
         out: list = []
         for a in self.aux:
             out.append(Comment(f"{a.doc or a.name}: v({a.symbol.spice_node}) = {a.name} * {a.symbol.scale:g}"))
-            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(a.expr * a.symbol.scale)))
+            v = distribute_scale(a.expr, a.symbol.scale) if a.symbol.scale != 1.0 else a.expr
+            out.append(B(f"B{prefix}{a.name}", a.symbol.spice_node, "0", v=text(v)))
         for b in self.branches:
             if b.doc:
                 out.append(Comment(b.doc))
             out.append(B(f"B{prefix}{b.name}", b.pos, b.neg, i=text(b.current)))
         for s in self.states:
             node = s.symbol.spice_node
-            rate = s.rate * s.symbol.scale if s.symbol.scale != 1.0 else s.rate
+            rate = distribute_scale(s.rate, s.symbol.scale) if s.symbol.scale != 1.0 else s.rate
             if s.clamp_rate is not None:
                 clamp = 0
                 if s.hi is not None:
@@ -170,10 +183,20 @@ class Law:
         return out
 
     # -- Python ------------------------------------------------------------------------------
+    @functools.cached_property
+    def _compiled(self) -> dict[str, Callable]:
+        """The law's expressions compiled once per law (looking them up by expression on every
+        call hashed the whole tree each time: 70 % of a fitting loop)."""
+        return {
+            "aux": compile_exprs(*[a.expr for a in self.aux]) if self.aux else None,
+            "currents": compile_exprs(*[b.current for b in self.branches]),
+            "rates": compile_exprs(*[s.rate for s in self.states]) if self.states else None,
+        }
+
     def _with_aux(self, env: Mapping[str, Any], backend: Backend) -> dict:
         env = dict(env)
         if self.aux:
-            vals = compile_exprs(*[a.expr for a in self.aux])(env, backend)
+            vals = self._compiled["aux"](env, backend)
             for a, v in zip(self.aux, vals):
                 env[a.name] = v
         return env
@@ -181,7 +204,7 @@ class Law:
     def currents(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """Branch currents (A) by branch name, for ``env`` = parameters + inputs + states."""
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[b.current for b in self.branches])(env, backend)
+        vals = self._compiled["currents"](env, backend)
         return {b.name: v for b, v in zip(self.branches, vals)}
 
     def current(self, env: Mapping[str, Any], backend: Backend = NUMPY, branch: str | None = None) -> Any:
@@ -191,8 +214,10 @@ class Law:
 
     def rates(self, env: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:
         """``d(state)/dt`` by state name."""
+        if not self.states:
+            return {}
         env = self._with_aux(env, backend)
-        vals = compile_exprs(*[s.rate for s in self.states])(env, backend)
+        vals = self._compiled["rates"](env, backend)
         return {s.name: v for s, v in zip(self.states, vals)}
 
     def clip(self, states: Mapping[str, Any], backend: Backend = NUMPY) -> dict[str, Any]:

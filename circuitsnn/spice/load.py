@@ -39,8 +39,24 @@ def project_models_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
+#: folders trusted for the whole process (``--trust DIR``, ``--lib FILE``; see :func:`trust`)
+_SESSION_TRUSTED: list[Path] = []
+
+
+def trust(*dirs: str | Path) -> None:
+    """Trust ``dirs`` for includes in every deck this process renders or loads (what the CLI's
+    ``--trust DIR`` and ``--lib FILE`` do). Folders must exist."""
+    for d in dirs:
+        p = Path(d).expanduser().resolve()
+        if not p.is_dir():
+            raise ValidationError(f"trusted folder {str(d)!r} does not exist or is not a folder.",
+                                  hint="Name an existing folder that holds your model files.")
+        if p not in _SESSION_TRUSTED:
+            _SESSION_TRUSTED.append(p)
+
+
 def default_trusted_dirs() -> list[Path]:
-    return [project_models_dir()]
+    return [project_models_dir(), *_SESSION_TRUSTED]
 
 
 @dataclass(frozen=True)

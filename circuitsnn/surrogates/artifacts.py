@@ -185,8 +185,8 @@ def load_model(path: str | Path) -> SurrogateModel:
 
 
 def lif_parameters(model: SurrogateModel | str | Path, **overrides: Any):
-    """The :class:`~circuitsnn.surrogates.functional.LIFParameters` of a stored neuron surrogate."""
-    from .functional import LIFParameters
+    """The :class:`~circuitsnn.surrogates.lif.LIFParameters` of a stored neuron surrogate."""
+    from .lif import LIFParameters
 
     m = model if isinstance(model, SurrogateModel) else load_model(model)
     if m.model != "LIFParameters":

@@ -1,171 +1,39 @@
-"""Thin ``torch.nn.Module`` wrappers around the step functions of :mod:`.functional`.
+"""The neuron modules (:class:`LIFCell`, :class:`LIF`: thin ``torch.nn.Module`` wrappers around
+the LIF step functions, defined in :mod:`.lif`), and :func:`from_model`, which builds any
+component's module from its stored surrogate.
 
-They only hold parameters (as buffers, or as ``nn.Parameter`` for the names listed in
-``learn``) and call the pure step; all the physics lives in :mod:`.functional`. Build one from a
-fitted surrogate with e.g. ``LIFCell.from_model("models/lif.json", dt=1e-5)``, or any family
-with :func:`from_model`.
+Build one from a fitted surrogate with e.g. ``LIFCell.from_model("models/lif.json", dt=1e-5)``,
+or any component with :func:`from_model` (synapse modules live beside their step functions:
+:mod:`.device` for law devices such as the memristors, :mod:`.schottky`, :mod:`.optocoupler`,
+:mod:`.digital_code`). A neuron in SI units (voltage pulses out) is :mod:`.neuron`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
 
-import torch
 from torch import nn
 
 from ..errors import ValidationError
-from . import functional as F
-
-
-class _ParamHolder(nn.Module):
-    """Stores the fields of a parameter NamedTuple as float64-able tensors."""
-
-    def _store(self, p: tuple, learn: Iterable[str], dtype: torch.dtype) -> None:
-        learn = set(learn)
-        unknown = learn - set(p._fields)  # type: ignore[attr-defined]
-        if unknown:
-            raise ValidationError(
-                f"{type(self).__name__}: cannot learn unknown parameter(s) {sorted(unknown)}.",
-                hint=f"Known: {', '.join(p._fields)}.",  # type: ignore[attr-defined]
-            )
-        self._names = tuple(p._fields)  # type: ignore[attr-defined]
-        self._cls = type(p)
-        for name in self._names:
-            t = torch.as_tensor(getattr(p, name), dtype=dtype).clone()
-            if name in learn:
-                setattr(self, name, nn.Parameter(t))
-            else:
-                self.register_buffer(name, t)
-
-    def params(self):
-        return self._cls(**{n: getattr(self, n) for n in self._names})
-
-
-class LIFCell(_ParamHolder):
-    """One time step of the fitted LIF (:func:`~circuitsnn.surrogates.functional.lif_step`)."""
-
-    def __init__(
-        self,
-        p: F.LIFParameters = F.LIFParameters(),
-        dt: float = 1e-5,
-        *,
-        learn: Iterable[str] = (),
-        soft: bool = False,
-        dtype: torch.dtype = torch.float64,
-    ) -> None:
-        super().__init__()
-        if not dt > 0:
-            raise ValidationError(f"LIFCell: dt must be > 0 s, got {dt!r}.")
-        self.dt = float(dt)
-        self.soft = soft
-        self._store(p, learn, dtype)
-
-    @classmethod
-    def from_model(cls, path: str | Path, dt: float, **kw) -> "LIFCell":
-        from .artifacts import lif_parameters
-
-        return cls(lif_parameters(path), dt, **kw)
-
-    def forward(self, i: torch.Tensor, state: F.LIFState | None = None):
-        p = self.params()
-        if state is None:
-            state = F.lif_initial_state(i.shape, p, dtype=i.dtype, device=i.device)
-        return F.lif_step(i, state, p, self.dt, soft=self.soft)
-
-
-class LIF(LIFCell):
-    """The fitted LIF over a whole input sequence ``(T, ...)``: returns spikes ``(T, ...)``,
-    spike times (s, nan where none) and the final state."""
-
-    def forward(self, current: torch.Tensor, state: F.LIFState | None = None):  # type: ignore[override]
-        z, t, _, state = F.lif_run(current, self.params(), self.dt, state=state, soft=self.soft)
-        return z, t, state
-
-
-class OptoSynapse(_ParamHolder):
-    """Optocoupler synapse (:func:`~circuitsnn.surrogates.functional.opto_step`): input
-    ``(v_read, v_led)``, state ``G``; returns the step-mean current."""
-
-    def __init__(self, p: F.OptoParameters = F.OptoParameters(), dt: float = 1e-4, *, learn: Iterable[str] = (),
-                 dtype: torch.dtype = torch.float64) -> None:
-        super().__init__()
-        self.dt = float(dt)
-        self._store(p, learn, dtype)
-
-    def forward(self, v_read: torch.Tensor, v_led: torch.Tensor, state: F.OptoState | None = None):
-        p = self.params()
-        if state is None:
-            state = F.OptoState(g=F.opto_g_steady(torch.zeros_like(v_led), p))
-        return F.opto_step((v_read, v_led), state, p, self.dt)
-
-
-class SchottkySynapse(_ParamHolder):
-    """Gated Schottky synapse (:func:`~circuitsnn.surrogates.functional.schottky_step`): input
-    ``(v_r, v_gate, v_erase)``, state the barrier lowering ``dphi``."""
-
-    def __init__(self, p: F.SchottkyParameters = F.SchottkyParameters(), dt: float = 1e-6, *,
-                 learn: Iterable[str] = (), dtype: torch.dtype = torch.float64) -> None:
-        super().__init__()
-        self.dt = float(dt)
-        self._store(p, learn, dtype)
-
-    def forward(self, v_r: torch.Tensor, v_gate: torch.Tensor, v_erase: torch.Tensor | None = None,
-                state: F.SchottkyState | None = None):
-        state = state if state is not None else F.SchottkyState(dphi=torch.zeros_like(v_r))
-        v_erase = v_erase if v_erase is not None else torch.zeros_like(v_r)
-        return F.schottky_step((v_r, v_gate, v_erase), state, self.params(), self.dt)
-
-
-class Memristor(_ParamHolder):
-    """Memristor (:func:`~circuitsnn.surrogates.functional.memristor_step`): input ``v`` across
-    the device, state ``x``; :meth:`pulse` applies the per-pulse programming update."""
-
-    def __init__(self, p: F.MemristorParameters = F.MemristorParameters(), dt: float = 1e-6, *,
-                 learn: Iterable[str] = (), dtype: torch.dtype = torch.float64) -> None:
-        super().__init__()
-        self.dt = float(dt)
-        self._store(p, learn, dtype)
-
-    def forward(self, v: torch.Tensor, state: F.MemristorState):
-        return F.memristor_step(v, state, self.params(), self.dt)
-
-    def pulse(self, x: torch.Tensor, amplitude: torch.Tensor | float, width: float) -> torch.Tensor:
-        return F.memristor_pulse(x, amplitude, width, self.params())
-
-    def conductance(self, x: torch.Tensor) -> torch.Tensor:
-        return F.memristor_conductance(x, self.params())
-
-
-class DigitalSynapse(_ParamHolder):
-    """Digital-code synapse (:func:`~circuitsnn.surrogates.functional.digital_current`): the
-    current for a read voltage and bits ``(..., N)``."""
-
-    def __init__(self, p: F.DigitalParameters, *, learn: Iterable[str] = (), dtype: torch.dtype = torch.float64) -> None:
-        super().__init__()
-        self._store(p, learn, dtype)
-
-    def forward(self, v: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
-        return F.digital_current(v, bits, self.params())
+from .lif import LIF, LIFCell, LIFParameters  # noqa: F401  (the neuron modules live in surrogates/lif.py)
 
 
 def from_model(path: str | Path, **kw) -> nn.Module:
-    """The module of a stored surrogate (``models/<name>.json``), whatever its family; ``kw``
-    (e.g. ``dt=``, ``learn=``) go to the module."""
+    """The torch module of a stored surrogate (``models/<name>.json``): built by the ``module``
+    entry point of the component the file belongs to, from the component's nominal parameter
+    values overlaid with the fitted ones; ``kw`` (e.g. ``dt=``, ``learn=``) go to the module.
+    Neurons without their own entry point get the effective LIF (:class:`LIFCell`)."""
+    from ..library.registry import get
+    from ..physics.law import values_of
     from .artifacts import load_model
 
     m = load_model(path)
-    v = m.parameters
-    if m.model == "LIFParameters":
-        return LIFCell(F.LIFParameters(**{k: v[k] for k in F.LIFParameters._fields if k in v}), **kw)
-    if m.model == "OptoParameters":
-        return OptoSynapse(F.OptoParameters(**{k: v[k] for k in F.OptoParameters._fields}), **kw)
-    if m.model == "SchottkyParameters":
-        return SchottkySynapse(F.SchottkyParameters(**{k: v[k] for k in F.SchottkyParameters._fields}), **kw)
-    if m.model == "MemristorParameters":
-        return Memristor(F.MemristorParameters(**{k: v[k] for k in F.MemristorParameters._fields}), **kw)
-    if m.model == "DigitalParameters":
-        n = len([k for k in v if k.startswith("g_b")])
-        g = torch.tensor([v[f"g_b{k}"] for k in range(n)], dtype=torch.float64)
-        return DigitalSynapse(F.DigitalParameters(g=g, beta=v.get("beta", 0.0)), **kw)
-    raise ValidationError(f"surrogate {m.name!r} has an unknown model class {m.model!r}.")
+    comp = get(m.name)
+    builder = comp.resolve("module")
+    if builder is None:
+        if comp.kind == "neuron" and m.model == "LIFParameters":
+            return LIFCell(LIFParameters(**{k: v for k, v in m.parameters.items() if k in LIFParameters._fields}), **kw)
+        raise ValidationError(f"component {comp.name!r} declares no torch module for its surrogate.",
+                              hint="Set Component.module to a builder module(component, values, **kw) -> nn.Module "
+                              "(or 'module:attribute').")
+    return builder(comp, {**values_of(comp.default_params()), **m.parameters}, **kw)

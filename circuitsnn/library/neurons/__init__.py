@@ -4,11 +4,13 @@ adaptive LIF with an after-hyperpolarization current.
 Every neuron follows one port convention, ``in out vdd vss`` (see :mod:`.base`): a current into
 the membrane node ``in``, a voltage spike on ``out``. Importing this package registers them as
 ``lif``, ``adaptive_lif`` and ``axon_hillock``, each with the testbenches ``step``, ``fi`` and
-``spike_train`` (:mod:`.testbenches`). :mod:`.spikes` extracts spike times from waveforms.
+``spike_train`` (:mod:`.testbenches`). The LIF laws (their physics, parameters and closed forms)
+live in :mod:`circuitsnn.physics.lif` and :mod:`circuitsnn.physics.adaptive_lif`; the modules
+here render the subcircuits from them. :mod:`.spikes` extracts spike times from waveforms.
 """
 
 from . import spikes
-from .adaptive import AdaptiveLIFParams, adapted_rate, reference_spike_times
+from .adaptive_lif import AdaptiveLIFParams, adapted_rate
 from .axon_hillock import AxonHillockParams, rate_estimate
 from .base import PORTS, NeuronParams
 from .lif import LIFParams, analytic_isi, analytic_rate
@@ -21,7 +23,6 @@ __all__ = [
     "analytic_rate",
     "AdaptiveLIFParams",
     "adapted_rate",
-    "reference_spike_times",
     "AxonHillockParams",
     "rate_estimate",
     "spikes",

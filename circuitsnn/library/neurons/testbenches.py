@@ -1,28 +1,31 @@
 """Testbenches shared by every neuron: step response, f-I curve, response to an input spike train.
 
 Each builder takes the neuron's parameters and stimulus keywords and returns a
-:class:`~circuitsnn.registry.Testbench`: a complete deck (neuron subcircuit, supply, input
-current, ``.tran`` with the neuron's safe max step, Gear integration) plus a ``measure`` that
-turns the results into spike times and rates. Stimulus defaults are multiples of the neuron's
+:class:`~circuitsnn.library.registry.Testbench`: a complete deck (neuron subcircuit, supply,
+input current, ``.tran`` with the component's max step, the component's simulator options) plus
+a ``measure`` that turns the results into spike times and rates. :func:`neuron_component` builds
+a neuron's :class:`~circuitsnn.library.registry.Component` so that its testbenches run with the
+``sim_options`` and ``max_step`` the component itself declares. Stimulus defaults are multiples of the neuron's
 :meth:`~circuitsnn.neurons.base.NeuronParams.current_scale`, and durations follow from its
 :meth:`~circuitsnn.neurons.base.NeuronParams.expected_isi`, so the same builders fit every neuron.
 
 The f-I testbench puts one neuron copy per input current into a single deck: one ngspice run
 instead of one per current.
 
-Why Gear: the neurons' reset and latch nodes are stiff (fast relative to the step); the
-trapezoidal rule rings on such nodes, Gear damps them (see circuitsnn.neurons.lif).
+Why the behavioural neurons declare Gear: their reset and latch nodes are stiff (fast relative
+to the step); the trapezoidal rule rings on such nodes, Gear damps them (see
+circuitsnn.library.neurons.lif). The transistor-level Axon-Hillock also declares reltol 1e-5.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from ...errors import ValidationError
-from ..registry import Testbench, TestbenchBuilder
+from ..registry import Component, Testbench, TestbenchBuilder
 from ...spice.ir import Comment, Deck, I, Pwl, Subckt, Tran, V, X
 from ...units import format_value
 from . import spikes
@@ -30,18 +33,29 @@ from .base import NeuronParams
 
 SubcktFn = Callable[[Any], Subckt]
 RateFn = Callable[[Any, Any], np.ndarray]  # (i_in, params) -> Hz
-
-#: Transient options of every neuron testbench.
-OPTIONS = {"method": "gear"}
+MaxStepFn = Callable[[Any], float]  # params -> s
 
 
-def _max_step(p: NeuronParams) -> float:
-    return _round(p.max_step(), 3)
+@dataclass(frozen=True)
+class Simulation:
+    """How every deck of one neuron runs: its ``.options`` (the component's ``sim_options``)
+    and its max step, a function of the parameters (the component's ``max_step``)."""
 
+    options: Mapping[str, Any]
+    max_step: MaxStepFn
 
-def _tran(p: NeuronParams, t_stop: float) -> Tran:
-    h = _max_step(p)
-    return Tran(step=h, stop=t_stop, max_step=h)
+    def __post_init__(self) -> None:
+        reltol = dict(self.options).get("reltol")
+        if reltol is not None and not 0 < reltol < 1:
+            raise ValidationError(f"neuron testbenches: reltol must be in (0, 1), got {reltol!r}.")
+
+    def step(self, p: NeuronParams) -> float:
+        """The max step (s) at ``p``, rounded to 3 digits (decks read 25n, not 25.0000001n)."""
+        return _round(float(self.max_step(p)), 3)
+
+    def tran(self, p: NeuronParams, t_stop: float) -> Tran:
+        h = self.step(p)
+        return Tran(step=h, stop=t_stop, max_step=h)
 
 
 def _supply(p: NeuronParams) -> list:
@@ -76,6 +90,7 @@ def step(
     p: NeuronParams,
     subckt: SubcktFn,
     *,
+    sim: Simulation,
     i_amp: float | None = None,
     t_delay: float | None = None,
     t_stop: float | None = None,
@@ -88,7 +103,7 @@ def step(
     """
     sub = subckt(p)
     i_amp = _positive("i_amp", _round(2.0 * p.current_scale()) if i_amp is None else i_amp, "A")
-    h = _max_step(p)
+    h = sim.step(p)
     t_delay = 10 * h if t_delay is None else float(t_delay)
     if t_delay < 0:
         raise ValidationError(f"testbench stimulus t_delay (s) must be >= 0, got {t_delay!r}.")
@@ -106,8 +121,8 @@ def step(
             I("Iin", "0", "in", wave),
             X("X1", ("in", "out", "vdd", "0"), sub.name),
         ),
-        analyses=(_tran(p, t_stop),),
-        options=OPTIONS,
+        analyses=(sim.tran(p, t_stop),),
+        options=dict(sim.options),
     )
     level = p.spike_threshold()
 
@@ -137,6 +152,7 @@ def fi(
     p: NeuronParams,
     subckt: SubcktFn,
     *,
+    sim: Simulation,
     currents: Sequence[float] | None = None,
     multiples: Sequence[float] = (1.05, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0),
     n_isi: int = 5,
@@ -158,7 +174,7 @@ def fi(
     currents = [_positive(f"currents[{k}]", c, "A") for k, c in enumerate(currents)]
     if not currents:
         raise ValidationError("the f-I testbench needs at least one input current.")
-    h = _max_step(p)
+    h = sim.step(p)
     t_stop = _plan_stop(p, currents, n_isi, h) if t_stop is None else _positive("t_stop", t_stop, "s")
     elements: list = _supply(p)
     for k, i_k in enumerate(currents):
@@ -173,8 +189,8 @@ def fi(
         doc=f"{len(currents)} copies, constant input currents {', '.join(format_value(c) for c in currents)} A.",
         subckts=(sub,),
         elements=tuple(elements),
-        analyses=(_tran(p, t_stop),),
-        options=OPTIONS,
+        analyses=(sim.tran(p, t_stop),),
+        options=dict(sim.options),
         saves=saves,
     )
     level = p.spike_threshold()
@@ -225,6 +241,7 @@ def spike_train(
     p: NeuronParams,
     subckt: SubcktFn,
     *,
+    sim: Simulation,
     times: Sequence[float] | None = None,
     i_amp: float | None = None,
     width: float | None = None,
@@ -243,7 +260,7 @@ def spike_train(
     if times_arr.size == 0 or not np.all(np.isfinite(times_arr)) or np.any(times_arr < 0):
         raise ValidationError("spike_train times (s) must be one or more finite times >= 0.")
     times_arr = np.sort(times_arr)
-    edge = min(_max_step(p), 0.05 * width)
+    edge = min(sim.step(p), 0.05 * width)
     if np.any(np.diff(times_arr) < width + 2 * edge):
         raise ValidationError(
             f"spike_train pulses overlap: pulses of width {format_value(width)}s need starts at "
@@ -268,8 +285,8 @@ def spike_train(
             I("Iin", "0", "in", Pwl(tuple(points))),
             X("X1", ("in", "out", "vdd", "0"), sub.name),
         ),
-        analyses=(_tran(p, t_stop),),
-        options=OPTIONS,
+        analyses=(sim.tran(p, t_stop),),
+        options=dict(sim.options),
     )
     level = p.spike_threshold()
 
@@ -291,36 +308,53 @@ def spike_train(
 def builders(
     subckt: SubcktFn,
     *,
+    sim_options: Mapping[str, Any],
+    max_step: MaxStepFn,
     reference: RateFn | None = None,
     fi_multiples: Sequence[float] | None = None,
-    reltol: float | None = None,
 ) -> dict[str, TestbenchBuilder]:
     """The registry's testbench builders for one neuron: ``tb(params, **stimulus)``.
 
-    ``reltol`` (None: ngspice's 1e-3) tightens ``.options reltol`` of every deck, for a circuit
-    whose spike times the default time-step control jitters (the transistor-level Axon-Hillock:
-    2.8 % ISI jitter at 1e-3, 0.008 % at 1e-5)."""
-    if reltol is not None and not 0 < reltol < 1:
-        raise ValidationError(f"neuron testbenches: reltol must be in (0, 1), got {reltol!r}.")
-
-    def tight(tb: Testbench) -> Testbench:
-        if reltol is None:
-            return tb
-        return dataclasses.replace(tb, deck=dataclasses.replace(tb.deck, options={**dict(tb.deck.options), "reltol": reltol}))
+    Every deck gets ``.options`` ``sim_options`` and the max step ``max_step(params)``: pass the
+    component's own (:func:`neuron_component` does)."""
+    sim = Simulation(dict(sim_options), max_step)
 
     def tb_step(p: NeuronParams, **stimulus: Any) -> Testbench:
-        return tight(step(p, subckt, **stimulus))
+        return step(p, subckt, sim=sim, **stimulus)
 
     def tb_fi(p: NeuronParams, **stimulus: Any) -> Testbench:
         stimulus.setdefault("reference", reference)
         if fi_multiples is not None:
             stimulus.setdefault("multiples", fi_multiples)
-        return tight(fi(p, subckt, **stimulus))
+        return fi(p, subckt, sim=sim, **stimulus)
 
     def tb_spike_train(p: NeuronParams, **stimulus: Any) -> Testbench:
-        return tight(spike_train(p, subckt, **stimulus))
+        return spike_train(p, subckt, sim=sim, **stimulus)
 
     tb_step.__doc__ = step.__doc__
     tb_fi.__doc__ = fi.__doc__
     tb_spike_train.__doc__ = spike_train.__doc__
     return {"step": tb_step, "fi": tb_fi, "spike_train": tb_spike_train}
+
+
+def neuron_component(
+    *,
+    name: str,
+    params_cls: type[NeuronParams],
+    subckt: SubcktFn,
+    sim_options: Mapping[str, Any],
+    max_step: MaxStepFn | None = None,
+    fi_reference: RateFn | None = None,
+    fi_multiples: Sequence[float] | None = None,
+    family: str = "neuron",
+    **fields: Any,
+) -> Component:
+    """A neuron :class:`~circuitsnn.library.registry.Component` whose testbenches (``step``,
+    ``fi``, ``spike_train``) run with the component's own ``sim_options`` and ``max_step``
+    (default: the parameters' :meth:`~circuitsnn.physics.neuron.NeuronParams.max_step`).
+    ``fi_reference`` is the model f-I the ``fi`` testbench reports beside the measured one;
+    ``fields`` are the other Component fields (summary, law, fitter, surrogate, ...)."""
+    max_step = max_step or params_cls.max_step
+    tbs = builders(subckt, sim_options=sim_options, max_step=max_step, reference=fi_reference, fi_multiples=fi_multiples)
+    return Component(name=name, kind="neuron", family=family, params_cls=params_cls, subckt=subckt, testbenches=tbs,
+                     sim_options=dict(sim_options), max_step=max_step, **fields)

@@ -27,7 +27,9 @@ a CCCS), so both devices see the same read voltage and the net current into ``ou
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -85,6 +87,29 @@ def law_subckt(law: Law, p: Params, *, title: str, module: str, named: bool = Fa
         f"{law.equation}\n{values_doc(p)}"
     )
     return Subckt(name, law.ports, tuple(extra) + tuple(elements), params=params, models=tuple(models), doc=doc)
+
+
+def bind_testbenches(subckt_fn: Callable[[Params], Subckt], **builders: Callable[..., Testbench]) -> dict[str, Callable[..., Testbench]]:
+    """Testbench builders bound to a component's subcircuit function ``subckt_fn``.
+
+    Each ``tb(sub, p, *, stimulus...)`` becomes ``builder(p, *, stimulus...) = tb(subckt_fn(p),
+    p, ...)``; a builder whose first parameter is named ``subckt_fn`` (one that needs several
+    subcircuits, e.g. one per code) gets the function itself. The builders keep the keyword
+    signature and docstring (the sweep planner reads them), so a component built on another
+    subcircuit function gets testbenches of its own device."""
+    out = {}
+    for name, tb in builders.items():
+        sig = inspect.signature(tb)
+        wants_fn = next(iter(sig.parameters)) == "subckt_fn"
+
+        @functools.wraps(tb)
+        def builder(p: Params, *args: Any, _tb: Callable[..., Testbench] = tb, _fn: bool = wants_fn,
+                    **stimulus: Any) -> Testbench:
+            return _tb(subckt_fn if _fn else subckt_fn(p), p, *args, **stimulus)
+
+        builder.__signature__ = sig.replace(parameters=list(sig.parameters.values())[1:])  # type: ignore[attr-defined]
+        out[name] = builder
+    return out
 
 
 def short_hash(*parts: str, length: int = 8) -> str:

@@ -1,18 +1,11 @@
-"""Digital-code synapse: an N-bit word switches binary-weighted conductances.
+"""Digital-code synapse: an N-bit word switches binary-weighted conductances (the component).
 
-Bit ``k`` closes an NMOS switch in series with a resistor of conductance ``2^k * g_lsb``; the
-branches sit in parallel between ``in`` and ``out``, so with ideal switches::
-
-    G(code) = g_lsb * sum_k bit_k * 2^k = code * g_lsb
-
-Real switches add their on-resistance. The switch of bit ``k`` is ``2^k`` times as wide as the
-LSB switch, so every branch has the same relative error (the code-to-conductance map stays
-linear, only its slope shrinks)::
-
-    R_on,k = 1 / (KP * (W_k / L) * (VDD - VTO - v(out)))        (level-1 MOSFET, triode, small Vds)
-    G_k    = 2^k g_lsb / (1 + R_on,0 * g_lsb),    LSB error eps = R_on,0 g_lsb / (1 + R_on,0 g_lsb)
-
-:meth:`DigitalCodeParams.lsb_error` gives this estimate; the ``levels`` testbench measures it.
+Transistor level: resistors and level-1 NMOS switches, no behavioural sources. Bit ``k``
+closes an NMOS switch in series with a resistor of conductance ``2^k * g_lsb``; the branches
+sit in parallel between ``in`` and ``out``, so with ideal switches ``G(code) = code * g_lsb``.
+The parameters, the switch hand-analysis estimate
+(:meth:`~circuitsnn.physics.digital_code.DigitalBitlineParams.lsb_error`, which the ``levels``
+testbench measures) and the surrogate's read law live in :mod:`circuitsnn.physics.digital_code`.
 No DAC and no optocoupler: the stored word acts on the conductance directly.
 
 Pinout::
@@ -33,63 +26,16 @@ KP 200 uA/V^2, LAMBDA 0.05 1/V), of the kind used for hand analysis in CMOS desi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ...errors import ValidationError
-from ...params import Params, quantity
-from ..registry import Component, Testbench, register
+from ...params import Params
+from ...physics.digital_code import DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
+from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
-from .common import differential, sample, spike_testbench, values_doc
-
-
-@dataclass(frozen=True, kw_only=True)
-class DigitalBitlineParams(Params):
-    """Binary-weighted conductances behind level-1 NMOS switches (gates on bit-line ports)."""
-
-    prefix = "dsb"
-
-    bits: int = quantity(4, unit="1", doc="Word length N", ge=1, le=8, integer=True)
-    g_lsb: float = quantity(1e-6, unit="S", doc="Conductance of the least significant bit", gt=0, le=1)
-    vdd: float = quantity(1.8, unit="V", doc="Logic high level on the switch gates", gt=0, le=20)
-    vto: float = quantity(0.45, unit="V", doc="NMOS threshold voltage (level-1 VTO)", gt=0)
-    kp: float = quantity(2e-4, unit="A/V^2", doc="NMOS transconductance parameter (level-1 KP)", gt=0)
-    lam: float = quantity(0.05, unit="1/V", doc="NMOS channel-length modulation (level-1 LAMBDA)", ge=0, le=1)
-    w_lsb: float = quantity(0.5e-6, unit="m", doc="Width of the LSB switch (bit k: 2^k times wider)", gt=0)
-    l: float = quantity(0.18e-6, unit="m", doc="Switch channel length", gt=0)
-
-    def check(self) -> None:
-        if not self.vto < self.vdd:
-            self.fail("vto", f"= {self.vto!r} must be below vdd = {self.vdd!r} V, or the switches never close")
-
-    def switch_on_resistance(self, k: int = 0, v_out: float = 0.0) -> float:
-        """On-resistance (Ohm) of bit ``k``'s switch at small Vds with its source at ``v_out``."""
-        return 1.0 / (self.kp * (self.w_lsb * 2**k / self.l) * (self.vdd - self.vto - v_out))
-
-    def lsb_error(self, v_out: float = 0.0) -> float:
-        """Relative conductance error of every bit due to its switch: R_on g / (1 + R_on g)."""
-        x = self.switch_on_resistance(0, v_out) * self.g_lsb
-        return x / (1 + x)
-
-    def conductance(self, code: int | np.ndarray, v_out: float = 0.0) -> float | np.ndarray:
-        """Estimated conductance (S) of ``code`` including the switch error."""
-        return np.asarray(code) * self.g_lsb * (1 - self.lsb_error(v_out))
-
-
-@dataclass(frozen=True, kw_only=True)
-class DigitalCodeParams(DigitalBitlineParams):
-    """Digital-code synapse with the code as a parameter (bits tied to VDD/GND inside)."""
-
-    prefix = "dsc"
-
-    code: int = quantity(1, unit="1", doc="Stored code, 0 .. 2^bits - 1", ge=0, le=255, integer=True)
-
-    def check(self) -> None:
-        super().check()
-        if self.code > 2**self.bits - 1:
-            self.fail("code", f"= {self.code!r} does not fit in bits = {self.bits} (max {2**self.bits - 1})")
+from .common import bind_testbenches, differential, sample, spike_testbench, values_doc
 
 
 def _model(p: DigitalBitlineParams) -> Model:
@@ -121,7 +67,7 @@ def subckt(p: DigitalCodeParams) -> Subckt:
         V("Vdd", "vdd", "0", Dc(p.vdd)),
     ] + _branches(p, ["vdd" if b else "0" for b in bits])
     doc = (
-        f"Digital-code synapse {p.tag()} (circuitsnn.devices.digital_code), code {p.code} of {p.bits} bits\n"
+        f"Digital-code synapse {p.tag()} ({__name__}), code {p.code} of {p.bits} bits\n"
         "ports: in out\n" + _summary_doc(p)
     )
     return Subckt(p.tag(), ("in", "out"), tuple(elements), models=(_model(p),), doc=doc)
@@ -132,7 +78,7 @@ def subckt_bitlines(p: DigitalBitlineParams) -> Subckt:
     gates = [f"b{k}" for k in range(p.bits)]
     elements = [Comment("bit line bk (0 or VDD) closes the switch of R = 1/(2^k g_lsb)")] + _branches(p, gates)
     doc = (
-        f"Digital-code synapse, bit-line variant {p.tag()} (circuitsnn.devices.digital_code)\n"
+        f"Digital-code synapse, bit-line variant {p.tag()} ({__name__})\n"
         f"ports: in out {' '.join(gates)}   (b0 = LSB; logic high = vdd)\n" + _summary_doc(p)
     )
     return Subckt(p.tag(), ("in", "out", *gates), tuple(elements), models=(_model(p),), doc=doc)
@@ -154,7 +100,7 @@ def signed_code(p: DigitalCodeParams, code: int) -> tuple[Subckt, ...]:
     return signed(p.replace(code=max(code, 0)), p.replace(code=max(-code, 0)))  # type: ignore[arg-type]
 
 
-# -- testbenches -------------------------------------------------------------------------------
+# -- testbenches (each takes the subcircuit, or the subcircuit function, first; bound below) ---
 
 
 def _levels_measure(p: DigitalBitlineParams, codes: np.ndarray, v_read: float):
@@ -184,11 +130,11 @@ _LEVEL_UNITS = {
 }
 
 
-def tb_levels(p: DigitalCodeParams, *, v_read: float = 0.1) -> Testbench:
+def tb_levels(subckt_fn: Callable[[Params], Subckt], p: DigitalCodeParams, *, v_read: float = 0.1) -> Testbench:
     """Operating point of every code 0 .. 2^N - 1 (one subcircuit and copy per code): the
     2^N conductance levels, LSB step, its error vs the switch estimate, DNL and INL."""
     codes = np.arange(2**p.bits)
-    subs = tuple(subckt(p.replace(code=int(c))) for c in codes)  # type: ignore[arg-type]
+    subs = tuple(subckt_fn(p.replace(code=int(c))) for c in codes)  # type: ignore[arg-type]
     els: list = [V("Vin", "in", "0", v_read)]
     for c, s in zip(codes, subs):
         els += [X(f"X{c}", ("in", f"out{c}"), s.name), V(f"Vout{c}", f"out{c}", "0", 0.0)]
@@ -199,10 +145,9 @@ def tb_levels(p: DigitalCodeParams, *, v_read: float = 0.1) -> Testbench:
     )
 
 
-def tb_levels_bitlines(p: DigitalBitlineParams, *, v_read: float = 0.1) -> Testbench:
+def tb_levels_bitlines(sub: Subckt, p: DigitalBitlineParams, *, v_read: float = 0.1) -> Testbench:
     """Every code 0 .. 2^N - 1 on copies of one bit-line subcircuit (bit lines tied to VDD/0)."""
     codes = np.arange(2**p.bits)
-    sub = subckt_bitlines(p)
     els: list = [V("Vin", "in", "0", v_read), V("Vdd", "vdd", "0", p.vdd)]
     for c in codes:
         gates = tuple("vdd" if (int(c) >> k) & 1 else "0" for k in range(p.bits))
@@ -214,11 +159,10 @@ def tb_levels_bitlines(p: DigitalBitlineParams, *, v_read: float = 0.1) -> Testb
     )
 
 
-def tb_iv(p: DigitalCodeParams, *, v_max: float = 1.0, step: float = 0.02) -> Testbench:
+def tb_iv(sub: Subckt, p: DigitalCodeParams, *, v_max: float = 1.0, step: float = 0.02) -> Testbench:
     """DC I-V of the stored code (in swept step..v_max, out grounded): switch nonlinearity."""
-    s = subckt(p)
-    els = [V("Vin", "in", "0", 0.0), X("X1", ("in", "out"), s.name), V("Vout", "out", "0", 0.0)]
-    deck = Deck("digital-code synapse I-V", elements=tuple(els), subckts=(s,), analyses=(DcSweep("Vin", step, v_max, step),))
+    els = [V("Vin", "in", "0", 0.0), X("X1", ("in", "out"), sub.name), V("Vout", "out", "0", 0.0)]
+    deck = Deck("digital-code synapse I-V", elements=tuple(els), subckts=(sub,), analyses=(DcSweep("Vin", step, v_max, step),))
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -228,10 +172,9 @@ def tb_iv(p: DigitalCodeParams, *, v_max: float = 1.0, step: float = 0.02) -> Te
     return Testbench("iv", deck, ("i(vout)",), "I-V of the stored code", measure, {"v": "V", "i": "A", "g": "S"}, "sweep")
 
 
-def tb_program(p: DigitalBitlineParams, *, t_step: float = 10e-6, v_read: float = 0.1, edge: float = 10e-9) -> Testbench:
+def tb_program(sub: Subckt, p: DigitalBitlineParams, *, t_step: float = 10e-6, v_read: float = 0.1, edge: float = 10e-9) -> Testbench:
     """Bit lines driven as a binary counter (one code per ``t_step``): the conductance
     staircase through all 2^N codes."""
-    sub = subckt_bitlines(p)
     n = 2**p.bits
     els: list = [V("Vin", "in", "0", v_read)]
     for k in range(p.bits):
@@ -259,12 +202,12 @@ def _spike(p: DigitalBitlineParams, sub: Subckt, extra: list, ports: tuple[str, 
     )
 
 
-def tb_spike(p: DigitalCodeParams, *, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
+def tb_spike(sub: Subckt, p: DigitalCodeParams, *, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic spike on ``in`` through the stored code, ``out`` grounded."""
-    return _spike(p, subckt(p), [], ("in", "out"), amplitude, width, delay)
+    return _spike(p, sub, [], ("in", "out"), amplitude, width, delay)
 
 
-def tb_spike_bitlines(p: DigitalBitlineParams, *, code: int | None = None, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
+def tb_spike_bitlines(sub: Subckt, p: DigitalBitlineParams, *, code: int | None = None, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic spike with the bit lines held at ``code`` (default: all ones)."""
     code = 2**p.bits - 1 if code is None else code
     if not 0 <= code < 2**p.bits:
@@ -274,7 +217,19 @@ def tb_spike_bitlines(p: DigitalBitlineParams, *, code: int | None = None, ampli
         )
     extra: list[Element] = [V("Vdd", "vdd", "0", p.vdd)]
     gates = tuple("vdd" if (code >> k) & 1 else "0" for k in range(p.bits))
-    return _spike(p, subckt_bitlines(p), extra, ("in", "out", *gates), amplitude, width, delay)
+    return _spike(p, sub, extra, ("in", "out", *gates), amplitude, width, delay)
+
+
+def testbenches(subckt_fn: Callable[[Params], Subckt]) -> dict[str, TestbenchBuilder]:
+    """``levels``, ``iv``, ``spike`` of a code-as-parameter component with subcircuit function
+    ``subckt_fn`` (ports ``in out``, field ``code``)."""
+    return bind_testbenches(subckt_fn, levels=tb_levels, iv=tb_iv, spike=tb_spike)
+
+
+def testbenches_bitlines(subckt_fn: Callable[[Params], Subckt]) -> dict[str, TestbenchBuilder]:
+    """``levels``, ``program``, ``spike`` of a bit-line component with subcircuit function
+    ``subckt_fn`` (ports ``in out b0 ... b<N-1>``)."""
+    return bind_testbenches(subckt_fn, levels=tb_levels_bitlines, program=tb_program, spike=tb_spike_bitlines)
 
 
 _REFERENCE = "Ryndin, Andreeva, Luchinin, Goncharov et al. 2021 (digital-code synapse); level-1 NMOS switches"
@@ -286,11 +241,15 @@ COMPONENT = register(
         family="digital_code",
         params_cls=DigitalCodeParams,
         subckt=subckt,
-        testbenches={"levels": tb_levels, "iv": tb_iv, "spike": tb_spike},
+        testbenches=testbenches(subckt),
         summary="N-bit binary-weighted conductances behind NMOS switches; code as a parameter",
         pinout="in out   (bits tied to internal VDD/GND by the code parameter)",
         equation="G = sum_k bit_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k = 1/(KP (W_k/L)(VDD - VTO))",
         reference=_REFERENCE,
+        fitter="circuitsnn.fit.digital_code:fit_digital",
+        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
+        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
+        operating=dict(v_read=0.1),
     )
 )
 
@@ -301,10 +260,14 @@ BITLINES = register(
         family="digital_code",
         params_cls=DigitalBitlineParams,
         subckt=subckt_bitlines,
-        testbenches={"levels": tb_levels_bitlines, "program": tb_program, "spike": tb_spike_bitlines},
+        testbenches=testbenches_bitlines(subckt_bitlines),
         summary="N-bit binary-weighted conductances behind NMOS switches; gates on bit-line ports",
         pinout="in out b0 ... b<N-1>   (bit lines: 0 or VDD, b0 = LSB)",
         equation="G = sum_k b_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k = 1/(KP (W_k/L)(VDD - VTO))",
         reference=_REFERENCE,
+        fitter="circuitsnn.fit.digital_code:fit_digital",
+        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
+        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
+        operating=dict(v_read=0.1),
     )
 )

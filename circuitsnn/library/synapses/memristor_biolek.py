@@ -34,6 +34,7 @@ COMPONENT = register(
         pinout=memristor.PINOUT, equation=LAW.equation, reference=LAW.reference, law=LAW,
         fitter="circuitsnn.fit.memristor:fit_memristor",
         weights="circuitsnn.surrogates.weights.memristor:MemristorWeights",
+        module="circuitsnn.surrogates.device:LawModule.from_values",
         fit_hints=dict(
             fixed=("d",),
             notes=("only mu_v/D^2 is identifiable from the terminals: D is fixed at its design value and mu_v fitted.",),

@@ -34,6 +34,7 @@ COMPONENT = register(
         pinout=memristor.PINOUT, equation=LAW.equation, reference=LAW.reference, law=LAW,
         fitter="circuitsnn.fit.memristor:fit_memristor",
         weights="circuitsnn.surrogates.weights.memristor:MemristorWeights",
+        module="circuitsnn.surrogates.device:LawModule.from_values",
         fit_hints=dict(
             bounds={"p": (0.5, 10.0), "alpha_on": (0.3, 8.0), "alpha_off": (0.3, 8.0),
                     "v_on": (0.14, 0.88), "v_off": (-0.78, -0.12)},

@@ -1,97 +1,52 @@
-"""Optocoupler synapse: an LED whose light sets a photoresistor's conductance.
+"""Optocoupler synapse: an LED whose light sets a photoresistor's conductance (the component).
 
-The weight signal drives an LED (diode model with series resistance, behind a current-limiting
-resistor); the photoresistor between ``in`` and ``out`` carries the synaptic current. The
-steady-state photoconductance is a power law of the LED current, and it follows the light with
-a first-order lag that is faster switching on than off (CdS cells)::
-
-    G_ss   = G_dark + k * I_led^gamma
-    dG/dt  = (G_ss - G) / tau,   tau = tau_on if G_ss > G else tau_off
-    I(in -> out) = G * v(in, out)
-
-Pinout::
+The law (power-law steady conductance of the LED current, asymmetric first-order lag, the
+photoresistor branch) and the parameters live in :mod:`circuitsnn.physics.optocoupler`. The LED
+itself is a real ngspice diode primitive (model ``dled``: ``is``, ``n``, ``rs``) behind the drive
+resistor, added beside the law's elements; the ammeter ``Vled`` in series with it gives the
+law its input ``i(Vled)``. Pinout::
 
             Rlim    LED            photoresistor G(t)
     led o--/\\/\\--|>|--+ 0         in o---[ G ]---o out
                                           ^ light
-Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), optocoupler synapse (see
-shared/notes/references.md). Defaults are typical of a CdS photocell optocoupler such as the
-VTL5C-series Vactrols (roughly 0.6 kOhm at 20 mA, tens of MOhm dark, milliseconds on and tens
-of milliseconds off); red/IR LED about 2.0 V at 20 mA. Check a data sheet before relying on them.
 
 Inside the subcircuit the conductance is the voltage of node ``g`` in millisiemens
-(``v(g) = G * 1 kOhm``, the "1 F trick": a 1 F capacitor integrates the rate current), and
-``gss`` is ``G_ss`` on the same scale.
+(``v(g) = G * 1 kOhm``), and ``gss`` is ``G_ss`` on the same scale.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from ...params import Params, quantity
-from ..registry import Component, Testbench, register
-from ...spice.ir import B, C, Comment, D, Dc, DcSweep, Deck, Expr, Model, R, Subckt, Tran, V, X
-from .common import crossing_time, differential, pulse_train, pwl, sample, spike_testbench, values_doc
+from ...params import Params
+from ...physics.optocoupler import G_SCALE, I_FLOOR, LAW, OptocouplerParams  # noqa: F401  (re-exported)
+from ..registry import Component, Testbench, TestbenchBuilder, register
+from ...spice.ir import Comment, D, Dc, DcSweep, Deck, Model, R, Subckt, Tran, V, X
+from .common import bind_testbenches, crossing_time, differential, law_subckt, pulse_train, pwl, sample, spike_testbench
 
-#: The state node holds G in mS: v(g) = G * G_SCALE.
-G_SCALE = 1e3
-#: LED current floor (A) inside the power law: keeps d(I^gamma)/dI finite at zero current.
-I_FLOOR = 1e-12
-
-
-@dataclass(frozen=True, kw_only=True)
-class OptocouplerParams(Params):
-    """LED + photoresistor synapse. ``G_ss = g_dark + k_photo * I_led^gamma``; asymmetric lag
-    ``tau_on``/``tau_off``. Defaults: VTL5C1-class Vactrol (see module docstring)."""
-
-    prefix = "opto"
-
-    led_is: float = quantity(1e-19, unit="A", doc="LED saturation current", gt=0, lt=1e-6)
-    led_n: float = quantity(2.0, unit="1", doc="LED emission coefficient", ge=1, le=5)
-    led_rs: float = quantity(10.0, unit="Ohm", doc="LED series resistance", gt=0)
-    r_limit: float = quantity(150.0, unit="Ohm", doc="Drive resistor between 'led' and the LED anode", gt=0)
-    g_dark: float = quantity(2e-8, unit="S", doc="Photoresistor dark conductance", gt=0)
-    k_photo: float = quantity(
-        0.038, unit="S/A^gamma", doc="Photoconductance per LED current to the power gamma", gt=0
-    )
-    gamma: float = quantity(0.8, unit="1", doc="Power-law exponent of G vs LED current", gt=0, le=2)
-    tau_on: float = quantity(2.5e-3, unit="s", doc="Time constant while G rises (light on)", gt=0)
-    tau_off: float = quantity(35e-3, unit="s", doc="Time constant while G falls (light off)", gt=0)
-
-    def g_steady(self, i_led: float | np.ndarray) -> float | np.ndarray:
-        """Steady-state conductance (S) at LED current ``i_led`` (A)."""
-        return self.g_dark + self.k_photo * np.maximum(i_led, 0.0) ** self.gamma
+#: the ammeter in series with the LED; the law reads its current as ``i(Vled)``
+LED_AMMETER = "Vled"
 
 
-def subckt(p: OptocouplerParams) -> Subckt:
-    """The optocoupler synapse ``.subckt <tag> in out led``."""
-    gd, kp = p.g_dark * G_SCALE, p.k_photo * G_SCALE
-    a = 1.0 / p.tau_off
-    b = 1.0 / p.tau_on - 1.0 / p.tau_off
+def led_elements(p: OptocouplerParams) -> tuple[tuple, tuple]:
+    """The LED branch beside the law: drive resistor, ammeter, diode primitive, and its model."""
     elements = (
         Comment("LED: led -> Rlim -> ammeter Vled -> diode -> ground"),
         R("Rlim", "led", "la", p.r_limit),
-        V("Vled", "la", "lk", 0.0),
+        V(LED_AMMETER, "la", "lk", 0.0),
         D("Dled", "lk", "0", "dled"),
-        Comment("steady-state photoconductance, mS: gss = (g_dark + k*I_led^gamma)*1k"),
-        B("Bss", "gss", "0", v=Expr.fmt("{gd}+{kp}*pow(uramp(i(Vled))+{fl},{gm})", gd=gd, kp=kp, fl=I_FLOOR, gm=p.gamma)),
-        Comment("first-order lag, tau_on rising, tau_off falling: v(g) = G*1k"),
-        B("Bg", "0", "g", i=Expr.fmt("(v(gss)-v(g))*{a}+uramp(v(gss)-v(g))*{b}", a=a, b=b)),
-        C("Cg", "g", "0", 1.0),
-        Comment("photoresistor: I(in -> out) = G*v(in,out)"),
-        B("Bph", "in", "out", i=Expr.fmt("v(in,out)*v(g)*{s}", s=1.0 / G_SCALE)),
     )
     models = (Model("dled", "D", {"is": p.led_is, "n": p.led_n, "rs": p.led_rs}),)
-    doc = (
-        f"Optocoupler synapse {p.tag()} (circuitsnn.devices.optocoupler)\n"
-        "ports: in out led   (led: LED drive voltage, to ground through Rlim and the LED)\n"
-        "G_ss = g_dark + k*I_led^gamma, dG/dt = (G_ss-G)/tau (tau_on rising, tau_off falling)\n"
-        f"{values_doc(p)}"
-    )
-    return Subckt(p.tag(), ("in", "out", "led"), elements, models=models, doc=doc)
+    return elements, models
+
+
+def subckt(p: OptocouplerParams, *, named: bool = False) -> Subckt:
+    """The optocoupler synapse ``.subckt <tag> in out led`` (``named``: the library form, the
+    law's parameters as names; the LED model keeps numbers)."""
+    extra, models = led_elements(p)
+    return law_subckt(LAW, p, title="Optocoupler synapse", module=__name__, named=named, extra=extra, models=models)
 
 
 def signed(pos: OptocouplerParams, neg: OptocouplerParams | None = None) -> tuple[Subckt, ...]:
@@ -102,23 +57,23 @@ def signed(pos: OptocouplerParams, neg: OptocouplerParams | None = None) -> tupl
     return subs + (differential(sp, sn),)
 
 
-# -- testbenches -------------------------------------------------------------------------------
+# -- testbenches (each takes the subcircuit first; testbenches() binds them to a component) ---
 
 
-def _deck(title: str, p: OptocouplerParams, elements, analyses, doc: str = "") -> Deck:
-    return Deck(title, elements=tuple(elements), subckts=(subckt(p),), analyses=tuple(analyses), doc=doc)
+def _deck(title: str, sub: Subckt, elements, analyses, doc: str = "") -> Deck:
+    return Deck(title, elements=tuple(elements), subckts=(sub,), analyses=tuple(analyses), doc=doc)
 
 
-def tb_transfer(p: OptocouplerParams, *, v_led_max: float = 5.0, step: float = 0.05, v_read: float = 0.1) -> Testbench:
+def tb_transfer(sub: Subckt, p: OptocouplerParams, *, v_led_max: float = 5.0, step: float = 0.05, v_read: float = 0.1) -> Testbench:
     """DC: conductance vs LED current, sweeping the LED drive 0..v_led_max at a small read voltage."""
-    name = subckt(p).name
+    name = sub.name
     els = [
         V("Vin", "in", "0", v_read),
         V("Vled", "led", "0", 0.0),
         X("X1", ("in", "out", "led"), name),
         V("Vout", "out", "0", 0.0),
     ]
-    deck = _deck("optocoupler G vs LED current", p, els, [DcSweep("Vled", 0.0, v_led_max, step)])
+    deck = _deck("optocoupler G vs LED current", sub, els, [DcSweep("Vled", 0.0, v_led_max, step)])
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -131,13 +86,13 @@ def tb_transfer(p: OptocouplerParams, *, v_led_max: float = 5.0, step: float = 0
     )
 
 
-def tb_iv(p: OptocouplerParams, *, v_leds: tuple[float, ...] = (0.0, 2.2, 3.0, 5.0), v_max: float = 1.0, step: float = 0.05) -> Testbench:
+def tb_iv(sub: Subckt, p: OptocouplerParams, *, v_leds: tuple[float, ...] = (0.0, 2.2, 3.0, 5.0), v_max: float = 1.0, step: float = 0.05) -> Testbench:
     """DC I-V of the photoresistor (in swept -v_max..v_max), one copy per LED drive voltage."""
-    name = subckt(p).name
+    name = sub.name
     els: list = [V("Vin", "in", "0", 0.0)]
     for k, vl in enumerate(v_leds):
         els += [V(f"Vled{k}", f"led{k}", "0", vl), X(f"X{k}", ("in", f"out{k}", f"led{k}"), name), V(f"Vout{k}", f"out{k}", "0", 0.0)]
-    deck = _deck("optocoupler I-V at several LED drives", p, els, [DcSweep("Vin", -v_max, v_max, step)])
+    deck = _deck("optocoupler I-V at several LED drives", sub, els, [DcSweep("Vin", -v_max, v_max, step)])
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -150,19 +105,19 @@ def tb_iv(p: OptocouplerParams, *, v_leds: tuple[float, ...] = (0.0, 2.2, 3.0, 5
     )
 
 
-def tb_step(p: OptocouplerParams, *, v_led: float = 3.0, v_read: float = 0.1, t_on: float | None = None, t_off: float | None = None) -> Testbench:
+def tb_step(sub: Subckt, p: OptocouplerParams, *, v_led: float = 3.0, v_read: float = 0.1, t_on: float | None = None, t_off: float | None = None) -> Testbench:
     """LED switched on for ``t_on`` (default 8 tau_on) then off for ``t_off`` (default 2 tau_off);
     measures the 63.2 % rise and fall times, which equal tau_on and tau_off for a first-order lag."""
     t_on = 8 * p.tau_on if t_on is None else t_on
     t_off = 2 * p.tau_off if t_off is None else t_off
     t1, edge = 0.1 * p.tau_on, 1e-3 * min(p.tau_on, p.tau_off)  # t1: dark level settled
     t2 = t1 + t_on
-    name = subckt(p).name
+    name = sub.name
     wave = pwl([(0.0, 0.0), (t1, 0.0), (t1 + edge, v_led), (t2, v_led), (t2 + edge, 0.0)])
     els = [V("Vin", "in", "0", v_read), V("Vled", "led", "0", wave), X("X1", ("in", "out", "led"), name), V("Vout", "out", "0", 0.0)]
     stop = t2 + t_off
     max_step = min(p.tau_on, p.tau_off) / 200
-    deck = _deck("optocoupler LED step response", p, els, [Tran(max_step, stop, 0.0, max_step)])
+    deck = _deck("optocoupler LED step response", sub, els, [Tran(max_step, stop, 0.0, max_step)])
 
     def measure(res: Any) -> dict:
         tr = res.tran
@@ -182,6 +137,7 @@ def tb_step(p: OptocouplerParams, *, v_led: float = 3.0, v_read: float = 0.1, t_
 
 
 def tb_program(
+    sub: Subckt,
     p: OptocouplerParams,
     *,
     amplitude: float = 3.0,
@@ -192,14 +148,14 @@ def tb_program(
 ) -> Testbench:
     """Identical LED pulses: conductance at the end of each pulse vs pulse number (the
     photoresistor integrates light with tau_on and forgets with tau_off)."""
-    name = subckt(p).name
+    name = sub.name
     edge = min(width / 20, 1e-5)
     delay = period - width
     pts = pulse_train(count, amplitude, width, period, delay=delay, edge=edge)
     els = [V("Vin", "in", "0", v_read), V("Vled", "led", "0", pwl(pts)), X("X1", ("in", "out", "led"), name), V("Vout", "out", "0", 0.0)]
     stop = delay + count * period
     ms = min(width / 20, p.tau_on / 50)
-    deck = _deck("optocoupler LED pulse train", p, els, [Tran(ms, stop, 0.0, ms)])
+    deck = _deck("optocoupler LED pulse train", sub, els, [Tran(ms, stop, 0.0, ms)])
     ends = delay + np.arange(count) * period + width - edge
 
     def measure(res: Any) -> dict:
@@ -213,13 +169,19 @@ def tb_program(
     )
 
 
-def tb_spike(p: OptocouplerParams, *, v_led: float = 3.0, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
+def tb_spike(sub: Subckt, p: OptocouplerParams, *, v_led: float = 3.0, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic voltage spike on ``in`` at a constant LED drive; the output
     current into a grounded ``out``."""
     return spike_testbench(
-        "optocoupler presynaptic spike", subckt(p), ("in", "out", "led"),
+        "optocoupler presynaptic spike", sub, ("in", "out", "led"),
         controls=[V("Vled", "led", "0", Dc(v_led))], amplitude=amplitude, width=width, delay=delay,
     )
+
+
+def testbenches(subckt_fn: Callable[[Params], Subckt]) -> dict[str, TestbenchBuilder]:
+    """The optocoupler testbenches of a component whose subcircuit function is ``subckt_fn``
+    (ports ``in out led``)."""
+    return bind_testbenches(subckt_fn, transfer=tb_transfer, iv=tb_iv, step=tb_step, program=tb_program, spike=tb_spike)
 
 
 COMPONENT = register(
@@ -229,10 +191,20 @@ COMPONENT = register(
         family="optocoupler",
         params_cls=OptocouplerParams,
         subckt=subckt,
-        testbenches={"transfer": tb_transfer, "iv": tb_iv, "step": tb_step, "program": tb_program, "spike": tb_spike},
+        testbenches=testbenches(subckt),
         summary="LED + photoresistor: G = G_dark + k*I_led^gamma with asymmetric on/off lag",
         pinout="in out led   (in -> out: photoresistor; led: LED drive to ground via Rlim)",
-        equation="G_ss = G_dark + k*I_led^gamma; dG/dt = (G_ss - G)/tau_on|tau_off; I = G*v(in,out)",
-        reference="Ryndin, Andreeva, Luchinin, Goncharov et al. 2021 (optocoupler synapse); VTL5C1 data sheet",
+        equation=LAW.equation,
+        reference=LAW.reference,
+        law=LAW,
+        fitter="circuitsnn.fit.optocoupler:fit_optocoupler",
+        weights="circuitsnn.surrogates.weights.optocoupler:OptocouplerWeights",
+        module="circuitsnn.surrogates.optocoupler:OptoSynapse.from_values",
+        fit_hints=dict(
+            fixed=("r_limit",),
+            notes=("only the total series resistance r_limit + led_rs is identifiable from the LED current: "
+                   "r_limit is fixed at its design value and led_rs fitted.",),
+        ),
+        operating=dict(v_read=0.1, v_led_max=5.0, dac_bits=8, settle_tol=0.001),
     )
 )

@@ -1,133 +1,41 @@
-"""Gated Schottky diode synapse with a charge-trap (ONO) memory.
+"""Gated Schottky diode synapse with a charge-trap (ONO) memory: the component.
 
-An Al/poly-Si Schottky junction on a bottom gate with an ONO charge-trap layer. Gate bias and
-trapped charge lower the effective barrier; the reverse saturation current depends
-exponentially on it (thermionic emission, Richardson)::
-
-    phi_eff = phi_b0 - alpha_g * V_gate - Q_trap / c_trap - eta * V_r          (beta = 1/c_trap)
-    I_s     = area * A** * T^2 * exp(-phi_eff / V_T),   V_T = k T / q
-    I(in -> out) = I_s * (1 - exp(-V_r / V_T)),          V_r = v(in, out) (reverse bias)
-
-Read in reverse saturation (V_r >> V_T): the output current is I_s, nearly independent of the
-read voltage (only the small empirical barrier lowering ``eta`` remains). Programming: a gate
-pulse above ``v_onset`` injects charge at a rate that falls as charge accumulates::
-
-    dQ/dt = i_prog * exp((V_gate - v_prog) / v_slope) * exp(-Q / q0)
-
-which integrates to ``Q = q0 * ln(1 + integral(i_prog * exp(...)) / q0)``: the trapped charge grows
-with the logarithm of the number of identical pulses, so ``I_s ~ (1 + n*c)^m`` with
-``m = q0 / (c_trap * V_T)``. With the defaults ``m = 1.12`` at 27 degC and ``c = 0.5`` per
-nominal pulse (8 V, 10 us), the read current vs pulse count is near-linear: R^2 >= 0.99 over
-0-32 pulses (R^2 >= 0.98 for any m in 0.6-1.5, i.e. about -60..+200 degC). Potentiation is
-unidirectional; an ``erase`` input above ``v_erase`` discharges the trap layer with
-``tau_erase``.
-
-Pinout::
+The law (thermionic read current, trapped-charge state with injection and erase) and the
+parameters live in :mod:`circuitsnn.physics.schottky`; this module renders the subcircuit from
+the law and builds the testbenches on the component's own subcircuit function. Pinout::
 
           gate o           erase o
                |                 |
-        in o--|<|---o out     (resets Q_trap)
+        in o--|<|---o out     (resets the trapped charge)
      (cathode)  (anode): read with v(in) > v(out), current in -> out
 
-Sources: Bae, Lim, Park, Lee, IEEE EDL 2017 (gated Schottky diode synapse); Lim et al., ISCAS
-2018; Lee et al., J. Nanosci. Nanotechnol. 2020; thermionic emission, the effective Richardson
-constant (A** about 112 A cm^-2 K^-2 is the value commonly used for n-Si) and Al/Si barrier
-heights (0.5-0.7 eV): Sze & Ng, Physics of Semiconductor Devices, 3rd ed., metal-semiconductor
-contacts. The linear ``eta`` term is an empirical stand-in for image-force lowering; the
-trap-layer numbers (c_trap: 1 um^2 of 10 nm equivalent oxide; q0: about 600 electrons) are
-illustrative, chosen for the near-linear regime below.
-
-Inside the subcircuit node ``phi`` holds ``Q_trap / c_trap`` in volts (1 F trick); its DC value,
-and so the state at t = 0, is the subcircuit parameter ``dphi0`` (0 = erased).
+Inside the subcircuit node ``phi`` holds the barrier lowering ``dphi = Q_trap / c_trap`` in
+volts (1 F construct); its DC value, and so the state at t = 0, is the subcircuit parameter
+``dphi0`` (0 = erased).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from ...params import Params, quantity
-from ..registry import Component, Testbench, register
-from ...spice.ir import B, C, Comment, DcSweep, Deck, Expr, Op, R, Subckt, Tran, V, X
-from .common import HOLD_TAU, K_OVER_Q, T0_KELVIN, differential, pulse_train, pwl, r_squared, sample, spike_testbench, values_doc
+from ...params import Params
+from ...physics.constants import K_OVER_Q, T0_KELVIN
+from ...physics.expr import NUMPY, evaluate
+from ...physics.law import values_of
+from ...physics.schottky import LAW, PHI_EFF, V_FORWARD_CLAMP, VT, SchottkyParams  # noqa: F401  (re-exported)
+from ..registry import Component, Testbench, TestbenchBuilder, register
+from ...spice.ir import DcSweep, Deck, Op, Subckt, Tran, V, X
+from .common import bind_testbenches, differential, law_subckt, pulse_train, pwl, r_squared, sample, spike_testbench
 
-#: Forward bias beyond this (V) is clamped: the synapse is only ever read in reverse.
-V_FORWARD_CLAMP = 0.3
-
-
-@dataclass(frozen=True, kw_only=True)
-class SchottkyParams(Params):
-    """Gated Schottky diode synapse (see module docstring for the equations and sources)."""
-
-    prefix = "gsd"
-
-    area: float = quantity(1e-12, unit="m^2", doc="Junction area", gt=0, le=1e-6)
-    a_star: float = quantity(1.12e6, unit="A/(m^2 K^2)", doc="Effective Richardson constant", gt=0)
-    phi_b0: float = quantity(0.5, unit="V", doc="Barrier height with no gate bias and no trapped charge", ge=0.1, le=1.5)
-    alpha_g: float = quantity(0.02, unit="V/V", doc="Barrier lowering per volt of gate bias", ge=0, le=1)
-    eta: float = quantity(1e-3, unit="V/V", doc="Barrier lowering per volt of reverse bias (image force)", ge=0, lt=0.1)
-    c_trap: float = quantity(3.45e-15, unit="F", doc="Trap-layer coupling capacitance (beta = 1/c_trap)", gt=0)
-    q0: float = quantity(1e-16, unit="C", doc="Charge scale of the logarithmic trapping law", gt=0)
-    i_prog: float = quantity(5e-12, unit="A", doc="Charge injection current at V_gate = v_prog, Q = 0", gt=0)
-    v_prog: float = quantity(8.0, unit="V", doc="Nominal program pulse amplitude (gate)", gt=0, le=30)
-    v_slope: float = quantity(0.5, unit="V", doc="Gate voltage per e-fold of the injection rate", gt=0)
-    v_onset: float = quantity(5.0, unit="V", doc="Gate voltage below which no charge is injected", ge=0)
-    v_erase: float = quantity(2.5, unit="V", doc="Erase input threshold", gt=0)
-    tau_erase: float = quantity(1e-6, unit="s", doc="Discharge time constant while erasing", gt=0)
-    dphi0: float = quantity(0.0, unit="V", doc="Initial barrier lowering by trapped charge (0 = erased)", ge=0, le=1.0)
-
-    def check(self) -> None:
-        if not self.v_onset < self.v_prog:
-            self.fail("v_onset", f"= {self.v_onset!r} must be below v_prog = {self.v_prog!r} V")
-        if not self.dphi0 < self.phi_b0:
-            self.fail("dphi0", f"= {self.dphi0!r} must be below phi_b0 = {self.phi_b0!r} V (the barrier must stay positive)")
-
-    # -- analytic companions (used by tests, surrogate fits and docs) -----------------------------
-    def saturation_current(self, dphi: float | np.ndarray = 0.0, temp_c: float = 27.0, v_gate: float = 0.0, v_r: float = 0.0):
-        """I_s (A) at a trapped-charge barrier lowering ``dphi`` (V), temperature (degC)."""
-        t = temp_c + T0_KELVIN
-        phi = self.phi_b0 - self.alpha_g * v_gate - np.asarray(dphi) - self.eta * v_r
-        return self.area * self.a_star * t * t * np.exp(-phi / (K_OVER_Q * t))
-
-    def linearity_exponent(self, temp_c: float = 27.0) -> float:
-        """m = q0 / (c_trap V_T): I_s ~ (1 + n c)^m, linear in pulse count n when m = 1."""
-        return self.q0 / (self.c_trap * K_OVER_Q * (temp_c + T0_KELVIN))
+PORTS = ("in", "out", "gate", "erase")
 
 
-def subckt(p: SchottkyParams) -> Subckt:
-    """The gated Schottky synapse ``.subckt <tag> in out gate erase params: dphi0=...``."""
-    vq = p.q0 / p.c_trap
-    tk = f"(temper+{T0_KELVIN:g})"
-    read = Expr.fmt(
-        "{ar}*" + tk + "*" + tk + "*exp((v(gate)*{ag}+v(phi)+v(in,out)*{eta}-{phib})/({kq}*" + tk + "))"
-        "*(1-exp(-max(v(in,out),-{vcl})/({kq}*" + tk + ")))",
-        ar=p.area * p.a_star, ag=p.alpha_g, eta=p.eta, phib=p.phi_b0, kq=K_OVER_Q, vcl=V_FORWARD_CLAMP,
-    )
-    prog = Expr.fmt(
-        "{r}*exp(v(gate)*{a}-v(phi)*{b}-{c})*u(v(gate)-{von})-v(phi)*{e}*u(v(erase)-{ve})",
-        r=p.i_prog / p.c_trap, a=1.0 / p.v_slope, b=1.0 / vq, c=p.v_prog / p.v_slope, von=p.v_onset,
-        e=1.0 / p.tau_erase, ve=p.v_erase,
-    )
-    elements = (
-        Comment("reverse-biased Schottky junction (cathode in, anode out): I = I_s*(1-exp(-V_r/V_T))"),
-        B("Bd", "in", "out", i=read),
-        Comment("trapped charge as barrier lowering v(phi) = Q/c_trap: injection above v_onset, erase"),
-        B("Bq", "0", "phi", i=prog),
-        C("Cq", "phi", "0", 1.0),
-        Comment("sets the state at t = 0 (DC) to dphi0; time constant 1e12 s"),
-        R("Rh", "phi", "p0", HOLD_TAU),
-        V("V0", "p0", "0", Expr("dphi0")),
-    )
-    doc = (
-        f"Gated Schottky diode synapse {p.tag()} (circuitsnn.devices.schottky)\n"
-        "ports: in out gate erase   (read with v(in) > v(out); gate: read bias and program pulses;\n"
-        "       erase > v_erase resets the trapped charge). Instance parameter dphi0: initial state.\n"
-        "I = A*A**T^2*exp(-(phi_b0-alpha_g*Vg-Q/c_trap-eta*Vr)/VT)*(1-exp(-Vr/VT)); dQ/dt ~ exp(-Q/q0)\n"
-        f"{values_doc(p)}"
-    )
-    return Subckt(p.tag(), ("in", "out", "gate", "erase"), elements, params={"dphi0": p.dphi0}, doc=doc)
+def subckt(p: SchottkyParams, *, named: bool = False) -> Subckt:
+    """The gated Schottky synapse ``.subckt <tag> in out gate erase params: dphi0=...``
+    (``named``: the library form with every parameter a name)."""
+    return law_subckt(LAW, p, title="Gated Schottky diode synapse", module=__name__, named=named)
 
 
 def signed(pos: SchottkyParams, neg: SchottkyParams | None = None) -> tuple[Subckt, ...]:
@@ -138,20 +46,26 @@ def signed(pos: SchottkyParams, neg: SchottkyParams | None = None) -> tuple[Subc
     return subs + (differential(sp, sn),)
 
 
-# -- testbenches -------------------------------------------------------------------------------
+# -- testbenches (each takes the subcircuit first; testbenches() binds them to a component) ---
 
 
-def _deck(title: str, p: SchottkyParams, elements, analyses, temp: float | None = None) -> Deck:
-    return Deck(title, elements=tuple(elements), subckts=(subckt(p),), analyses=tuple(analyses), temp=temp)
+def _phi_eff(p: SchottkyParams, dphis: tuple[float, ...], v_read: float) -> np.ndarray:
+    """The law's effective barrier height (V) of each stored state at the read bias, gate at 0 V."""
+    return np.asarray(evaluate(PHI_EFF, {**values_of(p), "dphi": np.asarray(dphis, float), "v": v_read, "v_gate": 0.0},
+                               NUMPY), dtype=float)
 
 
-def tb_iv(p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.04, 0.08), v_min: float = -0.1, v_max: float = 2.0, step: float = 0.02, temp: float | None = None) -> Testbench:
+def _deck(title: str, sub: Subckt, elements, analyses, temp: float | None = None) -> Deck:
+    return Deck(title, elements=tuple(elements), subckts=(sub,), analyses=tuple(analyses), temp=temp)
+
+
+def tb_iv(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.04, 0.08), v_min: float = -0.1, v_max: float = 2.0, step: float = 0.02, temp: float | None = None) -> Testbench:
     """DC I-V (reverse bias = v(in) - v(out) > 0), one copy per trapped-charge state ``dphis`` (V)."""
-    name = subckt(p).name
+    name = sub.name
     els: list = [V("Vin", "in", "0", 0.0), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)]
     for k, d in enumerate(dphis):
         els += [X(f"X{k}", ("in", f"out{k}", "gate", "erase"), name, dphi0=d), V(f"Vout{k}", f"out{k}", "0", 0.0)]
-    deck = _deck("gated Schottky synapse I-V", p, els, [DcSweep("Vin", v_min, v_max, step)], temp)
+    deck = _deck("gated Schottky synapse I-V", sub, els, [DcSweep("Vin", v_min, v_max, step)], temp)
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -165,6 +79,7 @@ def tb_iv(p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.04, 0.08), v_
 
 
 def tb_program(
+    sub: Subckt,
     p: SchottkyParams,
     *,
     amplitude: float | None = None,
@@ -177,7 +92,7 @@ def tb_program(
     """Identical gate program pulses with ``in`` held at the read voltage; the read current
     between pulses vs pulse count, then one erase pulse. Measures R^2 of the linear fit."""
     amplitude = p.v_prog if amplitude is None else amplitude
-    name = subckt(p).name
+    name = sub.name
     edge = min(width / 20, 1e-7)
     delay = period - width
     gate = pulse_train(count, amplitude, width, period, delay=delay, edge=edge)
@@ -194,7 +109,7 @@ def tb_program(
         V("Vout", "out", "0", 0.0),
     ]
     ms = min(width / 10, period / 20)
-    deck = _deck("gated Schottky synapse program pulses", p, els, [Tran(ms, stop, 0.0, ms)])
+    deck = _deck("gated Schottky synapse program pulses", sub, els, [Tran(ms, stop, 0.0, ms)])
     # read just before each pulse (n = 0..count-1) and before the erase (n = count)
     t_read = delay + np.arange(count + 1) * period - 2 * edge
 
@@ -215,6 +130,7 @@ def tb_program(
 
 
 def tb_temperature(
+    sub: Subckt,
     p: SchottkyParams,
     *,
     dphis: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2),
@@ -225,12 +141,12 @@ def tb_temperature(
 ) -> Testbench:
     """DC sweep of the temperature (degC) with one copy per barrier lowering ``dphis`` (V):
     ln I vs barrier height (slope -q/kT) and the Richardson plot ln(I/T^2) vs 1/T."""
-    name = subckt(p).name
+    name = sub.name
     els: list = [V("Vin", "in", "0", v_read), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)]
     for k, d in enumerate(dphis):
         els += [X(f"X{k}", ("in", f"out{k}", "gate", "erase"), name, dphi0=d), V(f"Vout{k}", f"out{k}", "0", 0.0)]
-    deck = _deck("gated Schottky synapse vs temperature and barrier", p, els, [DcSweep("temp", t_min, t_max, t_step)])
-    phi = p.phi_b0 - np.asarray(dphis, float) - p.eta * v_read
+    deck = _deck("gated Schottky synapse vs temperature and barrier", sub, els, [DcSweep("temp", t_min, t_max, t_step)])
+    phi = _phi_eff(p, dphis, v_read)
 
     def measure(res: Any) -> dict:
         dc = res.dc
@@ -249,20 +165,20 @@ def tb_temperature(
     )
 
 
-def tb_barrier(p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2), v_read: float = 1.0, temp: float = 27.0) -> Testbench:
+def tb_barrier(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2), v_read: float = 1.0, temp: float = 27.0) -> Testbench:
     """Operating point of copies at several barrier heights: ln I vs phi_eff at one temperature."""
-    name = subckt(p).name
+    name = sub.name
     els: list = [V("Vin", "in", "0", v_read), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)]
     for k, d in enumerate(dphis):
         els += [X(f"X{k}", ("in", f"out{k}", "gate", "erase"), name, dphi0=d), V(f"Vout{k}", f"out{k}", "0", 0.0)]
-    deck = _deck("gated Schottky synapse vs barrier height", p, els, [Op()], temp)
-    phi = p.phi_b0 - np.asarray(dphis, float) - p.eta * v_read
+    deck = _deck("gated Schottky synapse vs barrier height", sub, els, [Op()], temp)
+    phi = _phi_eff(p, dphis, v_read)
 
     def measure(res: Any) -> dict:
         op = res.op
         i = np.array([op.value(f"i(vout{k})") for k in range(len(dphis))])
         slope = float(np.polyfit(phi, np.log(i), 1)[0])
-        return {"phi": phi, "i": i, "slope_lnI_phi": slope, "slope_expected": -1.0 / (K_OVER_Q * (temp + T0_KELVIN))}
+        return {"phi": phi, "i": i, "slope_lnI_phi": slope, "slope_expected": -1.0 / float(evaluate(VT, {"temp": temp + T0_KELVIN}, NUMPY))}
 
     return Testbench(
         "barrier", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "read current vs effective barrier height",
@@ -270,13 +186,20 @@ def tb_barrier(p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.05, 0.1,
     )
 
 
-def tb_spike(p: SchottkyParams, *, dphi: float = 0.08, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
+def tb_spike(sub: Subckt, p: SchottkyParams, *, dphi: float = 0.08, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
     """Transient: one presynaptic spike on ``in`` (reverse bias) at a stored state ``dphi``."""
     return spike_testbench(
-        "gated Schottky synapse presynaptic spike", subckt(p), ("in", "out", "gate", "erase"),
+        "gated Schottky synapse presynaptic spike", sub, PORTS,
         controls=[V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)], instance_params={"dphi0": dphi},
         amplitude=amplitude, width=width, delay=delay,
     )
+
+
+def testbenches(subckt_fn: Callable[[Params], Subckt]) -> dict[str, TestbenchBuilder]:
+    """The Schottky synapse testbenches of a component whose subcircuit function is
+    ``subckt_fn`` (ports ``in out gate erase``, instance parameter ``dphi0``)."""
+    return bind_testbenches(subckt_fn, iv=tb_iv, program=tb_program, spike=tb_spike, barrier=tb_barrier,
+                            temperature=tb_temperature)
 
 
 COMPONENT = register(
@@ -286,13 +209,23 @@ COMPONENT = register(
         family="schottky",
         params_cls=SchottkyParams,
         subckt=subckt,
-        testbenches={
-            "iv": tb_iv, "program": tb_program, "spike": tb_spike,
-            "barrier": tb_barrier, "temperature": tb_temperature,
-        },
+        testbenches=testbenches(subckt),
         summary="gated Schottky diode with charge-trap memory: I_s ~ T^2 exp(-q phi_eff/kT), near-linear potentiation",
         pinout="in out gate erase   (read with v(in) > v(out), current in -> out; program on gate; erase resets)",
-        equation="I = A A** T^2 exp(-(phi_b0 - alpha_g Vg - Q/c_trap)/VT)(1 - exp(-Vr/VT)); dQ/dt = i_prog e^((Vg-v_prog)/v_slope) e^(-Q/q0)",
-        reference="Bae, Lim, Park, Lee, IEEE EDL 2017; Lim et al., ISCAS 2018; Lee et al., JNN 2020",
+        equation=LAW.equation,
+        reference=LAW.reference,
+        law=LAW,
+        fitter="circuitsnn.fit.schottky:fit_schottky",
+        weights="circuitsnn.surrogates.weights.schottky:SchottkyWeights",
+        module="circuitsnn.surrogates.schottky:SchottkySynapse.from_values",
+        fit_hints=dict(
+            fixed=("area", "c_trap"),
+            notes=("only area*a_star, i_prog/c_trap and q0/c_trap are identifiable from the terminals: area and "
+                   "c_trap are fixed at their design values and a_star, i_prog, q0 fitted.",
+                   "v_prog, v_onset, v_erase and tau_erase are taken from the Params, not fitted: v_prog is "
+                   "degenerate with i_prog, and the onset/erase thresholds are hard switches the smooth data "
+                   "cannot place."),
+        ),
+        operating=dict(v_read=1.0, v_prog=8.0, t_prog=10e-6, t_edge=0.1e-6, v_erase=5.0, t_erase=10e-6, n_max=32),
     )
 )
