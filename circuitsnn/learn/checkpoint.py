@@ -73,7 +73,7 @@ def save_trained(out: Path, net: Any, info: dict[str, Any]) -> Path:
     layout = []
     with torch.no_grad():
         for name, syn in net.arrays():
-            gp, gn = (g.to(torch.float64) for g in syn.conductances())
+            gp, gn = syn.conductances(torch.float64)
             sp, sn = syn.states()
             mask = syn.mask.bool()
             nan = torch.tensor(float("nan"), dtype=torch.float64)

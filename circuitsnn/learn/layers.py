@@ -126,8 +126,8 @@ class DeviceModel:
     def split(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(G+, G-)`` in S of normalized weights ``theta``, quantized when the family is."""
         w = torch.clamp(theta, -1.0, 1.0)
-        gp = self.g_min + torch.relu(w) * self.span
-        gn = self.g_min + torch.relu(-w) * self.span
+        gp = torch.clamp(self.g_min + torch.relu(w) * self.span, max=self.g_max)
+        gn = torch.clamp(self.g_min + torch.relu(-w) * self.span, max=self.g_max)
         return self.quantize(gp), self.quantize(gn)
 
     def quantize(self, g: torch.Tensor) -> torch.Tensor:
@@ -212,10 +212,11 @@ class DeviceSynapses(nn.Module):
         self.read_noise = 0.0
 
     # -- what the array holds -------------------------------------------------------------------
-    def conductances(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def conductances(self, dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``(G+, G-)`` (S) as programmed (quantized where the family is; pruned pairs keep
-        their values here but carry no current, see ``mask``)."""
-        return self.model.split(self.theta)
+        their values here but carry no current, see ``mask``). ``dtype=torch.float64`` for
+        values to program (float32 rounds at 1e-7 of the range)."""
+        return self.model.split(self.theta if dtype is None else self.theta.to(dtype))
 
     def weights(self) -> torch.Tensor:
         """Signed conductance ``G+ - G-`` (S), zero where pruned."""
@@ -224,7 +225,7 @@ class DeviceSynapses(nn.Module):
 
     def states(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Device states of both sides (the family's unit)."""
-        gp, gn = self.conductances()
+        gp, gn = self.conductances(torch.float64)
         return self.model.states(gp), self.model.states(gn)
 
     @torch.no_grad()
