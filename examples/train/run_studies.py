@@ -31,6 +31,7 @@ FAMILIES = {
     "ideal 16 levels (digital-code stand-in)": ("digits_ideal.toml", {"synapse": {"levels": 16}}),
     "memristor_vteam (1-50 nS)": ("digits_vteam.toml", {}),
     "memristor_biolek (1.25-200 nS)": ("digits_biolek.toml", {}),
+    "schottky_gated (0.42-10 nS at 1 V)": ("digits_schottky.toml", {}),
 }
 
 
@@ -65,13 +66,15 @@ def write(name: str, rows: list[dict], header: list[str]) -> None:
 def families(args) -> None:
     rows = []
     for fam, (cfg, ov) in FAMILIES.items():
+        if args.only and cfg not in args.only:
+            continue
         res = [run(cfg, ov, args.runs / "families" / f"{cfg[:-5]}{'_q' if ov else ''}_s{s}", s) for s in args.seeds]
         rows.append({"family": fam, "test acc": stat([r["test_acc"] for r in res]),
                      "strict count": stat([r["test_acc_strict"] for r in res]),
                      "val acc": stat([r["val_acc"] for r in res]),
                      "20 chips (naive)": stat([r["chips"]["acc"]["mean"] for r in res]) if "chips" in res[0] else "",
                      "seeds": len(res), "s/run": f"{statistics.mean(r['seconds'] for r in res):.0f}"})
-    write("families", rows, ["family", "test acc", "strict count", "val acc", "20 chips (naive)", "seeds", "s/run"])
+    write("families" + ("_" + "_".join(c[:-5] for c in args.only) if args.only else ""), rows, ["family", "test acc", "strict count", "val acc", "20 chips (naive)", "seeds", "s/run"])
 
 
 def robustness(args) -> None:
@@ -117,6 +120,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", choices=("families", "robustness", "pruning", "fashion"))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--only", nargs="+", help="families: only these config files (e.g. digits_schottky.toml)")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
     ap.add_argument("--sigma-scales", type=float, nargs="+", default=[1.0, 3.0])
     ap.add_argument("--prog-noise", type=float, default=0.0)
