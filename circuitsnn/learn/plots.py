@@ -41,8 +41,10 @@ def curves(history: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def rasters(spikes: list[Any], dt: float, path: Path, labels: list[int] | None = None) -> Path:
-    """Spikes ``(T, B, n)`` per layer for the first samples: one column per sample."""
+def rasters(spikes: list[Any], dt: float, path: Path, labels: list[int] | None = None, v_out: Any = None,
+            v_th: float | None = None) -> Path:
+    """Spikes ``(T, B, n)`` per layer for the first samples: one column per sample. A
+    non-spiking output layer (membrane readout) is drawn as its membrane traces ``v_out``."""
     plt = _plt()
     n_layers, n_samples = len(spikes), spikes[0].shape[1]
     fig, axes = plt.subplots(n_layers, n_samples, figsize=(3 * n_samples, 2.2 * n_layers), squeeze=False)
@@ -50,6 +52,19 @@ def rasters(spikes: list[Any], dt: float, path: Path, labels: list[int] | None =
         z = np.asarray(z)
         for j in range(n_samples):
             ax = axes[i][j]
+            if i == n_layers - 1 and v_out is not None and not z.any():
+                v = np.asarray(v_out)[:, j, :]
+                tt = np.arange(1, v.shape[0] + 1) * dt * 1e3
+                for c in range(v.shape[1]):
+                    hit = labels is not None and c == labels[j]
+                    ax.plot(tt, v[:, c], lw=1.6 if hit else 0.7, color="C3" if hit else "0.6")
+                if v_th is not None:
+                    ax.axhline(v_th, color="k", ls=":", lw=0.8)
+                ax.set_xlim(0, v.shape[0] * dt * 1e3)
+                if j == 0:
+                    ax.set_ylabel("output membrane (V)")
+                ax.set_xlabel("time (ms)")
+                continue
             t, k = np.nonzero(z[:, j, :])
             ax.scatter(t * dt * 1e3, k, s=2, c="k", marker="|")
             ax.set_xlim(0, z.shape[0] * dt * 1e3)
@@ -100,6 +115,7 @@ def training_plots(exp: Any, out: Path, history: list[dict[str, Any]], test: dic
         paths.append(curves(history, out / "curves.png"))
     if test.get("spikes"):
         labels = exp.splits.test.y[: test["spikes"][0].shape[1]].tolist()
-        paths.append(rasters(test["spikes"], exp.dt, out / "rasters.png", labels))
+        paths.append(rasters(test["spikes"], exp.dt, out / "rasters.png", labels, test.get("v_out"),
+                             float(exp.net.neuron.v_th)))
     paths.append(conductance_histograms(exp.net, out / "conductances.png"))
     return paths

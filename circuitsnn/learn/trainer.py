@@ -134,7 +134,7 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
     n = correct = strict = 0
     loss = 0.0
     rates = None
-    kept = None
+    kept = kept_v = None
     bs = exp.cfg.run["eval_batch_size"]
     dur = exp.n_steps * exp.dt
     for x, y in split.batches(bs):
@@ -150,10 +150,12 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
         rates = r if rates is None else [a + b for a, b in zip(rates, r)]
         if keep and kept is None:
             kept = [z[:, :keep].clone() for z in out.spikes]
+            kept_v = out.v_out[:, :keep].clone() if out.v_out is not None else None
         n += len(y)
     net.train()
     rates = [r / n for r in rates or []]
-    return {"loss": loss / n, "acc": correct / n, "acc_strict": strict / n, "rates_hz": rates, "spikes": kept}
+    return {"loss": loss / n, "acc": correct / n, "acc_strict": strict / n, "rates_hz": rates, "spikes": kept,
+            "v_out": kept_v}
 
 
 def _hidden_rate(rates: list[float]) -> float:
@@ -360,5 +362,5 @@ def _jsonable(v: Any) -> Any:
     from ..surrogates.artifacts import _clean
 
     if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items() if k != "spikes"}
+        return {k: _jsonable(x) for k, x in v.items() if k not in ("spikes", "v_out")}
     return _clean(v)
