@@ -66,6 +66,7 @@ def simulate_to_folder(
     options: dict = {"trusted_dirs": tuple(trusted_dirs)}
     if allow_control:  # the shared back-end refuses it with a clear message
         options["allow_control"] = True
+    _check_requirements(deck)
     with get_simulator(backend, **options) as sim:
         result = sim.run(deck, analyses=analyses, timeout=timeout, keep=keep)
     out.mkdir(parents=True, exist_ok=True)
@@ -79,3 +80,14 @@ def simulate_to_folder(
             p[probes[0]]  # raises SignalNotFound listing what exists, rather than plot something else
         files.append(plot_signals(p, selected, out / f"{name}.png", title=f"{result.title} — {p.plotname}"))
     return SimulationSummary(result, out, files, probes)
+
+
+def _check_requirements(deck: DeckLike) -> None:
+    """Warn when a deck file instantiates library subcircuits with looser simulator settings
+    than they declare (:mod:`circuitsnn.spice.requirements`)."""
+    if isinstance(deck, (str, Path)) and Path(deck).is_file():
+        from .spice import requirements
+
+        path = Path(deck)
+        requirements.warn(path.read_text(errors="replace"), path.parent, where=str(path))
+

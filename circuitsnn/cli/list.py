@@ -69,7 +69,7 @@ def describe(c) -> str:
     if c.equation:
         parts += ["equation:", textwrap.indent(c.equation.strip("\n"), "  "), ""]
     parts += ["parameters:", textwrap.indent(param_table(c.params_cls), "  "), ""]
-    parts.append(f"testbenches: {', '.join(c.testbenches)}")
+    parts.append(f"testbenches: {', '.join(c.testbenches)}, waveform (your own stimulus: --stimulus FILE.csv)")
     if c.reference:
         parts.append(f"reference: {c.reference}")
     return "\n".join(parts)
