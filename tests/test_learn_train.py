@@ -217,6 +217,12 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
     assert full["test_acc"] == resumed["test_acc"]
     rows = (tmp_path / "killed" / "metrics.csv").read_text().splitlines()
     assert len(rows) == 4 and rows[0].startswith("epoch,train_loss")
+    # evaluation-only settings may change: the finished run is re-evaluated, not retrained
+    logs = []
+    again = train(small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS},
+                            hardware={"train": True, "eval_chips": 2}), tmp_path / "killed", progress=False,
+                  plots=False, log=logs.append)
+    assert "resuming" in logs[0] and again["chips"]["n_chips"] == 2 and again["test_acc"] == full["test_acc"]
     # a checkpoint of another configuration is not resumed silently
     with pytest.raises(ValidationError, match="different configuration"):
         train(small_cfg(run={"seed": 5}), tmp_path / "killed", progress=False, plots=False, log=lambda s: None)

@@ -341,9 +341,18 @@ def model_info(exp: Experiment, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _comparable(d: dict[str, Any] | None) -> dict[str, Any]:
-    """A config as a checkpoint compares it: everything but where the file was."""
-    d = dict(d or {})
+    """A config as a checkpoint compares it: what shapes training. Where the file was and the
+    evaluation-only settings (chips evaluated, and their variation when training saw none;
+    pruned fractions tried) may differ, so a finished run can be re-evaluated under other chips
+    by running it again with those settings changed."""
+    d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (d or {}).items()}
     d.pop("path", None)
+    hw = d.get("hardware", {})
+    hw.pop("eval_chips", None)
+    if not hw.get("train", False):
+        for k in ("variation", "sigma_scale", "prog_noise", "read_noise"):
+            hw.pop(k, None)
+    d.get("prune", {}).pop("fractions", None)
     return d
 
 
