@@ -81,7 +81,7 @@ def families(args) -> None:
 def robustness(args) -> None:
     rows = []
     for sigma in args.sigma_scales:
-        for aware in (False, True):
+        for aware in [t == "aware" for t in args.training]:
             ov = {"hardware": {"eval_chips": 20, "sigma_scale": sigma, "train": aware, "prog_noise": args.prog_noise}}
             res = []
             for s in args.seeds:
@@ -99,7 +99,7 @@ def robustness(args) -> None:
                          "training": "hardware-aware" if aware else "naive", "nominal test": stat(nominal),
                          "20 chips mean": stat(chips), "chip-to-chip std": f"{100 * statistics.mean(spread):.2f} %",
                          "drop (points)": f"{100 * statistics.mean(n - c for n, c in zip(nominal, chips)):.2f}"})
-    write("robustness", rows, ["variation", "training", "nominal test", "20 chips mean", "chip-to-chip std", "drop (points)"])
+    write("robustness" + "".join(f"_x{x:g}" for x in args.sigma_scales), rows, ["variation", "training", "nominal test", "20 chips mean", "chip-to-chip std", "drop (points)"])
 
 
 def pruning(args) -> None:
@@ -132,6 +132,8 @@ def main() -> int:
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
     ap.add_argument("--sigma-scales", type=float, nargs="+", default=[1.0, 3.0])
     ap.add_argument("--prog-noise", type=float, default=0.0)
+    ap.add_argument("--training", nargs="+", choices=("naive", "aware"), default=["naive", "aware"],
+                    help="robustness: which trainings (naive runs re-evaluate the families runs)")
     ap.add_argument("--l1", type=float, nargs="+", default=[0.0, 1e-2])
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--configs", nargs="+", default=["fashion_vteam.toml"])
