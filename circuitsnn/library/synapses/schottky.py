@@ -1,17 +1,26 @@
 """Gated Schottky diode synapse with a charge-trap (ONO) memory: the component.
 
-The law (thermionic read current, trapped-charge state with injection and erase) and the
-parameters live in :mod:`circuitsnn.physics.schottky`; this module renders the subcircuit from
-the law and builds the testbenches on the component's own subcircuit function. Pinout::
+The law (a real ngspice diode primitive for the junction, the barrier lowering by gate and
+trapped charge as a behavioural multiplier, the trapped-charge state with injection and erase)
+and the parameters live in :mod:`circuitsnn.physics.schottky`; this module renders the
+subcircuit from the law and builds the testbenches on the component's own subcircuit function.
+Pinout::
 
           gate o           erase o
                |                 |
-        in o--|<|---o out     (resets the trapped charge)
+        in o--|<|--[r_s]--o out     (resets the trapped charge)
      (cathode)  (anode): read with v(in) > v(out), current in -> out
 
 Inside the subcircuit node ``phi`` holds the barrier lowering ``dphi = Q_trap / c_trap`` in
 volts (1 F construct); its DC value, and so the state at t = 0, is the subcircuit parameter
-``dphi0`` (0 = erased).
+``dphi0`` (0 = erased). ``a`` is the junction's anode (behind ``r_s``).
+
+Every deck holding the junction lowers ngspice's ``gmin`` to 1e-15 S (:data:`SIM_OPTIONS`): the
+default 1e-12 S across each diode adds 1 pA at a 1 V read, 5 % of the erased read current at
+-20 degC.
+
+:func:`read_subckt` is the lean read-mode variant for large networks: one diode primitive whose
+barrier is the stored state's (``phi_b0 - dphi - eta v_read``), no state, no gate, no replica.
 """
 
 from __future__ import annotations
@@ -21,13 +30,17 @@ from typing import Any, Callable
 import numpy as np
 
 from ...params import Params
-from ...physics.constants import K_OVER_Q, T0_KELVIN
-from ...physics.expr import NUMPY, evaluate
+from ...physics.constants import K_OVER_Q, T0_KELVIN, T_NOMINAL, T_NOMINAL_C
+from ...physics.diode import Diode, DiodeCard
+from ...physics.expr import NUMPY, P, evaluate, exp
 from ...physics.law import values_of
-from ...physics.schottky import LAW, PHI_EFF, V_FORWARD_CLAMP, VT, SchottkyParams  # noqa: F401  (re-exported)
+from ...physics.schottky import LAW, PHI_EFF, VT, SchottkyParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import DcSweep, Deck, Op, Subckt, Tran, V, X
 from .common import bind_testbenches, differential, law_subckt, pulse_train, pwl, r_squared, sample, spike_testbench
+
+#: ngspice options every deck holding the junction needs (module docstring)
+SIM_OPTIONS = {"gmin": 1e-15}
 
 PORTS = ("in", "out", "gate", "erase")
 
@@ -36,6 +49,37 @@ def subckt(p: SchottkyParams, *, named: bool = False) -> Subckt:
     """The gated Schottky synapse ``.subckt <tag> in out gate erase params: dphi0=...``
     (``named``: the library form with every parameter a name)."""
     return law_subckt(LAW, p, title="Gated Schottky diode synapse", module=__name__, named=named)
+
+
+#: the read-mode junction's barrier: the stored state's, gate at 0 V, at the read bias
+PHI_READ = P.phi_b0 - P.dphi - P.eta * P.v_read
+READ_CARD = DiodeCard("dschrd", {
+    "is": P.area * P.a_star * T_NOMINAL**2 * exp(-PHI_READ / (K_OVER_Q * T_NOMINAL)),
+    "n": P.n, "xti": 2 * P.n, "eg": P.n * PHI_READ, "tnom": T_NOMINAL_C, "cjo": P.cj0, "vj": P.phi_b0, "m": 0.5,
+})
+READ_PARAMS = ("dphi", "v_read", "area", "a_star", "phi_b0", "n", "cj0", "eta")
+
+
+def read_subckt(p: SchottkyParams, state: float | None = None, v_read: float = 1.0) -> Subckt:
+    """Lean read-mode variant ``.subckt schottky_gated_read in out params: dphi=... v_read=...``:
+    the junction primitive alone, its barrier the stored state's at the read bias (saturation
+    current ``area A** T^2 exp(-(phi_b0 - dphi - eta v_read)/kT)``, Richardson in temperature
+    through ``xti``/``eg``), gate at 0 V. Omitted: the gate, the state, the replica and ``r_s``
+    (at a reverse read of tens of nA it drops microvolts)."""
+    values = {**values_of(p), "dphi": float(p.dphi0 if state is None else state), "v_read": float(v_read)}
+    params = {k: values[k] for k in READ_PARAMS}
+    doc = ("Gated Schottky synapse, read mode (circuitsnn.library.synapses.schottky): the junction at a fixed\n"
+           "stored state dphi (V), read with v(in) > v(out) at v_read, gate at 0 V; ports: in out")
+    return Subckt("schottky_gated_read", ("in", "out"),
+                  tuple(Diode("j", "out", "in", READ_CARD).elements()), params=params,
+                  models=(READ_CARD.model(None),), doc=doc)
+
+
+def read_mode(p: SchottkyParams, state: float | None = None, v_read: float | None = None) -> tuple[Subckt, dict]:
+    """The read-mode subcircuit and the instance parameters of ``state`` (dphi, V)."""
+    v = COMPONENT.operating["v_read"] if v_read is None else v_read
+    sub = read_subckt(p, state, v)
+    return sub, {"dphi": float(p.dphi0 if state is None else state)}
 
 
 def signed(pos: SchottkyParams, neg: SchottkyParams | None = None) -> tuple[Subckt, ...]:
@@ -56,11 +100,13 @@ def _phi_eff(p: SchottkyParams, dphis: tuple[float, ...], v_read: float) -> np.n
 
 
 def _deck(title: str, sub: Subckt, elements, analyses, temp: float | None = None) -> Deck:
-    return Deck(title, elements=tuple(elements), subckts=(sub,), analyses=tuple(analyses), temp=temp)
+    return Deck(title, elements=tuple(elements), subckts=(sub,), analyses=tuple(analyses), temp=temp,
+                options=dict(SIM_OPTIONS))
 
 
-def tb_iv(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.04, 0.08), v_min: float = -0.1, v_max: float = 2.0, step: float = 0.02, temp: float | None = None) -> Testbench:
-    """DC I-V (reverse bias = v(in) - v(out) > 0), one copy per trapped-charge state ``dphis`` (V)."""
+def tb_iv(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.04, 0.08), v_min: float = -0.4, v_max: float = 2.0, step: float = 0.02, temp: float | None = None) -> Testbench:
+    """DC I-V (reverse bias = v(in) - v(out) > 0, forward below 0), one copy per trapped-charge
+    state ``dphis`` (V): the forward exponential (ideality n) bending at r_s, reverse saturation."""
     name = sub.name
     els: list = [V("Vin", "in", "0", 0.0), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)]
     for k, d in enumerate(dphis):
@@ -73,7 +119,7 @@ def tb_iv(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.
         return {"v": np.asarray(dc.axis), "dphi": np.asarray(dphis, float), "i": i}
 
     return Testbench(
-        "iv", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "reverse I-V: saturation, one curve per stored state",
+        "iv", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "I-V: forward diode, reverse saturation, one curve per stored state",
         measure, {"v": "V", "dphi": "V", "i": "A"}, "sweep",
     )
 
@@ -186,12 +232,18 @@ def tb_barrier(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.
     )
 
 
-def tb_spike(sub: Subckt, p: SchottkyParams, *, dphi: float = 0.08, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
-    """Transient: one presynaptic spike on ``in`` (reverse bias) at a stored state ``dphi``."""
+def tb_spike(sub: Subckt, p: SchottkyParams, *, dphi: float = 0.08, amplitude: float = 1.0, width: float = 10e-6, delay: float = 10e-6) -> Testbench:
+    """Transient: one read spike on ``in`` (reverse bias ``amplitude`` = v_read for ``width`` =
+    the LIF's spike width) at a stored state ``dphi``; the output current, its charge, and the state."""
+    def state(res: Any) -> dict:
+        d = np.asarray(res.tran["x1.phi"])
+        return {"dphi": d, "d_state": float(d[-1] - d[0])}
+
     return spike_testbench(
-        "gated Schottky synapse presynaptic spike", sub, PORTS,
+        "gated Schottky synapse read spike", sub, PORTS,
         controls=[V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)], instance_params={"dphi0": dphi},
-        amplitude=amplitude, width=width, delay=delay,
+        amplitude=amplitude, width=width, delay=delay, options=SIM_OPTIONS,
+        extra_probes=("v(x1.phi)",), extra_measure=state, extra_units={"dphi": "V", "d_state": "V"},
     )
 
 
@@ -210,7 +262,8 @@ COMPONENT = register(
         params_cls=SchottkyParams,
         subckt=subckt,
         testbenches=testbenches(subckt),
-        summary="gated Schottky diode with charge-trap memory: I_s ~ T^2 exp(-q phi_eff/kT), near-linear potentiation",
+        summary="gated Schottky diode (ngspice diode primitive) with charge-trap memory: I_s ~ T^2 exp(-q phi_eff/kT), "
+                "near-linear potentiation",
         pinout="in out gate erase   (read with v(in) > v(out), current in -> out; program on gate; erase resets)",
         equation=LAW.equation,
         reference=LAW.reference,
@@ -218,14 +271,22 @@ COMPONENT = register(
         fitter="circuitsnn.fit.schottky:fit_schottky",
         weights="circuitsnn.surrogates.weights.schottky:SchottkyWeights",
         module="circuitsnn.surrogates.schottky:SchottkySynapse.from_values",
+        sim_options=SIM_OPTIONS,
         fit_hints=dict(
-            fixed=("area", "c_trap"),
+            fixed=("area", "c_trap", "cj0"),
             notes=("only area*a_star, i_prog/c_trap and q0/c_trap are identifiable from the terminals: area and "
                    "c_trap are fixed at their design values and a_star, i_prog, q0 fitted.",
+                   "cj0 (depletion capacitance) shows only in transients faster than the testbenches: fixed.",
                    "v_prog, v_onset, v_erase and tau_erase are taken from the Params, not fitted: v_prog is "
                    "degenerate with i_prog, and the onset/erase thresholds are hard switches the smooth data "
                    "cannot place."),
         ),
-        operating=dict(v_read=1.0, v_prog=8.0, t_prog=10e-6, t_edge=0.1e-6, v_erase=5.0, t_erase=10e-6, n_max=32),
+        operating=dict(v_read=1.0, t_read=10e-6, v_prog=8.0, t_prog=10e-6, t_edge=0.1e-6, v_erase=5.0, t_erase=10e-6,
+                       n_max=32,
+                       polarity="read: v(in) > v(out) (reverse bias, current in -> out), gate and erase at 0 V; "
+                                "program: positive pulses on gate (above v_onset) raise G, one way; erase: a pulse "
+                                "on erase (above v_erase) resets G to the erased state"),
+        read_mode=read_mode,
+        operating_range="circuitsnn.library.operating:schottky_range",
     )
 )
