@@ -131,11 +131,11 @@ def _tb_spike(sub: Subckt, *, amplitude: float, width: float, delay: float) -> T
     """Transient: one presynaptic spike on ``in``, ``out`` grounded; output current and state."""
     def state(res: Any) -> dict:
         x = np.asarray(res.tran["x1.x"])
-        return {"x": x, "dx": float(x[-1] - x[0])}
+        return {"x": x, "dx": float(x[-1] - x[0]), "d_state": float(x[-1] - x[0])}
 
     return spike_testbench(
-        "memristor presynaptic spike", sub, ("in", "out"), amplitude=amplitude, width=width, delay=delay,
-        extra_probes=("v(x1.x)",), extra_measure=state, extra_units={"x": "1", "dx": "1"},
+        "memristor read spike", sub, ("in", "out"), amplitude=amplitude, width=width, delay=delay,
+        extra_probes=("v(x1.x)",), extra_measure=state, extra_units={"x": "1", "dx": "1", "d_state": "1"},
     )
 
 
@@ -169,7 +169,8 @@ def testbenches(
 
     def tb_spike(p: Params, *, amplitude: float = spike_d["amplitude"], width: float = spike_d["width"],
                  delay: float = spike_d["delay"]) -> Testbench:
-        """One presynaptic spike on ``in``, ``out`` grounded; output current and state."""
+        """One read spike on ``in`` (default: the read bias for the LIF's spike width), ``out``
+        grounded; output current, its charge, and the state."""
         return _tb_spike(subckt(p), amplitude=amplitude, width=width, delay=delay)
 
     return {"iv": tb_iv, "program": tb_program, "spike": tb_spike}
