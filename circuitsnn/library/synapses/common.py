@@ -98,7 +98,7 @@ def law_read_mode(law: Law, title: str, module: str) -> Callable[[Params, Any], 
     ``R(state) = 1 / (I(v = 1 V) / 1 V)``: no state node, no behavioural source. Otherwise it is
     one behavioural source with the state as a parameter. Returns ``read_mode(params, state)
     -> (subckt, {state: value})``."""
-    from ...physics.expr import Param, substitute, to_spice
+    from ...physics.expr import Bin, Num, Param, substitute, to_spice
     from ...spice.ir import B, R
 
     st = law.states[0]
@@ -123,7 +123,9 @@ def law_read_mode(law: Law, title: str, module: str) -> Callable[[Params, Any], 
         x = float(getattr(p, st.initial) if state is None else state) if st.initial else float(state)
         params = {st.name: x} | {k: values[k] for k in values if k in names and k != st.name}
         if linear({**values}):
-            el = R("Rread", "in", "out", Expr(to_spice(1 / per_volt)))
+            # I(1 V) = 1/R(x) for a law written v/R(x): the resistor is R(x) itself
+            res = per_volt.b if isinstance(per_volt, Bin) and per_volt.op == "/" and per_volt.a == Num(1.0) else 1 / per_volt
+            el = R("Rread", "in", "out", Expr(to_spice(res)))
             how = f"the read is linear: a resistor R({st.name}) = 1/(I(1 V)/1 V)"
         else:
             el = B("Bread", "in", "out", i=Expr(to_spice(fixed)))
@@ -296,12 +298,14 @@ def spike_testbench(
     options: Mapping[str, Any] | None = None,
 ) -> Testbench:
     """The "spike" testbench every synapse shares: one presynaptic voltage pulse on ``in``
-    (edges width/50), the device instance ``X1`` on ``ports`` with its ``controls`` held, ``out``
+    (edges width/50, ``width`` at half amplitude), the device instance ``X1`` on ``ports`` with its
+    ``controls`` held, ``out``
     grounded through the ammeter ``Vout``; measures the output current and its charge (``options``:
     the component's simulator options)."""
     stop = delay + 3 * width
     edge = width / 50
-    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, edge, edge, width, 10 * stop)), *controls]
+    # full width at half amplitude = width (flat top width - edge): the read charge is G v width
+    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, edge, edge, width - edge, 10 * stop)), *controls]
     els += [X("X1", ports, sub.name, **dict(instance_params or {})), V("Vout", "out", "0", 0.0)]
     deck = Deck(title, elements=tuple(els), subckts=(sub,), analyses=(Tran(edge, stop, 0.0, edge),), temp=temp,
                 options=dict(options or {}))
