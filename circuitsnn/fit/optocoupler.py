@@ -25,6 +25,7 @@ import torch
 
 from ..physics.expr import NUMPY
 from ..physics.law import values_of
+from ..units import si_format
 from ..surrogates import optocoupler as O
 from ..surrogates.waveforms import event_grid, source_points
 from .common import free_param, held_out
@@ -133,9 +134,12 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
     for r in fits.values():
         failures += [f"fit {r.name}: {f}" for f in r.failures]
 
-    figures.append(Overlay("LED current vs drive (fit)", v_led, i_led, fits["led"].predictions["i_led"], "LED drive (V)", "I_led (A)"))
-    figures.append(Overlay("G vs LED drive (fit)", v_led, g, photo_model(photo)["g"], "LED drive (V)", "G (S)"))
-    figures.append(Overlay("G(t), 3 V LED step (fit)", ts, g_sp, fits["dynamics"].predictions["g_t"], "time (s)", "G (S)"))
+    figures.append(Overlay(f"LED current vs drive through r_limit = {si_format(p.r_limit, 'Ohm')} (fit)", v_led[on],
+                           i_led[on], fits["led"].predictions["i_led"][on], "LED drive (V)", "I_led (A)", logy=True))
+    figures.append(Overlay("G vs LED current: power law G - G_dark ~ I_led^gamma (fit)", i_led[on], g[on],
+                           photo_model(photo)["g"][on], "LED current (A)", "G (S)", logx=True, logy=True))
+    figures.append(Overlay("G(t), 3 V LED step on and off (fit): tau_on rising, tau_off falling", ts, g_sp,
+                           fits["dynamics"].predictions["g_t"], "time (s)", "G (S)"))
 
     # -- held out --------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
@@ -143,7 +147,8 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
     d2 = data.run("val_transfer", tb2.deck, tb2.measure, tag="transfer")
     g2 = _g_of_drive(values, d2["v_led"])
     validation["transfer_read_0v3"] = held_out("G vs LED drive at 0.3 V read", d2["g"], g2, failures)
-    figures.append(Overlay("G vs LED drive, 0.3 V read (held out)", d2["v_led"], d2["g"], g2, "LED drive (V)", "G (S)", held_out=True))
+    figures.append(Overlay("G vs LED drive, 0.3 V read (held out)", d2["v_led"], d2["g"], g2, "LED drive (V)", "G (S)",
+                           held_out=True, logy=True))
 
     v_leds = (0.0, 1.9, 2.6, 4.2)
     tb3 = component.testbench("iv", p, v_leds=v_leds, v_max=0.8, step=0.04)

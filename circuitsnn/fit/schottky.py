@@ -44,6 +44,10 @@ from .outcome import Overlay, SurrogateFit
 DPHIS_TEMP = (0.0, 0.05, 0.1, 0.15, 0.2)
 
 
+def _states(dphis) -> tuple[str, ...]:
+    return tuple(f"stored dphi = {1e3 * d:g} mV" for d in dphis)
+
+
 def fit_schottky(component, params, data: SimData) -> SurrogateFit:
     """Read law, then logarithmic charge trapping (module docstring)."""
     from ..spice.ir import DcSweep, Deck, V, X
@@ -148,16 +152,17 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
 
     figures.append(Overlay("read current vs temperature, 5 states (fit)", dt_["temp"], dt_["i"].T,
                            np.exp(fits["read"].predictions["ln_i_temp"]).reshape(TT.shape).T, "temperature (degC)", "I (A)",
-                           labels=tuple(f"dphi {d:g} V" for d in DPHIS_TEMP), logy=True, marker=True))
+                           labels=_states(DPHIS_TEMP), logy=True, marker=True))
     iv_fit = np.stack([read(values, v_iv, 0.0, d, T_NOMINAL) for d in dphis_iv])
     figures.append(Overlay("forward I-V, 3 states (fit): ideality n, bend at r_s", -v_iv[fwd], np.abs(di["i"][:, fwd]),
                            np.abs(iv_fit[:, fwd]), "forward bias v(out,in) (V)", "|I| (A)",
-                           labels=tuple(f"dphi {d:g} V" for d in dphis_iv), logy=True))
+                           labels=_states(dphis_iv), logy=True))
     figures.append(Overlay("reverse I-V, 3 states (fit): saturation", v_iv[rev], di["i"][:, rev], iv_fit[:, rev],
-                           "reverse bias v(in,out) (V)", "I (A)", labels=tuple(f"dphi {d:g} V" for d in dphis_iv)))
+                           "reverse bias v(in,out) (V)", "I (A)", labels=_states(dphis_iv)))
     figures.append(Overlay("read current after each program pulse (fit)", np.arange(33),
                            np.stack([r[2] for r in runs]), np.stack([fits["program"].predictions[f"i_read_{r[3]:g}V"] for r in runs]),
-                           "pulses", "I_read (A)", labels=tuple(f"{r[3]:g} V" for r in runs), marker=True))
+                           "gate pulses", "I_read at 1 V (A)", labels=tuple(f"gate {r[3]:g} V x {r[4] * 1e6:g} us" for r in runs),
+                           marker=True))
 
     # -- held out ---------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
@@ -166,17 +171,17 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
     di2 = data.run("val_iv", tbi2.deck, tbi2.measure, tag="iv")
     v2 = di2["v"]
     preds = np.stack([read(values, v2, 0.0, d, T_NOMINAL) for d in dphis_v])
-    r2, f2 = v2 >= 0, v2 <= 0
+    r2, f2 = v2 >= 0, v2 < -0.01  # forward: away from 0 V, where |I| -> 0 on a log axis
     for k, dphi in enumerate(dphis_v):
         validation[f"iv_dphi_{dphi:g}"] = held_out(f"reverse I-V at dphi {dphi:g} V", di2["i"][k][r2], preds[k][r2], failures)
         validation[f"iv_fwd_dphi_{dphi:g}"] = held_out(f"forward I-V at dphi {dphi:g} V", di2["i"][k][f2], preds[k][f2],
                                                       failures)
     figures.append(Overlay("reverse I-V, other states (held out)", v2[r2], di2["i"][:, r2], preds[:, r2],
                            "reverse bias v(in,out) (V)", "I (A)", held_out=True,
-                           labels=tuple(f"dphi {d:g} V" for d in dphis_v)))
+                           labels=_states(dphis_v)))
     figures.append(Overlay("forward I-V, other states (held out)", -v2[f2], np.abs(di2["i"][:, f2]), np.abs(preds[:, f2]),
                            "forward bias v(out,in) (V)", "|I| (A)", held_out=True, logy=True,
-                           labels=tuple(f"dphi {d:g} V" for d in dphis_v)))
+                           labels=_states(dphis_v)))
     dphis_b = (0.01, 0.07, 0.13, 0.19)
     tbb = component.testbench("barrier", p, dphis=dphis_b, v_read=0.8, temp=60.0)
     db = data.run("val_barrier", tbb.deck, tbb.measure, tag="barrier")

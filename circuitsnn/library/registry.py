@@ -55,8 +55,16 @@ class Testbench:
     measure: Callable[[Any], Mapping[str, Any]] | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     #: How characterize plots it: "transient" (probes vs time), "sweep" (probes vs DC sweep),
-    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate").
+    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate"; a 2-D y
+    #: draws one curve per row, against a 2-D x row by row).
     plot: str = "transient"
+    #: How the plot reads for a designer (all optional): ``traces`` {probe: (label, unit[, scale
+    #: [, panel]])}: legend text, the physical unit after multiplying the signal by ``scale``
+    #: (a state node holding G in uS: scale 1e-6, unit "S"), and the panel (y-axis quantity)
+    #: it shares; ``x``/``y`` (label, unit): axis names; ``logx``/``logy``/``abs`` (plot |y|);
+    #: ``series``: legend text of each row of a 2-D y; ``marks``: ((x, text), ...) vertical
+    #: lines (polarity changes, thresholds); ``xlim``/``ylim``: (lo, hi) of an xy plot
+    style: Mapping[str, Any] = field(default_factory=dict)
 
 
 TestbenchBuilder = Callable[..., Testbench]

@@ -296,6 +296,7 @@ def spike_testbench(
     extra_measure: Callable[[Any], Mapping[str, Any]] | None = None,
     extra_units: Mapping[str, str] | None = None,
     options: Mapping[str, Any] | None = None,
+    traces: Mapping[str, tuple] | None = None,
 ) -> Testbench:
     """The "spike" testbench every synapse shares: one presynaptic voltage pulse on ``in``
     (edges width/50, ``width`` at half amplitude), the device instance ``X1`` on ``ports`` with its
@@ -319,5 +320,8 @@ def spike_testbench(
         return out
 
     units = {"time": "s", "i_out": "A", "charge": "C", **dict(extra_units or {})}
-    description = "output current for one presynaptic spike"
-    return Testbench("spike", deck, ("v(in)", "i(vout)", *extra_probes), description, measure, units, "transient")
+    description = f"one read spike ({amplitude:g} V for {width * 1e6:g} us): output current and charge"
+    base = {"v(in)": ("read pulse v(in)", "V", 1.0, "read pulse"),
+            "i(vout)": ("output current I(in -> out)", "A", 1.0, "output current")}
+    return Testbench("spike", deck, ("v(in)", "i(vout)", *extra_probes), description, measure, units, "transient",
+                     style={"traces": {**base, **dict(traces or {})}})

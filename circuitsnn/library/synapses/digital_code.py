@@ -32,6 +32,7 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...params import Params
+from ...units import si_format
 from ...physics.digital_code import DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, Expr, G, M, Model, Op, Pulse, R, Subckt, Tran, V, X
@@ -157,8 +158,9 @@ def tb_levels(subckt_fn: Callable[[Params], Subckt], p: DigitalCodeParams, *, v_
         els += [X(f"X{c}", ("in", f"out{c}"), s.name), V(f"Vout{c}", f"out{c}", "0", 0.0)]
     deck = Deck("digital-code synapse: all levels", elements=tuple(els), subckts=subs, analyses=(Op(),))
     return Testbench(
-        "levels", deck, tuple(f"i(vout{c})" for c in codes), "conductance of every code and the switch error",
+        "levels", deck, tuple(f"i(vout{c})" for c in codes), f"conductance of every code at {v_read:g} V read",
         _levels_measure(p, codes, v_read), _LEVEL_UNITS, "xy:code:g",
+        style=dict(x=("stored code", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 
@@ -171,8 +173,9 @@ def tb_levels_bitlines(sub: Subckt, p: DigitalBitlineParams, *, v_read: float = 
         els += [X(f"X{c}", ("in", f"out{c}", *gates), sub.name), V(f"Vout{c}", f"out{c}", "0", 0.0)]
     deck = Deck("digital-code synapse (bit lines): all levels", elements=tuple(els), subckts=(sub,), analyses=(Op(),))
     return Testbench(
-        "levels", deck, tuple(f"i(vout{c})" for c in codes), "conductance of every code and the switch error",
+        "levels", deck, tuple(f"i(vout{c})" for c in codes), f"conductance of every code at {v_read:g} V read",
         _levels_measure(p, codes, v_read), _LEVEL_UNITS, "xy:code:g",
+        style=dict(x=("stored code", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 
@@ -186,7 +189,10 @@ def tb_iv(sub: Subckt, p: DigitalCodeParams, *, v_max: float = 1.0, step: float 
         v, i = np.asarray(dc.axis), np.asarray(dc.i("Vout"))
         return {"v": v, "i": i, "g": i / v}
 
-    return Testbench("iv", deck, ("i(vout)",), "I-V of the stored code", measure, {"v": "V", "i": "A", "g": "S"}, "sweep")
+    return Testbench("iv", deck, ("i(vout)",), f"I-V of the stored code {getattr(p, 'code', '')}", measure,
+                     {"v": "V", "i": "A", "g": "S"}, "sweep",
+                     style=dict(x=("v(in,out)", "V"),
+                                traces={"i(vout)": (f"code {getattr(p, 'code', '')}", "A", 1.0, "I(in -> out)")}))
 
 
 def tb_program(sub: Subckt, p: DigitalBitlineParams, *, t_step: float = 10e-6, v_read: float = 0.1, edge: float = 10e-9) -> Testbench:
@@ -208,8 +214,10 @@ def tb_program(sub: Subckt, p: DigitalBitlineParams, *, t_step: float = 10e-6, v
         return {"code": np.arange(n), "g": sample(tr.time, np.asarray(tr.i("Vout")), at) / v_read}
 
     return Testbench(
-        "program", deck, ("i(vout)",) + tuple(f"v(b{k})" for k in range(p.bits)), "conductance staircase, one code per step",
+        "program", deck, ("i(vout)",) + tuple(f"v(b{k})" for k in range(p.bits)),
+        f"conductance staircase at {v_read:g} V read, the bit lines counting one code per {si_format(t_step, 's')}",
         measure, {"code": "1", "g": "S"}, "xy:code:g",
+        style=dict(x=("code on the bit lines", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...params import Params
+from ...units import si_format
 from ...physics.constants import T_NOMINAL, thermal_voltage
 from ...physics.diode import diode_series_current
 from ...physics.law import values_of
@@ -99,8 +100,11 @@ def tb_transfer(sub: Subckt, p: OptocouplerParams, *, v_led_max: float = 5.0, st
         return {"v_led": np.asarray(dc.axis), "i_led": i_led, "g": np.asarray(dc.i("Vout")) / v_read}
 
     return Testbench(
-        "transfer", deck, ("i(vout)", "i(vled)"), "G vs LED current (DC sweep of the LED drive)",
+        "transfer", deck, ("i(vout)", "i(vled)"),
+        f"G vs LED current (LED drive 0..{v_led_max:g} V): a power law, G - G_dark ~ I_led^gamma",
         measure, {"v_led": "V", "i_led": "A", "g": "S"}, "xy:i_led:g",
+        style=dict(x=("LED current", "A"), y=(f"photoconductance G (read at {v_read:g} V)", "S"), logx=True, logy=True,
+                   xlim=(1e-12, None)),
     )
 
 
@@ -120,6 +124,8 @@ def tb_iv(sub: Subckt, p: OptocouplerParams, *, v_leds: tuple[float, ...] = (0.0
     return Testbench(
         "iv", deck, tuple(f"i(vout{k})" for k in range(len(v_leds))), "photoresistor I-V, one curve per LED drive",
         measure, {"v": "V", "v_led": "V", "i": "A"}, "sweep",
+        style=dict(x=("v(in,out)", "V"), traces={f"i(vout{k})": (f"LED drive {vl:g} V", "A", 1.0, "I(in -> out)")
+                                                  for k, vl in enumerate(v_leds)}),
     )
 
 
@@ -149,8 +155,12 @@ def tb_step(sub: Subckt, p: OptocouplerParams, *, v_led: float = 3.0, v_read: fl
         return {"time": t, "g": g, "tau_on": tau_on, "tau_off": tau_off, "g_on": g_hi}
 
     return Testbench(
-        "step", deck, ("i(vout)", "v(x1.g)", "v(x1.gss)"), "LED step on/off: rise (tau_on) and fall (tau_off)",
+        "step", deck, ("i(vout)", "v(x1.g)", "v(x1.gss)"), f"LED step to {v_led:g} V and back: rise (tau_on) and fall (tau_off)",
         measure, {"time": "s", "g": "S", "tau_on": "s", "tau_off": "s", "g_on": "S"}, "transient",
+        style=dict(traces={"i(vout)": (f"output current at {v_read:g} V read", "A", 1.0, "output current"),
+                           "v(x1.g)": ("G", "S", 1.0 / G_SCALE, "photoconductance"),
+                           "v(x1.gss)": ("G_ss (steady state of the drive)", "S", 1.0 / G_SCALE, "photoconductance")},
+                   marks=((t1, f"LED {v_led:g} V on"), (t2, "LED off"))),
     )
 
 
@@ -182,8 +192,11 @@ def tb_program(
         return {"pulse": np.arange(1, count + 1), "g": sample(tr.time, g, ends)}
 
     return Testbench(
-        "program", deck, ("i(vout)", "v(x1.g)"), "conductance after each identical LED pulse",
+        "program", deck, ("i(vout)", "v(x1.g)"),
+        f"conductance at the end of each identical LED pulse ({amplitude:g} V x {si_format(width, 's')} every "
+        f"{si_format(period, 's')})",
         measure, {"pulse": "1", "g": "S"}, "xy:pulse:g",
+        style=dict(x=("LED pulse number", "1"), y=("photoconductance G", "S")),
     )
 
 
@@ -194,6 +207,7 @@ def tb_spike(sub: Subckt, p: OptocouplerParams, *, v_led: float = 5.0, amplitude
         "optocoupler presynaptic spike", sub, ("in", "out", "led"),
         controls=[V("Vled", "led", "0", Dc(v_led))], amplitude=amplitude, width=width, delay=delay,
         extra_probes=("v(x1.g)",), extra_measure=_g_state, extra_units={"g": "S", "d_state": "S"},
+        traces={"v(x1.g)": (f"photoconductance G (LED {v_led:g} V)", "S", 1.0 / G_SCALE, "photoconductance")},
     )
 
 

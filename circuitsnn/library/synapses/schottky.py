@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...params import Params
+from ...units import si_format
 from ...physics.constants import K_OVER_Q, T0_KELVIN, T_NOMINAL, T_NOMINAL_C
 from ...physics.diode import Diode, DiodeCard
 from ...physics.expr import NUMPY, P, evaluate, exp
@@ -120,8 +121,22 @@ def tb_iv(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.0, 0.
 
     return Testbench(
         "iv", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "I-V: forward diode, reverse saturation, one curve per stored state",
-        measure, {"v": "V", "dphi": "V", "i": "A"}, "sweep",
+        measure, {"v": "V", "dphi": "V", "i": "A"}, "xy:v:i",
+        style=dict(x=("v(in,out): reverse bias > 0, forward < 0", "V"), y=("I(in -> out)", "A"), logy=True, abs=True,
+                   series=_state_labels(dphis), marks=((0.0, "forward | reverse"),), ylim=(1e-12, None)),
     )
+
+
+def _state_labels(dphis) -> tuple[str, ...]:
+    return tuple(f"stored dphi = {1e3 * d:g} mV" for d in dphis)
+
+
+#: how the spike testbench's signals read
+SPIKE_TRACES = {
+    "v(in)": ("read pulse v(in)", "V", 1.0, "read pulse"),
+    "i(vout)": ("output current I(in -> out)", "A", 1.0, "output current"),
+    "v(x1.phi)": ("stored barrier lowering dphi", "V", 1.0, "stored state dphi"),
+}
 
 
 def tb_program(
@@ -170,8 +185,9 @@ def tb_program(
         return out
 
     return Testbench(
-        "program", deck, ("i(vout)", "v(x1.phi)", "v(gate)"), "read current vs number of identical program pulses, then erase",
+        "program", deck, ("i(vout)", "v(x1.phi)", "v(gate)"), "read current vs number of identical program pulses",
         measure, {"pulse": "1", "i_read": "A", "g": "S", "r2": "1", "i_erased": "A"}, "xy:pulse:i_read",
+        style=dict(x=(f"gate pulses ({amplitude:g} V x {si_format(width, 's')})", "1"), y=(f"read current at {v_read:g} V", "A")),
     )
 
 
@@ -202,12 +218,17 @@ def tb_temperature(
         slope = np.array([np.polyfit(phi, np.log(i[j]), 1)[0] for j in range(len(tk))])
         # Richardson plot per state: ln(I/T^2) = ln(area A**) - phi/(k/q) * (1/T)
         phi_fit = np.array([-np.polyfit(1.0 / tk, np.log(i[:, k] / tk**2), 1)[0] * K_OVER_Q for k in range(len(dphis))])
-        return {"temp": temp_c, "phi": phi, "i": i, "slope_lnI_phi": slope, "phi_richardson": phi_fit}
+        return {"temp": temp_c, "phi": phi, "i": i, "slope_lnI_phi": slope, "phi_richardson": phi_fit,
+                "inv_temp": 1e3 / tk, "richardson": (i / tk[:, None] ** 2).T}
 
     return Testbench(
         "temperature", deck, tuple(f"i(vout{k})" for k in range(len(dphis))),
-        "read current vs temperature, one copy per barrier height", measure,
-        {"temp": "degC", "phi": "V", "i": "A", "slope_lnI_phi": "1/V", "phi_richardson": "V"}, "sweep",
+        f"Richardson plot: I/T^2 vs 1000/T ({t_min:g}..{t_max:g} degC) at {v_read:g} V, slope -phi_eff/k, one line per "
+        "stored state", measure,
+        {"temp": "degC", "phi": "V", "i": "A", "slope_lnI_phi": "1/V", "phi_richardson": "V", "inv_temp": "1/K",
+         "richardson": "A/K^2"}, "xy:inv_temp:richardson",
+        style=dict(x=("1000/T", "1/K"), y=("I/T^2", "A/K^2"), logy=True,
+                   series=tuple(f"{lab} (phi_eff = {1e3 * ph:.0f} mV)" for lab, ph in zip(_state_labels(dphis), phi))),
     )
 
 
@@ -227,8 +248,10 @@ def tb_barrier(sub: Subckt, p: SchottkyParams, *, dphis: tuple[float, ...] = (0.
         return {"phi": phi, "i": i, "slope_lnI_phi": slope, "slope_expected": -1.0 / float(evaluate(VT, {"temp": temp + T0_KELVIN}, NUMPY))}
 
     return Testbench(
-        "barrier", deck, tuple(f"i(vout{k})" for k in range(len(dphis))), "read current vs effective barrier height",
+        "barrier", deck, tuple(f"i(vout{k})" for k in range(len(dphis))),
+        f"read current vs effective barrier height at {v_read:g} V, {temp:g} degC: ln I falls by q/kT per volt",
         measure, {"phi": "V", "i": "A", "slope_lnI_phi": "1/V", "slope_expected": "1/V"}, "xy:phi:i",
+        style=dict(x=("effective barrier phi_eff", "V"), y=("read current", "A"), logy=True),
     )
 
 
@@ -244,6 +267,7 @@ def tb_spike(sub: Subckt, p: SchottkyParams, *, dphi: float = 0.08, amplitude: f
         controls=[V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0)], instance_params={"dphi0": dphi},
         amplitude=amplitude, width=width, delay=delay, options=SIM_OPTIONS,
         extra_probes=("v(x1.phi)",), extra_measure=state, extra_units={"dphi": "V", "d_state": "V"},
+        traces=SPIKE_TRACES,
     )
 
 
