@@ -146,8 +146,13 @@ def characterize(
     backend: str = "batch",
     timeout: float = 300.0,
     progress: bool = True,
+    stimulus: Mapping[str, Any] | None = None,
 ) -> Characterization:
-    """Run the component's testbenches and write their data and plots to ``out_dir``."""
+    """Run the component's testbenches and write their data and plots to ``out_dir``.
+
+    ``stimulus``: keywords for the ``waveform`` testbench (``points=`` an (n, 2) array or
+    ``file=`` a CSV, ``controls=``); given alone it runs only that testbench. Testbenches that
+    need a stimulus are skipped when none is given."""
     comp: Component = get(name)
     if params is None:
         p = comp.default_params()
@@ -155,9 +160,14 @@ def characterize(
         p = params
     else:
         p = comp.make_params(**params)
-    names = list(testbenches) if testbenches else list(comp.testbenches)
+    if testbenches:
+        names = list(testbenches)
+    elif stimulus:
+        names = ["waveform"]
+    else:
+        names = list(comp.testbenches)
     for tb_name in names:
-        if tb_name not in comp.testbenches:
+        if tb_name not in comp.testbenches and tb_name != "waveform":
             raise ValidationError(
                 f"component {name!r} has no testbench {tb_name!r}.",
                 hint=f"Its testbenches: {', '.join(comp.testbenches)}.",
@@ -175,7 +185,7 @@ def characterize(
             t0 = time.perf_counter()
             outcome = TestbenchOutcome(tb_name, ok=False)
             try:
-                tb = comp.testbench(tb_name, p)
+                tb = comp.testbench(tb_name, p, **(dict(stimulus) if stimulus and tb_name == "waveform" else {}))
                 deck_path = out / f"{tb_name}.cir"
                 deck_path.write_text(render(tb.deck))
                 outcome.files.append(deck_path)

@@ -22,6 +22,7 @@ from .errors import ValidationError
 from .library.registry import Testbench, components
 from .spice.ir import DcSweep, Deck, Op, Print
 from .spice.render import render, render_subckt
+from .spice.requirements import marker_line
 from .spice.safety import check_signal
 
 HEADER = (
@@ -46,7 +47,12 @@ def expected_files() -> dict[str, str]:
             parts.append(f"* ---- {comp.name}: {comp.summary}")
             if comp.pinout and not sub.doc:  # a documented subckt already shows its pinout
                 parts += [f"* {line}".rstrip() for line in comp.pinout.strip("\n").splitlines()]
-            parts += render_subckt(sub)
+            lines = render_subckt(sub)
+            if comp.sim_options or comp.max_step:
+                # machine-readable: `circuitsnn simulate` warns a deck that runs it looser
+                k = next(i for i, line in enumerate(lines) if line.lower().startswith(".subckt"))
+                lines.insert(k, "* " + marker_line(comp.sim_options, comp.max_step_for(params)))
+            parts += lines
             parts.append("")
             if comp.read_mode is not None:
                 read = comp.read_subckt(params)

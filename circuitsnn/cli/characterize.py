@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "is reported and the others still run.",
         epilog="examples:\n  circuitsnn characterize lif --out reports/lif\n"
         "  circuitsnn characterize memristor_biolek --testbench iv --param r_on=200\n"
+        "  circuitsnn characterize lif --stimulus my_current.csv   (time_s,current_A rows)\n"
         "  circuitsnn list            (names, parameters and testbenches)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -25,6 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="output folder (default: reports/characterize/NAME)")
     p.add_argument("--testbench", action="append", default=[], metavar="TB", help="run only this testbench; repeat for more")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter, SPICE suffixes allowed (e.g. c_mem=2p); repeat for more")
+    p.add_argument("--stimulus", type=Path, metavar="FILE.csv",
+                   help="drive the component with your own waveform: a CSV of time (s), value (A into a neuron's "
+                   "membrane; V on a synapse's in) -- runs the 'waveform' testbench")
+    p.add_argument("--control", action="append", default=[], metavar="PORT=V",
+                   help="with --stimulus: hold a synapse control port (gate, led, erase, b0...) at V volts; repeat")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch")
     p.add_argument("--timeout", type=positive_seconds, default=300.0, help="seconds per testbench before ngspice is killed")
     add_library_options(p)
@@ -45,6 +51,28 @@ def run(args: argparse.Namespace) -> int:
         testbenches=args.testbench or None,
         backend=args.backend,
         timeout=args.timeout,
+        stimulus=_stimulus(args),
     )
     print(report.text())
     return 0 if report.ok else 1
+
+
+def _stimulus(args: argparse.Namespace) -> dict | None:
+    if args.stimulus is None:
+        if args.control:
+            from ..errors import ValidationError
+
+            raise ValidationError("--control holds a port during a --stimulus waveform; give --stimulus FILE.csv too.")
+        return None
+    from ..units import parse_value
+
+    controls = {}
+    for item in args.control:
+        port, sep, value = item.partition("=")
+        if not sep:
+            from ..errors import ValidationError
+
+            raise ValidationError(f"--control {item!r} is not PORT=VOLTS.", hint="e.g. --control gate=0 --control led=2.5")
+        controls[port.strip()] = parse_value(value)
+    return {"file": args.stimulus, "controls": controls or None}
+

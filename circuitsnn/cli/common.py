@@ -37,10 +37,13 @@ def readable_warnings(stream: TextIO | None = None) -> Iterator[None]:
     ``warning: ... / what to do: ...`` on stderr, each time they occur; others as usual."""
     with warnings.catch_warnings():
         warnings.simplefilter("always", SpiceUnitWarning)
+        from ..spice.requirements import SimulatorSettingsWarning
+
+        warnings.simplefilter("always", SimulatorSettingsWarning)
         original = warnings.showwarning
 
         def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-            if isinstance(message, SpiceUnitWarning):
+            if isinstance(message, SpiceUnitWarning) or type(message).__name__ == "SimulatorSettingsWarning":
                 print(format_warning(message), file=stream or sys.stderr)
             else:
                 original(message, category, filename, lineno, file, line)

@@ -83,7 +83,7 @@ def describe(c) -> str:
         sub = c.read_subckt()
         parts += [f"read-mode variant: .subckt {sub.name} {' '.join(sub.ports)} params: {' '.join(sub.params)}"
                   f"   ({', '.join(c.read_params(None if c.family == 'digital_code' else _lo(c)))}: the state)", ""]
-    parts.append(f"testbenches: {', '.join(c.testbenches)}")
+    parts.append(f"testbenches: {', '.join(c.testbenches)}, waveform (your own stimulus: --stimulus FILE.csv)")
     if c.reference:
         parts.append(f"reference: {c.reference}")
     return "\n".join(parts)

@@ -42,6 +42,11 @@ class SimData:
             self.cache_dir = Path(self.cache_dir)
             self.cache_dir.mkdir(parents=True, exist_ok=True)
 
+    def ngspice(self) -> str:
+        from ..spice.simulator import ngspice_version
+
+        return ngspice_version()
+
     def simulator(self):
         if self._sim is None:
             from ..spice.simulator import get_simulator
@@ -58,7 +63,8 @@ class SimData:
         self.decks[label] = h
         path = None
         if self.cache_dir is not None:
-            path = self.cache_dir / f"{h[:16]}-{tag or label}.npz"
+            # keyed by the simulator too: another ngspice may give other numbers for the same deck
+            path = self.cache_dir / f"{h[:16]}-ng{self.ngspice()}-{tag or label}.npz"
             if path.exists():
                 with np.load(path, allow_pickle=False) as z:
                     self.hits += 1

@@ -181,14 +181,25 @@ class Component:
     def make_params(self, **values: Any) -> Params:
         return self.params_cls.from_dict(values) if values else self.params_cls()
 
+    def builder(self, name: str) -> TestbenchBuilder:
+        """The builder of testbench ``name``: a declared one, or ``waveform`` — every component
+        can be driven by a user's own stimulus (:mod:`.waveform`) unless it declares its own."""
+        if name in self.testbenches:
+            return self.testbenches[name]
+        if name == "waveform":
+            from .waveform import waveform_builder
+
+            return waveform_builder(self)
+        raise KeyError(name)
+
     def testbench(self, name: str, params: Params | None = None, **stimulus: Any) -> Testbench:
-        if name not in self.testbenches:
+        if name not in self.testbenches and name != "waveform":
             raise ValidationError(
                 f"component {self.name!r} has no testbench {name!r}.",
                 hint=f"Its testbenches: {', '.join(self.testbenches)}.",
             )
         params = params or self.default_params()
-        tb = self.testbenches[name](params, **stimulus)
+        tb = self.builder(name)(params, **stimulus)
         extra = tuple(p for p in (*self.includes, *_SESSION_LIBS) if p not in tb.deck.includes)
         if extra:
             tb = dataclasses.replace(tb, deck=dataclasses.replace(tb.deck, includes=tb.deck.includes + extra))

@@ -60,6 +60,7 @@ def fit_neuron(component, params, data: SimData, protocol: NeuronProtocol | None
         "rheobase": float(sp.rheobase),
         "current_scale": scale,
         "protocol": proto.as_dict(),
+        "reference_convergence": checks.convergence,
     }
     return SurrogateFit(
         component=component.name, kind="neuron", family=component.family, model="LIFParameters",

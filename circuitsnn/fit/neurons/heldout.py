@@ -3,7 +3,10 @@
 * **f-I** at the protocol's held-out currents (interleaved with the fitted ones): steady rate
   within :data:`~circuitsnn.fit.validate.FI_TARGET` (2 %), and no current that fires in only
   one of SPICE and the surrogate;
-* **noisy currents**: piece-wise constant Ornstein-Uhlenbeck currents into several copies;
+* **noisy currents**: piece-wise constant Ornstein-Uhlenbeck currents into several copies,
+  simulated at settings shown converged first (:func:`circuitsnn.fit.convergence.converge`:
+  halve reltol and max step until spike times move by less than 0.2 % of the ISI); the
+  reference's settings and convergence history are recorded in ``reference_convergence``;
 * **an input spike train**: rectangular current pulses at Poisson times (a synapse's output).
 
 Spike trains are judged by the share of spikes within 1 % of the ISI
@@ -40,6 +43,8 @@ class HeldOut:
     validation: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     figures: list = field(default_factory=list)
+    #: how the noisy-current reference was shown converged (:mod:`circuitsnn.fit.convergence`)
+    convergence: dict[str, Any] = field(default_factory=dict)
 
 
 def validate(component, params, data: SimData, proto: NeuronProtocol, sp: LIFParameters, fd: FitData, *,
@@ -106,8 +111,15 @@ def _noisy(component, params, data, proto, sp, rng, tau_e, max_dt, out: HeldOut)
     waves = [held_pwl(ou_current(rng, n_hold, hold, proto.noisy_mean * scale, proto.noisy_std * scale,
                                  proto.noisy_corr_tau * tau_e), hold, edge) for _ in range(proto.noisy_copies)]
     n_stop = n_hold * hold
-    deck = tighten(stimulus_deck(component, params, waves, n_stop, f"{component.name} held-out noisy currents"), proto.reltol)
-    dn = data.run("val_noisy", deck, spike_extractor(params, len(waves)), tag="val_noisy")
+    from ..convergence import converge, describe
+
+    base = stimulus_deck(component, params, waves, n_stop, f"{component.name} held-out noisy currents")
+    h = float(component.max_step_for(params))
+    deck, dn, report = converge(base, spike_extractor(params, len(waves)), lambda d: unpad(d["spikes"]), data,
+                                "val_noisy", reltol=proto.reltol, max_step=h, duration=n_stop)
+    out.convergence = report
+    if not report["converged"]:
+        out.failures.append(f"held-out noisy currents: {describe(report)}: declare tighter sim_options/max_step")
     nsp = unpad(dn["spikes"])
     nmod = surrogate_spikes(sp, [source_points(deck, f"Iin{k}") for k in range(len(waves))], n_stop, max_dt)
     out.validation["noisy_current"] = merge_train_metrics([compare_spike_trains(a, b, n_stop) for a, b in zip(nsp, nmod)])

@@ -264,23 +264,6 @@ def r_squared(x: np.ndarray, y: np.ndarray) -> float:
     return 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
 
 
-def crossing_time(t: np.ndarray, y: np.ndarray, level: float, t_from: float) -> float:
-    """First time after ``t_from`` where ``y`` crosses ``level`` (linear interpolation)."""
-    t = np.asarray(t)
-    y = np.asarray(y)
-    idx = np.nonzero(t >= t_from)[0]
-    if idx.size < 2:
-        return float("nan")
-    i0 = idx[0]
-    s = np.sign(y[i0:] - level)
-    change = np.nonzero(s[1:] != s[0])[0]
-    if change.size == 0:
-        return float("nan")
-    j = i0 + change[0]
-    t1, t2, y1, y2 = t[j], t[j + 1], y[j], y[j + 1]
-    return float(t1 + (level - y1) * (t2 - t1) / (y2 - y1)) if y2 != y1 else float(t2)
-
-
 def spike_testbench(
     title: str,
     sub: Subckt,

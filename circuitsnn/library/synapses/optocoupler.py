@@ -31,7 +31,8 @@ from ...physics.law import values_of
 from ...physics.optocoupler import G_SCALE, I_FLOOR, LAW, OptocouplerParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
 from ...spice.ir import Dc, DcSweep, Deck, Expr, R, Subckt, Tran, V, X
-from .common import bind_testbenches, crossing_time, differential, law_subckt, pulse_train, pwl, sample, spike_testbench
+from ...spice.spikes import first_crossing
+from .common import bind_testbenches, differential, law_subckt, pulse_train, pwl, sample, spike_testbench
 
 #: the ammeter in series with the LED; the law reads its current as ``i(Vled)``
 LED_AMMETER = "Vled"
@@ -149,9 +150,9 @@ def tb_step(sub: Subckt, p: OptocouplerParams, *, v_led: float = 3.0, v_read: fl
         g = np.asarray(tr.i("Vout")) / v_read
         g0 = float(sample(t, g, [t1])[0])
         g_hi = float(sample(t, g, [t2])[0])
-        tau_on = crossing_time(t, g, g0 + (1 - np.exp(-1)) * (g_hi - g0), t1 + edge) - (t1 + edge)
+        tau_on = first_crossing(t, g, g0 + (1 - np.exp(-1)) * (g_hi - g0), after=t1 + edge) - (t1 + edge)
         # light off: G decays back to the dark level measured before the step
-        tau_off = crossing_time(t, g, g0 + np.exp(-1) * (g_hi - g0), t2 + edge) - (t2 + edge)
+        tau_off = first_crossing(t, g, g0 + np.exp(-1) * (g_hi - g0), after=t2 + edge) - (t2 + edge)
         return {"time": t, "g": g, "tau_on": tau_on, "tau_off": tau_off, "g_on": g_hi}
 
     return Testbench(
