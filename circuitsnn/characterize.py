@@ -83,6 +83,8 @@ def measures_dataset(tb: Testbench, measures: Mapping[str, Any]):
     import xarray as xr
 
     xname = tb.plot.split(":")[1] if tb.plot.startswith("xy:") else None
+    if xname and np.ndim(measures.get(xname, 0)) != 1:
+        xname = None  # a 2-D x (one row per curve) is data, not a coordinate
     data_vars: dict[str, Any] = {}
     coords: dict[str, Any] = {}
     if xname and xname in measures:
@@ -105,26 +107,34 @@ def measures_dataset(tb: Testbench, measures: Mapping[str, Any]):
 def _plot(tb: Testbench, result, measures: Mapping[str, Any], path: Path, title: str) -> Path | None:
     from .plots import plot_signals, plot_xy
 
+    style = dict(tb.style)
     if tb.plot.startswith("xy:"):
         _, x, ys = tb.plot.split(":", 2)
         ylist = [y for y in ys.split(",") if y in measures]
         if x not in measures or not ylist:
             raise ValidationError(f"testbench {tb.name!r}: its measure did not return {x!r} and {ys!r} to plot.")
-        yunit = tb.units.get(ylist[0], "")
+        xlabel, xunit = style.get("x", (x, tb.units.get(x, "")))
+        ylabel, yunit = style.get("y", (", ".join(ylist), tb.units.get(ylist[0], "")))
+        curves: dict[str, np.ndarray] = {}
+        for y in ylist:
+            arr = np.asarray(measures[y], dtype=float)
+            if arr.ndim == 2:
+                names = style.get("series") or tuple(f"{y}[{k}]" for k in range(arr.shape[0]))
+                curves.update({str(n): row for n, row in zip(names, arr)})
+            else:
+                curves[y] = arr
         return plot_xy(
-            np.asarray(measures[x]),
-            {y: np.asarray(measures[y]) for y in ylist},
-            path,
-            xlabel=x,
-            ylabel=", ".join(ylist),
-            xunit=tb.units.get(x, ""),
-            yunit=yunit,
-            title=title,
+            np.asarray(measures[x], dtype=float), curves, path, xlabel=xlabel, ylabel=ylabel, xunit=xunit,
+            yunit=yunit, title=title, logx=bool(style.get("logx")), logy=bool(style.get("logy")),
+            magnitude=bool(style.get("abs")), marks=tuple(style.get("marks", ())), xlim=style.get("xlim"),
+            ylim=style.get("ylim"),
         )
     plot = result.dc if tb.plot == "sweep" else result.primary
     if plot.axis is None:
         return None
-    return plot_signals(plot, [p for p in tb.probes if p in plot] or None, path, title=title)
+    return plot_signals(plot, [p for p in tb.probes if p in plot] or None, path, title=title,
+                        traces=style.get("traces"), x=style.get("x"), logy=bool(style.get("logy")),
+                        magnitude=bool(style.get("abs")), marks=tuple(style.get("marks", ())))
 
 
 def characterize(

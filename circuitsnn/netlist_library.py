@@ -1,8 +1,14 @@
 """The generated ``netlists/`` folder: one ``.lib`` per family, one runnable deck per component.
 
-``generate(out_dir)`` writes it; ``stale(out_dir)`` lists files that differ from what the
-library generates now (a test keeps the committed folder up to date). Every deck runs with
-plain ``ngspice -b netlists/<name>.cir``.
+A family's ``.lib`` is a library a designer includes and instantiates with their own values:
+each component's subcircuit in its readable form, under a stable name with every parameter a
+subcircuit parameter (``.subckt memristor_vteam in out params: r_on=2meg ... x0=0.1``; defaults
+are the component's), then its lean read-mode variant (``<name>_read``) where it has one. Only
+a component whose structure depends on its values (the digital code: one switch per bit, the
+code wired in) keeps its hashed, value-named definition. ``generate(out_dir)`` writes the
+folder; ``stale(out_dir)`` lists files that differ from what the library generates now (a test
+keeps the committed folder up to date). Every deck runs with plain ``ngspice -b
+netlists/<name>.cir``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import replace
 
 from .errors import ValidationError
 from .library.registry import Testbench, components
-from .spice.ir import Deck, Op, Print
+from .spice.ir import DcSweep, Deck, Op, Print
 from .spice.render import render, render_subckt
 from .spice.requirements import marker_line
 from .spice.safety import check_signal
@@ -34,9 +40,10 @@ def expected_files() -> dict[str, str]:
         by_family[comp.family].append(comp)
     for family, comps in sorted(by_family.items()):
         parts = [HEADER.rstrip("\n"), f"* Family: {family}", ""]
+        seen: set[str] = set()
         for comp in comps:
             params = comp.default_params()
-            sub = comp.subckt(params)
+            sub = library_subckt(comp, params)
             parts.append(f"* ---- {comp.name}: {comp.summary}")
             if comp.pinout and not sub.doc:  # a documented subckt already shows its pinout
                 parts += [f"* {line}".rstrip() for line in comp.pinout.strip("\n").splitlines()]
@@ -47,29 +54,67 @@ def expected_files() -> dict[str, str]:
                 lines.insert(k, "* " + marker_line(comp.sim_options, comp.max_step_for(params)))
             parts += lines
             parts.append("")
+            if comp.read_mode is not None:
+                read = comp.read_subckt(params)
+                if read.name not in seen:
+                    seen.add(read.name)
+                    parts.append(f"* ---- {read.name}: the lean read-mode variant of {comp.name} (large networks)")
+                    parts += render_subckt(read)
+                    parts.append("")
         files[f"{family}.lib"] = "\n".join(parts) + "\n"
     for comp in library:
         tb_name = next(iter(comp.testbenches))
         tb = comp.testbench(tb_name)
-        text = render(with_print(tb))
+        deck = with_print(tb)
+        text = render(deck)
         title, _, rest = text.partition("\n")
+        note = ("* Its operating point runs as a one-point .dc sweep, so that ngspice prints only the probes.\n"
+                if any(isinstance(a, Op) for a in tb.deck.analyses) and Op() not in deck.analyses else "")
         files[f"{comp.name}.cir"] = (
-            f"{title}\n{HEADER}* Testbench '{tb_name}' of component '{comp.name}'. Run: ngspice -b {comp.name}.cir\n{rest}"
+            f"{title}\n{HEADER}* Testbench '{tb_name}' of component '{comp.name}'. Run: ngspice -b {comp.name}.cir\n"
+            f"{note}{rest}"
         )
     return files
 
 
+def library_subckt(comp, params):
+    """The readable library form of ``comp``'s subcircuit (``subckt(params, named=True)``) when
+    its subcircuit function has one, else its hashed form."""
+    import inspect
+
+    try:
+        named = "named" in inspect.signature(comp.subckt).parameters
+    except (TypeError, ValueError):
+        named = False
+    return comp.subckt(params, named=True) if named else comp.subckt(params)
+
+
 def with_print(tb: Testbench) -> Deck:
     """The testbench deck plus ``.print`` lines: plain ``ngspice -b`` runs no analysis without
-    an output request, and prints the probed signals as a table when it has one."""
-    prints = []
+    an output request, and prints the probed signals as a table when it has one.
+
+    An operating point (``.op``) becomes a one-point ``.dc`` sweep of the deck's first DC
+    source at its own value (the same solution): in batch mode ``.op`` prints every node,
+    source and device (1,448 lines for the digital code's 16 levels), ``.dc`` only what
+    ``.print`` asks for."""
+    signals = tuple(s for s in tb.probes if _printable(s))
+    analyses, prints = [], []
     for a in tb.deck.analyses:
         if isinstance(a, Op):
-            continue
-        signals = tuple(s for s in tb.probes if _printable(s))
-        if signals:
+            src = _dc_source(tb.deck)
+            if src is not None and signals:
+                a = DcSweep(src.name, float(src.value), float(src.value), 1.0)
+        analyses.append(a)
+        if not isinstance(a, Op) and signals:
             prints.append(Print(a.kind, signals))
-    return replace(tb.deck, prints=tuple(prints))
+    return replace(tb.deck, analyses=tuple(analyses), prints=tuple(prints))
+
+
+def _dc_source(deck: Deck):
+    for e in deck.elements:
+        if getattr(e, "letter", "") == "V" and isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+            return e
+    return None
 
 
 def _printable(signal: str) -> bool:

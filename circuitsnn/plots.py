@@ -86,32 +86,78 @@ def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_DRAWN_POINTS) -
     return np.asarray(xs), np.asarray(ys)
 
 
-def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: str = "") -> Path:
-    """One panel per unit (V, A): each probed signal against the plot's axis (time or sweep).
-    Complex signals are drawn as their magnitude (use :func:`plot_bode` for those)."""
+def _axis_text(label: str, prefix: str, unit: str) -> str:
+    """``label (prefix unit)``, or the label alone for a dimensionless quantity (no empty "()")."""
+    unit_text = f"{prefix}{'' if unit in ('', '1') else unit}"
+    return f"{label} ({unit_text})" if unit_text else label
+
+
+def _marks(ax, marks, xfac: float = 1.0) -> None:
+    """Vertical dashed lines with a note at the top: polarity changes, thresholds."""
+    for x, text in marks:
+        ax.axvline(float(x) / xfac, color="0.35", ls="--", lw=0.9)
+        ax.annotate(str(text), (float(x) / xfac, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                    textcoords="offset points", va="top", ha="left", fontsize=7, color="0.25")
+
+
+def plot_signals(plot, probes: Sequence[str] | None, path: str | Path, title: str = "", *,
+                 traces: dict | None = None, x: tuple[str, str] | None = None, logy: bool = False,
+                 magnitude: bool = False, marks: Sequence = ()) -> Path:
+    """One panel per quantity: each probed signal against the plot's axis (time or sweep).
+
+    Without ``traces`` the panels are the signals' units (V, A) and the legends their names.
+    ``traces`` {probe: (label, unit[, scale[, panel]])} says what each signal stands for: a
+    state node's voltage drawn as the state in its own unit (``v(x1.g)`` holding G in uS:
+    ``("G", "S", 1e-6)``), with a legend that names it; ``panel`` groups signals on one axis.
+    ``x`` = (label, unit) names the axis; ``logy``/``magnitude`` draw |y| on a log axis;
+    ``marks`` ((x, text), ...) draw vertical lines. Complex signals are drawn as their magnitude
+    (use :func:`plot_bode` for those); long curves from a min/max envelope (:func:`decimate`)."""
     plt = _pyplot()
     probes = list(probes) if probes else default_probes(plot)
     if plot.axis is None:
         raise ValueError("an operating point has no axis to plot against; read the values instead.")
-    groups: dict[str, list[str]] = {}
+    traces = {_norm(k): v for k, v in (traces or {}).items()}
+    groups: dict[str, list[tuple[str, str, float]]] = {}
+    units: dict[str, str] = {}
     for name in probes:
         arr = plot[name]  # raises KeyError naming the available signals
         del arr
-        key = plot.units.get(name if name in plot.signals else _norm(name), "")
-        groups.setdefault(key or "value", []).append(name)
+        spec = traces.get(_norm(name))
+        if spec:
+            label, unit = spec[0], spec[1]
+            scale = float(spec[2]) if len(spec) > 2 else 1.0
+            panel = spec[3] if len(spec) > 3 else label
+        else:
+            unit = plot.units.get(name if name in plot.signals else _norm(name), "")
+            label, scale = _norm(name), 1.0
+            panel = {"V": "voltage", "A": "current"}.get(unit, "value")
+        key = f"{panel}|{unit}"
+        groups.setdefault(key, []).append((name, label, scale))
+        units[key] = unit
     fig, axes = plt.subplots(len(groups), 1, sharex=True, figsize=(8, 2.6 * len(groups) + 0.6), squeeze=False)
-    xfac, xpre = engineering_scale(plot.axis)
-    for ax, (unit, names) in zip(axes[:, 0], groups.items()):
-        yfac, ypre = engineering_scale(np.concatenate([_real(plot[n]) for n in names]))
-        for n in names:
-            x, y = decimate(np.asarray(plot.axis, dtype=float), _real(plot[n]))
-            ax.plot(x / xfac, y / yfac, label=_norm(n), lw=1.2)
-        quantity = {"V": "voltage", "A": "current"}.get(unit, "")
-        ax.set_ylabel(f"{quantity} ({ypre}{unit})" if quantity else f"{ypre}{unit}")
+    xfac, xpre = engineering_scale(plot.axis) if not x or _prefixable(x[1]) else (1.0, "")
+    for ax, (key, items) in zip(axes[:, 0], groups.items()):
+        unit = units[key]
+        ys = [_real(plot[n]) * sc for n, _, sc in items]
+        if magnitude or logy:
+            ys = [np.abs(y) for y in ys]
+        yfac, ypre = engineering_scale(np.concatenate(ys)) if _prefixable(unit) and not logy else (1.0, "")
+        for (n, label, _), y in zip(items, ys):
+            xs, yd = decimate(np.asarray(plot.axis, dtype=float), y)
+            ax.plot(xs / xfac, yd / yfac, label=label, lw=1.2)
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)
+        ax.set_ylabel(_axis_text(key.split("|")[0], ypre, unit))
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-    label = "time" if plot.axis_name == "time" else (plot.axis_label or plot.axis_name or "sweep")
-    axes[-1, 0].set_xlabel(f"{label} ({xpre}{plot.axis_unit})")
+        _marks(ax, marks, xfac)
+    if x:
+        axes[-1, 0].set_xlabel(_axis_text(x[0], xpre, x[1]))
+    else:
+        label = "time" if plot.axis_name == "time" else (plot.axis_label or plot.axis_name or "sweep")
+        axes[-1, 0].set_xlabel(_axis_text(label, xpre, plot.axis_unit))
     return save_figure(fig, path, title or plot.plotname, axes[0, 0])
 
 
@@ -245,28 +291,48 @@ def plot_xy(
     logx: bool = False,
     logy: bool = False,
     markers: bool | None = None,
+    magnitude: bool = False,
+    marks: Sequence = (),
+    xlim: tuple | None = None,
+    ylim: tuple | None = None,
 ) -> Path:
     """Curves against one x (f–I, conductance vs pulse number, I–V loops). Axes get SI prefixes
-    (nA, µS) when the unit allows; markers are drawn for short curves."""
+    (nA, µS) when the unit allows; markers are drawn for short curves. ``x`` may be 2-D, one
+    row per curve (loops at several frequencies); ``magnitude`` plots |y| (for a log axis over
+    both signs); ``marks`` ((x, text), ...) draw vertical lines (polarity changes, thresholds);
+    ``xlim``/``ylim`` (lo, hi) in the x/y units (None: automatic)."""
     plt = _pyplot()
     x = np.asarray(x, dtype=float)
+    curves = {k: np.abs(np.asarray(v, dtype=float)) if magnitude else np.asarray(v, dtype=float) for k, v in ys.items()}
     xfac, xpre = engineering_scale(x) if _prefixable(xunit) and not logx else (1.0, "")
-    allys = np.concatenate([np.ravel(np.asarray(y, dtype=float)) for y in ys.values()])
+    allys = np.concatenate([np.ravel(y) for y in curves.values()])
     yfac, ypre = engineering_scale(allys) if _prefixable(yunit) and not logy else (1.0, "")
     if markers is None:
-        markers = len(x) <= 60
+        markers = x.shape[-1] <= 60
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for label, y in ys.items():
-        ax.plot(x / xfac, np.asarray(y, dtype=float) / yfac, "o-" if markers else "-", ms=3, lw=1.2, label=label)
-    ax.set_xlabel(f"{xlabel} ({xpre}{xunit})" if xunit and xunit != "1" else xlabel)
-    ax.set_ylabel(f"{ylabel} ({ypre}{yunit})" if yunit and yunit != "1" else ylabel)
+    for k, (label, y) in enumerate(curves.items()):
+        xk = x[k] if x.ndim == 2 else x
+        if logx:
+            xk = np.where(xk > 0, xk, np.nan)
+        if logy:
+            y = np.where(y > 0, y, np.nan)  # a log axis cannot show 0: a gap, not a spike
+        ax.plot(xk / xfac, y / yfac, "o-" if markers else "-", ms=3, lw=1.2, label=label)
+    ax.set_xlabel(_axis_text(xlabel, xpre, xunit))
+    ax.set_ylabel(_axis_text(("|" + ylabel + "|") if magnitude else ylabel, ypre, yunit))
     if logx:
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
-    ax.grid(True, alpha=0.3)
-    if len(ys) > 1:
+    ax.grid(True, alpha=0.3, which="both" if (logx or logy) else "major")
+    if not logy:
+        ax.ticklabel_format(axis="y", useOffset=False)
+    if xlim:
+        ax.set_xlim(*[None if v is None else v / xfac for v in xlim])
+    if ylim:
+        ax.set_ylim(*[None if v is None else v / yfac for v in ylim])
+    if len(curves) > 1:
         ax.legend(fontsize=8)
+    _marks(ax, marks, xfac)
     return save_figure(fig, path, title, ax)
 
 

@@ -43,6 +43,8 @@ class JoglekarParams(MemristorParams):
 
     prefix = "mjog"
 
+    r_on: float = quantity(100.0, unit="Ohm", doc="Resistance in the ON state (x = 1)", gt=0)
+    r_off: float = quantity(16e3, unit="Ohm", doc="Resistance in the OFF state (x = 0)", gt=0)
     d: float = quantity(10e-9, unit="m", doc="Film thickness D", gt=0)
     mu_v: float = quantity(1e-14, unit="m^2/(V s)", doc="Dopant mobility", gt=0)
 

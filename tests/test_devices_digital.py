@@ -29,7 +29,7 @@ def test_rejects_bad_values_naming_field_unit_and_range():
 def test_subckt_has_binary_weighted_branches_and_scaled_switches():
     p = d.DigitalCodeParams(bits=3, code=5)
     els = {e.name: e for e in d.subckt(p).elements if hasattr(e, "nodes")}
-    assert [els[f"R{k}"].value for k in range(3)] == pytest.approx([1e6, 5e5, 2.5e5])
+    assert [els[f"R{k}"].value for k in range(3)] == pytest.approx([20e6, 10e6, 5e6])  # 1 / (2^k g_lsb)
     assert [els[f"M{k}"].nodes[1] for k in range(3)] == ["vdd", "0", "vdd"]  # 5 = 0b101
     assert [els[f"M{k}"].params["w"] for k in range(3)] == pytest.approx([0.5e-6, 1e-6, 2e-6])
 

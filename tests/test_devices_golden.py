@@ -84,7 +84,7 @@ def test_any_family_instantiates_with_the_common_ports_and_signed_pairs_subtract
     """One deck holds every family between a shared presynaptic node and its own grounded
     postsynaptic node, plus a signed pair of each: I(pair) = I(+ device) - I(- device)."""
     v_in = 0.5
-    o_hi, o_lo = optocoupler.OptocouplerParams(), optocoupler.OptocouplerParams(r_limit=600.0)
+    o_hi, o_lo = optocoupler.OptocouplerParams(), optocoupler.OptocouplerParams(r_limit=4e6)
     s_hi, s_lo = schottky.SchottkyParams(dphi0=0.1), schottky.SchottkyParams(dphi0=0.02)
     b_hi, b_lo = BiolekParams(x0=0.9), BiolekParams(x0=0.3)
     v_hi, v_lo = VteamParams(x0=0.8), VteamParams(x0=0.1)

@@ -32,12 +32,12 @@ def test_conductance_is_monotonic_in_led_current_and_follows_the_power_law():
     order = np.argsort(r["i_led"])
     g = r["g"][order]
     assert np.all(np.diff(g) >= -1e-15), "G never falls as the LED current rises"
-    lit = r["i_led"][order] > 1e-6
+    lit = r["i_led"][order] > 1e-8
     assert np.all(np.diff(g[lit]) > 0), "strictly rising once the LED conducts"
-    assert g[-1] / g[0] > 1e4, "dark to bright spans decades"
-    assert r["g"] == pytest.approx(p.g_steady(r["i_led"]), rel=1e-3)
+    assert g[-1] / g[0] > 30, "dark to full drive spans a network's weight range (20 nS .. 1 uS)"
+    assert r["g"] == pytest.approx(p.g_steady(r["i_led"]), rel=2e-3)  # ngspice's DC reltol 1e-3 on v(g)
     # the power law: the log-log slope of (G - G_dark) vs I_led is gamma
-    bright = r["i_led"] > 1e-4
+    bright = r["i_led"] > 1e-7
     slope = np.polyfit(np.log(r["i_led"][bright]), np.log(r["g"][bright] - p.g_dark), 1)[0]
     assert slope == pytest.approx(p.gamma, rel=0.01)
 

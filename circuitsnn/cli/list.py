@@ -62,6 +62,11 @@ def param_table(params_cls) -> str:
     return "\n".join(lines)
 
 
+def _lo(c):
+    """A state inside the component's range (for naming the read-mode instance parameter)."""
+    return {"memristor": 0.5, "schottky": 0.0, "optocoupler": 1.0}.get(c.family, 0.0)
+
+
 def describe(c) -> str:
     parts = [f"{c.name} ({c.kind}, family {c.family}): {c.summary}", ""]
     if c.pinout:
@@ -69,6 +74,15 @@ def describe(c) -> str:
     if c.equation:
         parts += ["equation:", textwrap.indent(c.equation.strip("\n"), "  "), ""]
     parts += ["parameters:", textwrap.indent(param_table(c.params_cls), "  "), ""]
+    rng = c.resolve("operating_range")
+    if rng is not None:
+        table = rng(c, c.default_params())
+        parts += ["operating range (default parameters; a network reads each synapse at v_read):",
+                  textwrap.indent(table.text(), "  "), ""]
+    if c.read_mode is not None:
+        sub = c.read_subckt()
+        parts += [f"read-mode variant: .subckt {sub.name} {' '.join(sub.ports)} params: {' '.join(sub.params)}"
+                  f"   ({', '.join(c.read_params(None if c.family == 'digital_code' else _lo(c)))}: the state)", ""]
     parts.append(f"testbenches: {', '.join(c.testbenches)}, waveform (your own stimulus: --stimulus FILE.csv)")
     if c.reference:
         parts.append(f"reference: {c.reference}")

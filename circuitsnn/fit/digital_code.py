@@ -60,7 +60,7 @@ def fit_digital(component, params, data: SimData) -> SurrogateFit:
         failures += [f"fit {r.name}: {f}" for f in r.failures]
     figures.append(Overlay("current of every code at 0.1 and 0.8 V read (fit)", codes, np.stack(i_fit),
                            np.stack([fits["levels"].predictions[f"i_{vr:g}V"] for vr in reads]), "code", "I (A)",
-                           labels=tuple(f"{vr:g} V" for vr in reads), marker=True))
+                           labels=tuple(f"read at {vr:g} V" for vr in reads), marker=True))
 
     validation: dict[str, Any] = {}
     i_v = levels_at(0.45, "val_levels_0.45V")

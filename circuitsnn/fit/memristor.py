@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ValidationError
 from ..physics.expr import NUMPY
 from ..physics.law import values_of
+from ..units import si_format
 from ..surrogates.device import replay
 from ..surrogates.waveforms import source_points
 from .common import free_param, held_out, levels
@@ -117,11 +118,15 @@ def fit_memristor(component, params, data: SimData) -> SurrogateFit:
     values = {**nominal, **read, **fits["program"].params}
     for r in fits.values():
         failures += [f"fit {r.name}: {f}" for f in r.failures]
-    figures.append(Overlay("sine I-V: read law (fit)", di["v_all"][0], di["i_all"], np.stack(list(fits["read"].predictions.values())),
-                           "v(in,out) (V)", "I (A)", labels=tuple(f"{f:g} Hz" for f in di["freq"])))
-    figures.append(Overlay("conductance after each pulse (fit)", np.arange(len(runs[0][3])),
+    figures.append(Overlay("sine I-V at every frequency: read law (fit)", di["v_all"], di["i_all"],
+                           np.stack(list(fits["read"].predictions.values())), "v(in,out) (V)", "I (A)",
+                           labels=tuple(f"f = {si_format(f, 'Hz')}" for f in di["freq"])))
+    n_pot = (len(runs[0][3]) - 1) // 2
+    polarity = ((n_pot + 0.5, "polarity: + pulses | - pulses"),)
+    figures.append(Overlay(f"conductance at {v_read:g} V after each pulse (fit)", np.arange(len(runs[0][3])),
                            np.stack([r[3] for r in runs]), np.stack([fits["program"].predictions[r[0]] for r in runs]),
-                           "pulse", "G (S)", labels=tuple(r[0] for r in runs), marker=True))
+                           "pulse number", "G (S)", marker=True, marks=polarity,
+                           labels=tuple(f"{a:+g} V / {b:+g} V x {si_format(w, 's')}" for a, b, w in hints["runs"])))
 
     # -- held out ------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
@@ -133,8 +138,9 @@ def fit_memristor(component, params, data: SimData) -> SurrogateFit:
     g_m = conductance(values, trace(values, pts, x0, read_times(pts, v_read), width))
     key = f"program_{a_pot:g}V_{a_dep:g}V_{width:g}s_x0_{x0:g}"
     validation[key] = held_out(f"pulse train {a_pot:g}/{a_dep:g} V, {width:g} s, x0 {x0:g}", d["g"], g_m, failures)
-    figures.append(Overlay(f"conductance after each pulse, {a_pot:g}/{a_dep:g} V x {width:g} s from x0 = {x0:g} (held out)",
-                           np.arange(len(d["g"])), d["g"], g_m, "pulse", "G (S)", held_out=True, marker=True))
+    figures.append(Overlay(f"conductance after each pulse, {a_pot:+g} V / {a_dep:+g} V x {si_format(width, 's')} from "
+                           f"x0 = {x0:g} (held out)", np.arange(len(d["g"])), d["g"], g_m, "pulse number", "G (S)",
+                           held_out=True, marker=True, marks=((n_pot + 0.5, "polarity: + pulses | - pulses"),)))
     iv_val = hints["held_out"]["iv"]
     tbv = component.testbench("iv", p, **iv_val)
     dv = data.run("val_iv", tbv.deck, lambda r: {k: tbv.measure(r)[k] for k in ("time", "v_all", "i_all")}, tag="iv")
@@ -144,7 +150,7 @@ def fit_memristor(component, params, data: SimData) -> SurrogateFit:
     i_m = current(values, dv["v_all"][0], x_iv)
     validation["sine_current"] = held_out(f"current under a {iv_val['amplitude']:g} V, {iv_val['freqs'][0]:g} Hz sine",
                                           dv["i_all"][0], i_m, failures)
-    figures.append(Overlay(f"pinched loop, {iv_val['amplitude']:g} V at {iv_val['freqs'][0]:g} Hz (held out)",
+    figures.append(Overlay(f"pinched loop, {iv_val['amplitude']:g} V at {si_format(iv_val['freqs'][0], 'Hz')} (held out)",
                            dv["v_all"][0], dv["i_all"][0], i_m, "v(in,out) (V)", "I (A)", held_out=True))
 
     nom = runs[0][3]

@@ -3,9 +3,10 @@
 The surrogate (:mod:`circuitsnn.surrogates.optocoupler`) is the LED diode in closed form, the
 law's steady conductance of the LED current and the law's lag integrated exactly, so this fits:
 
-1. **LED** — ``led_is``, ``led_n``, ``led_rs`` on the LED current vs drive (DC sweep 0..5 V),
-   linear and logarithmic; ``r_limit`` is fixed at its design value (only the total series
-   resistance is identifiable);
+1. **LED** — ``led_is``, ``led_n`` (and ``led_rs`` unless the component fixes it) on the LED
+   current vs drive (DC sweep 0..5 V), linear and logarithmic; ``r_limit`` is fixed at its design
+   value (only the total series resistance is identifiable, and behind the default 2 MOhm drive
+   resistor the LED's own 10 Ohm is not at all);
 2. **photoconductance** — ``g_dark``, ``k_photo``, ``gamma`` on G vs the LED current SPICE
    measured (the law's ``G_ss``);
 3. **lag** — ``tau_on``, ``tau_off`` on the conductance after a 3 V LED step, the surrogate
@@ -24,6 +25,7 @@ import torch
 
 from ..physics.expr import NUMPY
 from ..physics.law import values_of
+from ..units import si_format
 from ..surrogates import optocoupler as O
 from ..surrogates.waveforms import event_grid, source_points
 from .common import free_param, held_out
@@ -74,15 +76,17 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
             i = O.led_current(torch.as_tensor(v_led, dtype=torch.float64), {**nominal, **v}).numpy()
         return {"i_led": i, "log_i_led": np.log(np.clip(i[on], 1e-30, None))}
 
+    fixed = set(hints.get("fixed", ()))
+    led_free = [
+        free_param("led_is", p.led_is, factor=1e4, unit="A", doc="LED saturation current"),
+        free_param("led_n", p.led_n, factor=3.0, lo=1.0, hi=5.0, unit="1", doc="LED emission coefficient"),
+        free_param("led_rs", p.led_rs, factor=30.0, unit="Ohm", doc="LED series resistance (r_limit fixed)"),
+    ]
     fits["led"] = fit_curves(
         "optocoupler LED I-V",
         [Curve("i_led", v_led, i_led, "A", "V"), Curve("log_i_led", v_led[on], np.log(i_led[on]), "ln A", "V")],
         led_model,
-        [
-            free_param("led_is", p.led_is, factor=1e4, unit="A", doc="LED saturation current"),
-            free_param("led_n", p.led_n, factor=3.0, lo=1.0, hi=5.0, unit="1", doc="LED emission coefficient"),
-            free_param("led_rs", p.led_rs, factor=30.0, unit="Ohm", doc="LED series resistance (r_limit fixed)"),
-        ],
+        [f for f in led_free if f.name not in fixed],
     )
     led = fits["led"].params
 
@@ -130,9 +134,12 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
     for r in fits.values():
         failures += [f"fit {r.name}: {f}" for f in r.failures]
 
-    figures.append(Overlay("LED current vs drive (fit)", v_led, i_led, fits["led"].predictions["i_led"], "LED drive (V)", "I_led (A)"))
-    figures.append(Overlay("G vs LED drive (fit)", v_led, g, photo_model(photo)["g"], "LED drive (V)", "G (S)"))
-    figures.append(Overlay("G(t), 3 V LED step (fit)", ts, g_sp, fits["dynamics"].predictions["g_t"], "time (s)", "G (S)"))
+    figures.append(Overlay(f"LED current vs drive through r_limit = {si_format(p.r_limit, 'Ohm')} (fit)", v_led[on],
+                           i_led[on], fits["led"].predictions["i_led"][on], "LED drive (V)", "I_led (A)", logy=True))
+    figures.append(Overlay("G vs LED current: power law G - G_dark ~ I_led^gamma (fit)", i_led[on], g[on],
+                           photo_model(photo)["g"][on], "LED current (A)", "G (S)", logx=True, logy=True))
+    figures.append(Overlay("G(t), 3 V LED step on and off (fit): tau_on rising, tau_off falling", ts, g_sp,
+                           fits["dynamics"].predictions["g_t"], "time (s)", "G (S)"))
 
     # -- held out --------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
@@ -140,7 +147,8 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
     d2 = data.run("val_transfer", tb2.deck, tb2.measure, tag="transfer")
     g2 = _g_of_drive(values, d2["v_led"])
     validation["transfer_read_0v3"] = held_out("G vs LED drive at 0.3 V read", d2["g"], g2, failures)
-    figures.append(Overlay("G vs LED drive, 0.3 V read (held out)", d2["v_led"], d2["g"], g2, "LED drive (V)", "G (S)", held_out=True))
+    figures.append(Overlay("G vs LED drive, 0.3 V read (held out)", d2["v_led"], d2["g"], g2, "LED drive (V)", "G (S)",
+                           held_out=True, logy=True))
 
     v_leds = (0.0, 1.9, 2.6, 4.2)
     tb3 = component.testbench("iv", p, v_leds=v_leds, v_max=0.8, step=0.04)
@@ -171,9 +179,9 @@ def fit_optocoupler(component, params, data: SimData) -> SurrogateFit:
                        "counts the levels of the driver's DAC grid (operating dac_bits)",
         "time_constants": {"tau_on": values["tau_on"], "tau_off": values["tau_off"]},
     }
-    fixed = sorted(set(O.FIELDS) - set(led) - set(photo) - set(fits["dynamics"].params))
+    fixed_names = sorted(set(O.FIELDS) - set(led) - set(photo) - set(fits["dynamics"].params))
     notes.append(f"surrogate = the LED diode's closed form + the component's law {component.law.name!r} with these "
-                 f"values; fixed at the design value: {', '.join(fixed) or 'none'}. The output current of a step is "
+                 f"values; fixed at the design value: {', '.join(fixed_names) or 'none'}. The output current of a step is "
                  "its mean, v_read * mean G (exact for piecewise-constant drive).")
     return SurrogateFit(
         component=component.name, kind="synapse", family=component.family, model=f"law:{component.law.name}",

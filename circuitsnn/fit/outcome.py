@@ -15,7 +15,8 @@ from .core import FitReport
 @dataclass
 class Overlay:
     """SPICE and surrogate curves over the same ``x`` (1-D, or 2-D ``(curves, points)`` with
-    ``labels``); plotted with the residual below."""
+    ``labels``: the state, drive or temperature each curve stands for); plotted with the residual
+    below (relative on a log axis)."""
 
     title: str
     x: np.ndarray
@@ -27,6 +28,9 @@ class Overlay:
     labels: tuple[str, ...] = ()
     logy: bool = False
     marker: bool = False
+    logx: bool = False
+    #: vertical lines ((x, text), ...): polarity changes, thresholds
+    marks: tuple = ()
 
 
 @dataclass

@@ -33,32 +33,47 @@ def _scaled(values: np.ndarray, label: str) -> tuple[float, str]:
 
 
 def plot_overlay(fig_data: Overlay, path: str | Path) -> Path:
-    """Top: SPICE (solid) and surrogate (dashed); bottom: surrogate - SPICE."""
+    """Top: SPICE (solid) and surrogate (dashed); bottom: surrogate - SPICE, or on a log axis
+    surrogate / SPICE - 1 (the error a log axis shows)."""
+    from ..plots import _marks
+
     plt = _pyplot()
     fig, (ax, axr) = plt.subplots(2, 1, figsize=(7.5, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     x = np.asarray(fig_data.x, float)
     ys = np.atleast_2d(np.asarray(fig_data.spice, float))
     ym = np.atleast_2d(np.asarray(fig_data.model, float))
-    fx, xlabel = _scaled(x, fig_data.xlabel)
-    fy, ylabel = _scaled(ys, fig_data.ylabel)
-    fr, rlabel = _scaled(ym - ys, "surrogate - SPICE (" + _unit_split(fig_data.ylabel)[1] + ")")
+    logy = fig_data.logy and np.all(ys > 0)
+    fx, xlabel = _scaled(x, fig_data.xlabel) if not fig_data.logx else (1.0, fig_data.xlabel)
+    fy, ylabel = _scaled(ys, fig_data.ylabel) if not logy else (1.0, fig_data.ylabel)
+    if logy:
+        resid = ym / ys - 1
+        fr, rlabel = 1.0, "surrogate / SPICE - 1"
+    else:
+        resid = ym - ys
+        fr, rlabel = _scaled(resid, "surrogate - SPICE (" + _unit_split(fig_data.ylabel)[1] + ")")
     labels = fig_data.labels or tuple("" for _ in ys)
     style = dict(marker="o", markersize=3) if fig_data.marker else {}
-    for k, (a, b) in enumerate(zip(ys, ym)):
+    for k, (a, b, r) in enumerate(zip(ys, ym, resid)):
         color = f"C{k % 10}"
         lab = labels[k] if k < len(labels) else ""
-        ax.plot(x / fx, a / fy, "-", color=color, lw=1.6, label=f"SPICE {lab}".strip(), **style)
-        ax.plot(x / fx, b / fy, "--", color="k" if len(ys) == 1 else color, lw=1.0,
+        xk = x[k] if x.ndim == 2 else x  # a 2-D x: one row per curve (loops at several frequencies)
+        ax.plot(xk / fx, a / fy, "-", color=color, lw=1.6, label=f"SPICE {lab}".strip(), **style)
+        ax.plot(xk / fx, b / fy, "--", color="k" if len(ys) == 1 else color, lw=1.0,
                 label=f"surrogate {lab}".strip() if k == 0 or lab else None)
-        axr.plot(x / fx, (b - a) / fr, "-", color=color, lw=0.9, **style)
-    if fig_data.logy and np.all(ys > 0):
+        axr.plot(xk / fx, r / fr, "-", color=color, lw=0.9, **style)
+    if logy:
         ax.set_yscale("log")
+    else:
+        ax.ticklabel_format(axis="y", useOffset=False)
+    if fig_data.logx:
+        ax.set_xscale("log")
     ax.set_ylabel(ylabel)
     axr.set_ylabel(rlabel, fontsize=8)
     axr.set_xlabel(xlabel)
     axr.axhline(0, color="0.5", lw=0.6)
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, which="both" if logy else "major")
     axr.grid(alpha=0.3)
+    _marks(ax, fig_data.marks, fx)
     ax.legend(fontsize=7, ncol=2 if len(ys) > 2 else 1)
     title = fig_data.title + ("" if fig_data.held_out else "")
     return save_figure(fig, path, title, ax)

@@ -1,19 +1,26 @@
-"""Fitting the gated Schottky synapse to SPICE: the law's own parameters.
+"""Fitting the gated Schottky synapse to SPICE: the law's own parameters and the junction's.
 
-The surrogate is the component's law (:mod:`circuitsnn.physics.schottky`) with fitted values;
-the torch side integrates its trapping rate in closed form (:mod:`circuitsnn.surrogates.schottky`).
+The surrogate is the component's law (:mod:`circuitsnn.physics.schottky`) with fitted values:
+the junction in closed form (a diode of ideality ``n`` over the lowered barrier, in series with
+``r_s``: :func:`~circuitsnn.physics.schottky.read_current`), the trapping rate integrated in
+closed form on the torch side (:mod:`circuitsnn.surrogates.schottky`). The SPICE side is the
+ngspice diode primitive with its own temperature law and solver, so this is a real test of the
+closed form, the primitive's card (``xti = 2n``, ``eg = n phi_b0``: Richardson) and the
+behavioural barrier lowering together. It fits:
 
-1. **read law** — ``a_star``, ``phi_b0``, ``eta``, ``alpha_g`` on the read current vs temperature
-   (-20..100 degC) at five stored states, the reverse I-V at three states and the read current vs
-   gate bias (0..4 V, below the programming onset);
+1. **read law** — ``a_star``, ``phi_b0``, ``eta``, ``alpha_g``, ``n``, ``r_s`` on the read
+   current vs temperature (-20..100 degC) at five stored states, the I-V at three states
+   (reverse saturation, linear; forward 0..0.4 V, logarithmic: the ideality and the series
+   resistance) and the read current vs gate bias (0..4 V, below the programming onset);
 2. **programming** — ``i_prog``, ``v_slope``, ``q0`` on program pulse trains at 7.5, 8 and 8.5 V
    (10 us), replaying each deck's gate waveform through the law (RK4 on the waveform's events).
 
 Not identifiable from the terminals (fixed at the design value, said in the notes): ``area``
-(only ``area * a_star``) and ``c_trap`` (only ``i_prog / c_trap`` and ``q0 / c_trap``);
-``v_prog`` (degenerate with ``i_prog``), ``v_onset``, ``v_erase``, ``tau_erase`` (hard switches
-the smooth data cannot place). Held out: the I-V at other states and grid, the read at 60 degC,
-and a 20-pulse train at 7.8 V with 20 us pulses.
+(only ``area * a_star``), ``c_trap`` (only ``i_prog / c_trap`` and ``q0 / c_trap``), ``cj0``
+(no transient fast enough); ``v_prog`` (degenerate with ``i_prog``), ``v_onset``, ``v_erase``,
+``tau_erase`` (hard switches the smooth data cannot place). Held out: the reverse and forward
+I-V at other states and grid, the read at 60 degC, and a 20-pulse train at 7.8 V with 20 us
+pulses.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import numpy as np
 from ..physics.constants import T0_KELVIN, T_NOMINAL
 from ..physics.expr import NUMPY, evaluate
 from ..physics.law import values_of
-from ..physics.schottky import LINEARITY_EXPONENT
+from ..physics.schottky import LINEARITY_EXPONENT, read_current
 from ..surrogates.device import replay
 from ..surrogates.waveforms import source_points
 from .common import free_param, held_out, levels
@@ -35,6 +42,10 @@ from .outcome import Overlay, SurrogateFit
 
 #: the stored states of the temperature testbench (its default)
 DPHIS_TEMP = (0.0, 0.05, 0.1, 0.15, 0.2)
+
+
+def _states(dphis) -> tuple[str, ...]:
+    return tuple(f"stored dphi = {1e3 * d:g} mV" for d in dphis)
 
 
 def fit_schottky(component, params, data: SimData) -> SurrogateFit:
@@ -54,7 +65,7 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
 
     def read(values: dict, v_r: Any, v_g: Any, dphi: Any, temp: Any) -> np.ndarray:
         env = {**values, "v": v_r, "v_gate": v_g, "dphi": dphi, "temp": temp}
-        return np.asarray(law.current(env, NUMPY), dtype=float)
+        return np.asarray(read_current(env, NUMPY), dtype=float)
 
     # -- 1. static read law -------------------------------------------------------------------------
     tbt = component.testbench("temperature", p)
@@ -64,14 +75,16 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
     tk = dt_["temp"] + T0_KELVIN
     TT, DD = np.meshgrid(tk, np.asarray(DPHIS_TEMP), indexing="ij")
     dphis_iv = (0.0, 0.04, 0.08)
-    tbi = component.testbench("iv", p, dphis=dphis_iv, v_min=-0.1, v_max=2.0, step=0.02)
+    tbi = component.testbench("iv", p, dphis=dphis_iv, v_min=-0.4, v_max=2.0, step=0.02)
     di = data.run("fit_iv", tbi.deck, tbi.measure, tag="iv")
     v_iv = di["v"]
+    rev = v_iv >= 0.02  # reverse: saturation (linear current)
+    fwd = v_iv <= -0.02  # forward: the exponential and its bend at r_s (logarithmic current)
     gate_deck = Deck(
         f"{component.name} read current vs gate bias", subckts=(sub,),
         elements=(V("Vin", "in", "0", 1.0), V("Vg", "gate", "0", 0.0), V("Ve", "erase", "0", 0.0),
                   X("X1", ("in", "out", "gate", "erase"), sub.name), V("Vout", "out", "0", 0.0)),
-        analyses=(DcSweep("Vg", 0.0, 4.0, 0.1),),
+        analyses=(DcSweep("Vg", 0.0, 4.0, 0.1),), options=dict(component.sim_options),
         doc="Gate-bias dependence of the read current (circuitsnn.fit.schottky).",
     )
     dg = data.run("fit_gate", gate_deck, lambda r: {"v_g": np.asarray(r.dc.axis), "i": np.asarray(r.dc.i("Vout"))}, tag="gate")
@@ -81,12 +94,15 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
         out = {"ln_i_temp": np.log(read(vals, 1.0, 0.0, DD, TT)).ravel(),
                "ln_i_gate": np.log(read(vals, 1.0, dg["v_g"], 0.0, T_NOMINAL))}
         for k, dphi in enumerate(dphis_iv):
-            out[f"i_iv_{k}"] = read(vals, v_iv, 0.0, dphi, T_NOMINAL)
+            i = read(vals, v_iv, 0.0, dphi, T_NOMINAL)
+            out[f"i_rev_{k}"] = i[rev]
+            out[f"ln_i_fwd_{k}"] = np.log(np.abs(i[fwd]))
         return out
 
     curves = [Curve("ln_i_temp", TT.ravel(), np.log(dt_["i"]).ravel(), "ln A", "K"),
               Curve("ln_i_gate", dg["v_g"], np.log(dg["i"]), "ln A", "V")]
-    curves += [Curve(f"i_iv_{k}", v_iv, di["i"][k], "A", "V") for k in range(len(dphis_iv))]
+    curves += [Curve(f"i_rev_{k}", v_iv[rev], di["i"][k][rev], "A", "V") for k in range(len(dphis_iv))]
+    curves += [Curve(f"ln_i_fwd_{k}", v_iv[fwd], np.log(np.abs(di["i"][k][fwd])), "ln A", "V") for k in range(len(dphis_iv))]
     fits["read"] = fit_curves(
         "gated Schottky read law", curves, read_model,
         [
@@ -94,6 +110,8 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
             free_param("phi_b0", p.phi_b0, span=0.3, unit="V", doc="barrier height"),
             free_param("eta", max(p.eta, 1e-6), lo=0.0, hi=0.05, unit="V/V", doc="image-force lowering per volt"),
             free_param("alpha_g", max(p.alpha_g, 1e-6), lo=0.0, hi=0.5, unit="V/V", doc="barrier lowering per gate volt"),
+            free_param("n", p.n, lo=1.0, hi=2.0, unit="1", doc="ideality factor"),
+            free_param("r_s", p.r_s, factor=30.0, unit="Ohm", doc="series resistance"),
         ],
     )
     read_fit = fits["read"].params
@@ -134,24 +152,36 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
 
     figures.append(Overlay("read current vs temperature, 5 states (fit)", dt_["temp"], dt_["i"].T,
                            np.exp(fits["read"].predictions["ln_i_temp"]).reshape(TT.shape).T, "temperature (degC)", "I (A)",
-                           labels=tuple(f"dphi {d:g} V" for d in DPHIS_TEMP), logy=True, marker=True))
-    figures.append(Overlay("reverse I-V, 3 states (fit)", v_iv, di["i"],
-                           np.stack([fits["read"].predictions[f"i_iv_{k}"] for k in range(len(dphis_iv))]),
-                           "v(in,out) (V)", "I (A)", labels=tuple(f"dphi {d:g} V" for d in dphis_iv)))
+                           labels=_states(DPHIS_TEMP), logy=True, marker=True))
+    iv_fit = np.stack([read(values, v_iv, 0.0, d, T_NOMINAL) for d in dphis_iv])
+    figures.append(Overlay("forward I-V, 3 states (fit): ideality n, bend at r_s", -v_iv[fwd], np.abs(di["i"][:, fwd]),
+                           np.abs(iv_fit[:, fwd]), "forward bias v(out,in) (V)", "|I| (A)",
+                           labels=_states(dphis_iv), logy=True))
+    figures.append(Overlay("reverse I-V, 3 states (fit): saturation", v_iv[rev], di["i"][:, rev], iv_fit[:, rev],
+                           "reverse bias v(in,out) (V)", "I (A)", labels=_states(dphis_iv)))
     figures.append(Overlay("read current after each program pulse (fit)", np.arange(33),
                            np.stack([r[2] for r in runs]), np.stack([fits["program"].predictions[f"i_read_{r[3]:g}V"] for r in runs]),
-                           "pulses", "I_read (A)", labels=tuple(f"{r[3]:g} V" for r in runs), marker=True))
+                           "gate pulses", "I_read at 1 V (A)", labels=tuple(f"gate {r[3]:g} V x {r[4] * 1e6:g} us" for r in runs),
+                           marker=True))
 
     # -- held out ---------------------------------------------------------------------------------
     validation: dict[str, Any] = {}
     dphis_v = (0.02, 0.06, 0.12)
-    tbi2 = component.testbench("iv", p, dphis=dphis_v, v_min=-0.05, v_max=1.7, step=0.035)
+    tbi2 = component.testbench("iv", p, dphis=dphis_v, v_min=-0.35, v_max=1.7, step=0.035)
     di2 = data.run("val_iv", tbi2.deck, tbi2.measure, tag="iv")
-    preds = np.stack([read(values, di2["v"], 0.0, d, T_NOMINAL) for d in dphis_v])
+    v2 = di2["v"]
+    preds = np.stack([read(values, v2, 0.0, d, T_NOMINAL) for d in dphis_v])
+    r2, f2 = v2 >= 0, v2 < -0.01  # forward: away from 0 V, where |I| -> 0 on a log axis
     for k, dphi in enumerate(dphis_v):
-        validation[f"iv_dphi_{dphi:g}"] = held_out(f"reverse I-V at dphi {dphi:g} V", di2["i"][k], preds[k], failures)
-    figures.append(Overlay("reverse I-V, other states (held out)", di2["v"], di2["i"], preds, "v(in,out) (V)", "I (A)",
-                           held_out=True, labels=tuple(f"dphi {d:g} V" for d in dphis_v)))
+        validation[f"iv_dphi_{dphi:g}"] = held_out(f"reverse I-V at dphi {dphi:g} V", di2["i"][k][r2], preds[k][r2], failures)
+        validation[f"iv_fwd_dphi_{dphi:g}"] = held_out(f"forward I-V at dphi {dphi:g} V", di2["i"][k][f2], preds[k][f2],
+                                                      failures)
+    figures.append(Overlay("reverse I-V, other states (held out)", v2[r2], di2["i"][:, r2], preds[:, r2],
+                           "reverse bias v(in,out) (V)", "I (A)", held_out=True,
+                           labels=_states(dphis_v)))
+    figures.append(Overlay("forward I-V, other states (held out)", -v2[f2], np.abs(di2["i"][:, f2]), np.abs(preds[:, f2]),
+                           "forward bias v(out,in) (V)", "|I| (A)", held_out=True, logy=True,
+                           labels=_states(dphis_v)))
     dphis_b = (0.01, 0.07, 0.13, 0.19)
     tbb = component.testbench("barrier", p, dphis=dphis_b, v_read=0.8, temp=60.0)
     db = data.run("val_barrier", tbb.deck, tbb.measure, tag="barrier")
@@ -167,7 +197,7 @@ def fit_schottky(component, params, data: SimData) -> SurrogateFit:
     figures.append(Overlay("read current after 7.8 V x 20 us pulses (held out)", np.arange(count + 1), dp["i_read"], pred_p,
                            "pulses", "I_read (A)", held_out=True, marker=True))
 
-    v_read = 1.0
+    v_read = float(component.operating.get("v_read", 1.0))
     extra = {
         "range_potentiation": levels(runs[1][2] / v_read),
         "range_note": "conductance (S) at 1 V read over 32 nominal pulses (8 V, 10 us) from the erased state; "

@@ -55,8 +55,16 @@ class Testbench:
     measure: Callable[[Any], Mapping[str, Any]] | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     #: How characterize plots it: "transient" (probes vs time), "sweep" (probes vs DC sweep),
-    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate").
+    #: or "xy:<x>:<y>" (two measured arrays against each other, e.g. "xy:i_in:rate"; a 2-D y
+    #: draws one curve per row, against a 2-D x row by row).
     plot: str = "transient"
+    #: How the plot reads for a designer (all optional): ``traces`` {probe: (label, unit[, scale
+    #: [, panel]])}: legend text, the physical unit after multiplying the signal by ``scale``
+    #: (a state node holding G in uS: scale 1e-6, unit "S"), and the panel (y-axis quantity)
+    #: it shares; ``x``/``y`` (label, unit): axis names; ``logx``/``logy``/``abs`` (plot |y|);
+    #: ``series``: legend text of each row of a 2-D y; ``marks``: ((x, text), ...) vertical
+    #: lines (polarity changes, thresholds); ``xlim``/``ylim``: (lo, hi) of an xy plot
+    style: Mapping[str, Any] = field(default_factory=dict)
 
 
 TestbenchBuilder = Callable[..., Testbench]
@@ -116,10 +124,21 @@ class Component:
     #: :meth:`max_step_for`
     sim_options: Mapping[str, Any] = field(default_factory=dict)
     max_step: float | Callable[[Params], float] | None = None
-    #: how a synapse is used in a network, SI: ``v_read`` (read bias, V) and the nominal
-    #: programming events (``v_set``/``v_reset`` V, ``t_prog`` s, ...); the weight interface and
-    #: ``circuitsnn list NAME`` read it
-    operating: Mapping[str, float] = field(default_factory=dict)
+    #: how a synapse is used in a network, SI (the weight interface, network decks and
+    #: ``circuitsnn list NAME`` read it): ``v_read`` (V, the read bias across in -> out a row
+    #: driver applies for each presynaptic spike), ``t_read`` (s, that read pulse's width: the
+    #: default LIF's spike width), the nominal programming events (``v_set``/``v_reset`` V,
+    #: ``t_prog`` s, ``t_edge`` s; ``v_prog``/``v_erase`` on the Schottky gate/erase; the
+    #: optocoupler's LED drive range ``v_led_max`` and ``dac_bits``; ...), and ``polarity`` (text:
+    #: which terminal reads, which sign programs)
+    operating: Mapping[str, Any] = field(default_factory=dict)
+    #: the lean read-mode variant of a synapse for large networks: ``read_mode(params, state)
+    #: -> (subckt, instance parameters)``; the subcircuit is the device's read law at a fixed
+    #: state (ports ``in out``, a stable name, parameterized), see :meth:`read_subckt`
+    read_mode: Callable[..., Any] | None = None
+    #: the operating-range table of a synapse (numpy only, no simulation):
+    #: ``operating_range(component, params) -> OperatingRange`` (:mod:`circuitsnn.library.operating`)
+    operating_range: EntryPoint = None
     #: what the fitter needs to know that the law cannot say (fixed parameters, bounds, stimuli)
     fit_hints: Mapping[str, Any] = field(default_factory=dict)
     #: SPICE model files the subcircuit needs (a PDK's models, a user's cards): every
@@ -134,6 +153,20 @@ class Component:
     def resolve(self, what: str) -> Callable[..., Any] | None:
         """The callable of the entry point ``what`` ("fitter", "weights", "module", "surrogate")."""
         return resolve(getattr(self, what), f"component {self.name!r} {what}")
+
+    def read_subckt(self, params: Params | None = None, state: Any = None) -> Subckt:
+        """The lean read-mode subcircuit (ports ``in out``) at ``state`` (the weight interface's
+        state: memristor x, Schottky dphi, optocoupler LED drive, digital code); its instance
+        parameters set other states (:meth:`read_params`)."""
+        if self.read_mode is None:
+            raise ValidationError(f"component {self.name!r} has no read-mode variant.")
+        return self.read_mode(params or self.default_params(), state)[0]
+
+    def read_params(self, state: Any, params: Mapping[str, Any] | Params | None = None) -> dict:
+        """Instance parameters of the read-mode subcircuit for ``state``."""
+        if self.read_mode is None:
+            raise ValidationError(f"component {self.name!r} has no read-mode variant.")
+        return dict(self.read_mode(params or self.default_params(), state)[1])
 
     def max_step_for(self, params: Params | None = None) -> float | None:
         """The largest time step (s) a deck with this component at ``params`` (default: the

@@ -22,6 +22,11 @@ code-to-conductance map stays linear, only its slope shrinks)::
 It estimates the switch error for design (the ``levels`` testbench measures it); it is not the
 surrogate.
 
+Scale: the LSB is 50 nS (a 20 MOhm high-resistance poly resistor; bit k: 20 MOhm / 2^k), so a
+4-bit word spans 0..750 nS and one 0.1 V, 10 us read spike carries 0.05 pC per LSB, at most
+0.75 pC (15 % of the default LIF's threshold charge, 10 pF x 0.5 V). With kilohm switches
+against megohm resistors the switch error is below 1e-4.
+
 Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; level-1
 (Shichman-Hodges) MOSFET card with illustrative 0.18 um-class values (VDD 1.8 V, VTO 0.45 V,
 KP 200 uA/V^2, LAMBDA 0.05 1/V), of the kind used for hand analysis in CMOS design texts.
@@ -84,7 +89,7 @@ class DigitalBitlineParams(Params):
     prefix = "dsb"
 
     bits: int = quantity(4, unit="1", doc="Word length N", ge=1, le=8, integer=True)
-    g_lsb: float = quantity(1e-6, unit="S", doc="Conductance of the least significant bit", gt=0, le=1)
+    g_lsb: float = quantity(50e-9, unit="S", doc="Conductance of the least significant bit (20 MOhm)", gt=0, le=1)
     vdd: float = quantity(1.8, unit="V", doc="Logic high level on the switch gates", gt=0, le=20)
     vto: float = quantity(0.45, unit="V", doc="NMOS threshold voltage (level-1 VTO)", gt=0)
     kp: float = quantity(2e-4, unit="A/V^2", doc="NMOS transconductance parameter (level-1 KP)", gt=0)

@@ -302,6 +302,33 @@ def lor(a: Node, b: Node) -> Node:
     return Logic("||", a, b)
 
 
+def substitute(node: Operand, mapping: Mapping[str, Operand]) -> Node:
+    """``node`` with every input, state or parameter named in ``mapping`` replaced by the given
+    expression (a state held fixed becomes a parameter, a read voltage a number, ...)."""
+    repl = {k: as_node(v) for k, v in mapping.items()}
+
+    def go(n: Node) -> Node:
+        if isinstance(n, (Input, State, Param)) and n.name in repl:
+            return repl[n.name]
+        if isinstance(n, Bin):
+            return Bin(n.op, go(n.a), go(n.b))
+        if isinstance(n, Neg):
+            return Neg(go(n.a))
+        if isinstance(n, Pow):
+            return Pow(go(n.base), go(n.exp))
+        if isinstance(n, Cmp):
+            return Cmp(n.op, go(n.a), go(n.b))
+        if isinstance(n, Logic):
+            return Logic(n.op, go(n.a), go(n.b))
+        if isinstance(n, Call):
+            return Call(n.fn, tuple(go(a) for a in n.args))
+        if isinstance(n, Where):
+            return Where(go(n.cond), go(n.a), go(n.b))
+        return n
+
+    return go(as_node(node))
+
+
 # -- scaled nodes in SPICE -------------------------------------------------------------------------
 
 

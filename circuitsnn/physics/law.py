@@ -13,8 +13,13 @@ A :class:`Law` is what a device *is*, independent of where it runs:
 
 The law renders to ngspice elements (:meth:`Law.elements`, parameters inlined or named) and runs
 in Python (:meth:`Law.currents`, :meth:`Law.rates`, :meth:`Law.advance`) on numpy or torch.
-Real circuit primitives a device also contains (an LED's diode model, MOSFET switches) are not
-laws; components add them beside the law's elements.
+
+A device may also contain real circuit primitives: ``primitives`` (:mod:`.diode`: a diode model
+card whose parameters are expressions of the law's, resistors, ammeters, a voltage copy). They
+render before the law's behavioural sources, with :meth:`Law.models` giving their model cards,
+and their parameters are the law's; their currents are not evaluated in Python (each family
+keeps the primitive's closed form beside its law, e.g. :func:`.diode.diode_series_current`).
+Transistor-level parts (MOSFET switches) are not laws.
 """
 
 from __future__ import annotations
@@ -89,6 +94,8 @@ class Law:
     branches: tuple[Branch, ...]
     states: tuple[StateVar, ...] = ()
     aux: tuple[Aux, ...] = ()
+    #: real primitives inside the device (:mod:`.diode`), rendered before the B-sources
+    primitives: tuple = ()
     equation: str = ""
     reference: str = ""
     #: state name -> how to say it in a plot or table ("memristor state x", "barrier lowering")
@@ -111,6 +118,8 @@ class Law:
         out: set[str] = set()
         for n in self._nodes():
             out |= n.params()
+        for prim in self.primitives:
+            out |= prim.params()
         return out | {s.initial for s in self.states if s.initial}
 
     def inputs(self) -> set[str]:
@@ -152,6 +161,8 @@ class Law:
             return Expr(to_spice(node, values))
 
         out: list = []
+        for prim in self.primitives:
+            out += prim.elements(values)
         for a in self.aux:
             out.append(Comment(f"{a.doc or a.name}: v({a.symbol.spice_node}) = {a.name} * {a.symbol.scale:g}"))
             v = distribute_scale(a.expr, a.symbol.scale) if a.symbol.scale != 1.0 else a.expr
@@ -181,6 +192,13 @@ class Law:
                 out.append(R(f"R{prefix}{s.name}h", node, f"{node}_0", s.hold_tau))
                 out.append(V(f"V{prefix}{s.name}0", f"{node}_0", "0", init))
         return out
+
+    def models(self, values: Mapping[str, float] | None = None) -> list:
+        """The model cards of the law's primitives (numbers with ``values``, else expressions of
+        the parameter names)."""
+        from .diode import cards
+
+        return [c.model(values) for c in cards(self.primitives)]
 
     # -- Python ------------------------------------------------------------------------------
     @functools.cached_property
@@ -298,6 +316,22 @@ def values_of(params: Any, names: Sequence[str] | None = None) -> dict[str, floa
     out = {k: float(v) for k, v in d.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     if names is not None:
         out = {k: out[k] for k in names}
+    return out
+
+
+def pulse_segments(amplitude: float, width: float, rise: float = 0.0, fall: float = 0.0,
+                   edge_steps: int = 4) -> list[tuple[float, float]]:
+    """(duration s, level) pieces that integrate a trapezoidal pulse of full width at half
+    amplitude ``width`` with linear edges: each edge as ``edge_steps`` constant steps at their mid
+    levels, the flat top (``width - (rise + fall)/2``) between."""
+    out: list[tuple[float, float]] = []
+    top = width - 0.5 * (rise + fall)
+    if rise > 0:
+        out += [(rise / edge_steps, amplitude * (k + 0.5) / edge_steps) for k in range(edge_steps)]
+    if top > 0:
+        out.append((top, amplitude))
+    if fall > 0:
+        out += [(fall / edge_steps, amplitude * (1 - (k + 0.5) / edge_steps)) for k in range(edge_steps)]
     return out
 
 

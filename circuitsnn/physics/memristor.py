@@ -37,8 +37,8 @@ CURRENT = V / RESISTANCE
 class MemristorParams(Params):
     """Fields every memristor law reads."""
 
-    r_on: float = quantity(100.0, unit="Ohm", doc="Resistance in the ON state (x = 1)", gt=0)
-    r_off: float = quantity(16e3, unit="Ohm", doc="Resistance in the OFF state (x = 0)", gt=0)
+    r_on: float = quantity(1e6, unit="Ohm", doc="Resistance in the ON state (x = 1)", gt=0)
+    r_off: float = quantity(160e6, unit="Ohm", doc="Resistance in the OFF state (x = 0)", gt=0)
     p: int = quantity(1, unit="1", doc="Window exponent (the window is 1 - (...)^(2p))", ge=1, le=10, integer=True)
     x0: float = quantity(0.1, unit="1", doc="Initial state (0 = OFF, 1 = ON)", ge=0, le=1)
 

@@ -7,9 +7,13 @@ for the normalized state with thresholds and asymmetric rates::
 
 with the read law of :mod:`.memristor`. Polarity: here a positive ``v(in, out)`` above ``v_on``
 switches ON, as a positive current does in the Biolek model (Kvatinsky's paper uses the opposite
-sign, v_on < 0 < v_off). Default values are illustrative of oxide ReRAM (kOhm-MOhm, thresholds
-of 0.5-1 V), with rates chosen so that 1 V, 1 us pulses move the state a few per cent, SET
-(+1 V) about twice as fast as RESET (-1 V).
+sign, v_on < 0 < v_off). Default values are illustrative of low-current (sub-uA) filamentary
+oxide ReRAM operated in its high-resistance regime: R_on 2 MOhm, R_off 200 MOhm (ratio 100),
+thresholds of 0.6-0.7 V, with rates chosen so that 1 V, 1 us pulses move the state a few per
+cent, SET (+1 V) about twice as fast as RESET (-1 V). The rates depend on the voltage alone, so
+the resistance scale does not change programming. Scale: one 0.2 V, 10 us read spike (below
+both thresholds: it never programs) carries 0.01-1 pC, at most a fifth of the default LIF's
+threshold charge (10 pF x 0.5 V).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ class VteamParams(MemristorParams):
 
     prefix = "mvt"
 
-    r_on: float = quantity(10e3, unit="Ohm", doc="Resistance in the ON state (x = 1)", gt=0)
-    r_off: float = quantity(1e6, unit="Ohm", doc="Resistance in the OFF state (x = 0)", gt=0)
+    r_on: float = quantity(2e6, unit="Ohm", doc="Resistance in the ON state (x = 1)", gt=0)
+    r_off: float = quantity(200e6, unit="Ohm", doc="Resistance in the OFF state (x = 0)", gt=0)
     p: int = quantity(2, unit="1", doc="Window exponent (the window is 1 - (...)^(2p))", ge=1, le=10, integer=True)
     v_on: float = quantity(0.7, unit="V", doc="SET threshold (positive): above it x rises", gt=0)
     v_off: float = quantity(-0.6, unit="V", doc="RESET threshold (negative): below it x falls", lt=0)

@@ -1,8 +1,10 @@
-"""Gated Schottky synapse surrogate: the law's read current, and its trapping rate integrated in
-closed form.
+"""Gated Schottky synapse surrogate: the device's read in closed form, and its trapping rate
+integrated in closed form.
 
-The read is the law itself (:data:`circuitsnn.physics.schottky.CURRENT`, on torch). The state
-rate of the law has the form ::
+The read is the junction primitive's closed form with the law's saturation current
+(:func:`circuitsnn.physics.schottky.read_current`: a diode of ideality ``n`` over the lowered
+barrier ``phi_eff``, in series with ``r_s``, Lambert W), on torch. The state rate of the law has
+the form ::
 
     d(dphi)/dt = r(V_gate) * exp(-dphi / v_q) - k(V_erase) * dphi
 
@@ -14,52 +16,46 @@ integrated exactly, one after the other::
     dphi''           = dphi' * exp(-k(V_erase) dt)                  (erase: exponential discharge)
 
 so a step is exact for a pure programming or a pure erase pulse, whatever ``dt`` (the law's
-RK4 would need steps below ``v_q / rate``); a test keeps it equal to the integrated law. Every
-function runs on torch tensors (differentiable), numpy arrays or floats (``backend``).
+RK4 would need steps below ``v_q / rate``); a test keeps it equal to the integrated law. The
+closed forms live with the law (:mod:`circuitsnn.physics.schottky`); here they default to torch.
+Every function runs on torch tensors (differentiable), numpy arrays or floats (``backend``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from ..physics import schottky as SP
 from ..physics.constants import T_NOMINAL
-from ..physics.expr import TORCH, Backend, compile_exprs
-from ..physics.schottky import LAW, RATE, VQ
+from ..physics.expr import TORCH, Backend
+from ..physics.schottky import LAW
 from .device import ParamModule
-
-_RATE = compile_exprs(RATE, VQ)
 
 
 def read(v_r: Any, v_gate: Any, dphi: Any, p: Mapping[str, Any], temp: Any = T_NOMINAL, backend: Backend = TORCH) -> Any:
-    """Read current (A, ``in -> out``) of the law at reverse bias ``v_r``, gate ``v_gate``,
-    barrier lowering ``dphi`` (V) and temperature ``temp`` (K)."""
-    return LAW.current({**p, "v": v_r, "v_gate": v_gate, "dphi": dphi, "temp": temp}, backend)
+    """Read current (A, ``in -> out``) at reverse bias ``v_r``, gate ``v_gate``, barrier
+    lowering ``dphi`` (V) and temperature ``temp`` (K)."""
+    return SP.read_current({**p, "v": v_r, "v_gate": v_gate, "dphi": dphi, "temp": temp}, backend)
 
 
 def injection_rate(v_gate: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> tuple[Any, Any]:
-    """``(r, v_q)``: the law's injection rate ``d(dphi)/dt`` (V/s) of an empty trap layer at gate
-    voltage ``v_gate`` (no erase), and the charge scale ``v_q`` (V)."""
-    r, vq = _RATE({**p, "v_gate": v_gate, "v_erase_in": 0.0, "dphi": 0.0}, backend)
-    return r, vq
+    """``(r, v_q)``: the law's injection rate (V/s) of an empty trap layer, and ``v_q`` (V)."""
+    return SP.injection_rate(v_gate, p, backend)
 
 
 def erase_rate(v_erase: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> Any:
-    """The law's discharge rate ``k`` (1/s) at erase voltage ``v_erase``: ``-d(dphi)/dt / dphi``
-    with the gate off."""
-    r, _ = _RATE({**p, "v_gate": 0.0, "v_erase_in": v_erase, "dphi": 1.0}, backend)
-    return -r
+    """The law's discharge rate ``k`` (1/s) at erase voltage ``v_erase``."""
+    return SP.erase_rate(v_erase, p, backend)
 
 
 def program(dphi: Any, v_gate: Any, dt: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> Any:
     """Barrier lowering after ``dt`` seconds at constant gate voltage ``v_gate`` (closed form)."""
-    r, vq = injection_rate(v_gate, p, backend)
-    # vq ln(exp(dphi/vq) + r dt/vq), written so that it never falls below dphi in floating point
-    return dphi + vq * backend.f_log(1 + r * dt / vq * backend.f_exp(-dphi / vq))
+    return SP.program(dphi, v_gate, dt, p, backend)
 
 
 def erase(dphi: Any, v_erase: Any, dt: Any, p: Mapping[str, Any], backend: Backend = TORCH) -> Any:
     """Barrier lowering after ``dt`` seconds at constant erase voltage ``v_erase`` (exact decay)."""
-    return dphi * backend.f_exp(-erase_rate(v_erase, p, backend) * dt)
+    return SP.erase(dphi, v_erase, dt, p, backend)
 
 
 def schottky_step(x: tuple[Any, Any, Any], dphi: Any, p: Mapping[str, Any], dt: float, temp: Any = T_NOMINAL,

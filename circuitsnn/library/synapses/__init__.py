@@ -20,6 +20,14 @@ component                  ports                                testbenches
 Each family module also has ``signed(pos, neg)``: the subcircuits of a differential pair
 ``G+ - G-`` (the last one, ports ``in out`` plus both devices' controls suffixed ``_p``/``_n``);
 the deck needs all of them. ``digital_code.signed_code(p, code)`` makes a sign-magnitude pair.
+
+For networks every component declares its ``operating`` table (read bias ``v_read``, read pulse
+``t_read``, programming events, polarity; :mod:`circuitsnn.library.operating` computes the
+read current and charge per read spike over the range, shown by ``circuitsnn list NAME``) and a
+lean read-mode variant, ``component.read_subckt(params, state)`` (``<law>_read in out``: the
+read law at a fixed state, no state node; ``component.read_params(state)`` sets it per
+instance). The default scales compose with the default LIF: one read spike carries 10-20 % of
+its 5 pC threshold charge at the top of a range and does not program the device.
 """
 
 from . import digital_code, memristor, memristor_biolek, memristor_vteam, optocoupler, schottky

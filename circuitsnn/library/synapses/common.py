@@ -70,23 +70,71 @@ def law_subckt(law: Law, p: Params, *, title: str, module: str, named: bool = Fa
     By default every parameter is inlined as a number and the subcircuit is named by the values'
     hash (``p.tag()``); only the initial states stay instance parameters. With ``named=True`` it
     is the readable library form: ``.subckt <law name> <ports> params: <every field>=<value>``,
-    instantiable with a designer's own values. ``extra`` elements (real primitives beside the
-    law) and ``models`` are added as given.
+    instantiable with a designer's own values (the model cards of the law's primitives take
+    ``{expressions}`` of those names). ``extra`` elements and ``models`` are added as given.
     """
     values = values_of(p)
     if named:
         used = law.params()
         params = {k: values[k] for k in values if k in used}
-        name, elements = law.name, law.elements(None)
+        name, elements, cards = law.name, law.elements(None), law.models(None)
     else:
         params = {s.initial: values[s.initial] for s in law.states if s.initial}
-        name, elements = p.tag(), law.elements(values)
+        name, elements, cards = p.tag(), law.elements(values), law.models(values)
     doc = (
         f"{title} {name} ({module})\n"
         f"ports: {' '.join(law.ports)}" + (f"   instance parameters: {', '.join(params)}" if params else "") + "\n"
         f"{law.equation}\n{values_doc(p)}"
     )
-    return Subckt(name, law.ports, tuple(extra) + tuple(elements), params=params, models=tuple(models), doc=doc)
+    return Subckt(name, law.ports, tuple(extra) + tuple(elements), params=params, models=tuple(cards) + tuple(models),
+                  doc=doc)
+
+
+def law_read_mode(law: Law, title: str, module: str) -> Callable[[Params, Any], tuple[Subckt, dict]]:
+    """The lean read-mode variant of a two-terminal law with one state (a memristor): its read
+    law at a fixed state, ``.subckt <law>_read in out params: <state>=... <read parameters>``.
+
+    When the read is linear in the voltage (``R(x)`` memristors) it is one resistor
+    ``R(state) = 1 / (I(v = 1 V) / 1 V)``: no state node, no behavioural source. Otherwise it is
+    one behavioural source with the state as a parameter. Returns ``read_mode(params, state)
+    -> (subckt, {state: value})``."""
+    from ...physics.expr import Bin, Num, Param, substitute, to_spice
+    from ...spice.ir import B, R
+
+    st = law.states[0]
+    (v_name,) = sorted(law.inputs())
+    fixed = substitute(law.branches[0].current, {st.name: Param(st.name)})
+    per_volt = substitute(fixed, {v_name: 1.0})
+    names = per_volt.params() | fixed.params()
+
+    def linear(values: Mapping[str, float]) -> bool:
+        from ...physics.expr import MATH, evaluate
+
+        for x in (st.lo if st.lo is not None else 0.0, st.hi if st.hi is not None else 1.0):
+            env = {**values, st.name: x}
+            g1 = evaluate(per_volt, env, MATH)
+            for v in (-1.3, 0.1, 0.7):
+                if abs(evaluate(fixed, {**env, v_name: v}, MATH) - g1 * v) > 1e-9 * abs(g1 * v) + 1e-30:
+                    return False
+        return True
+
+    def read_mode(p: Params, state: Any = None) -> tuple[Subckt, dict]:
+        values = values_of(p)
+        x = float(getattr(p, st.initial) if state is None else state) if st.initial else float(state)
+        params = {st.name: x} | {k: values[k] for k in values if k in names and k != st.name}
+        if linear({**values}):
+            # I(1 V) = 1/R(x) for a law written v/R(x): the resistor is R(x) itself
+            res = per_volt.b if isinstance(per_volt, Bin) and per_volt.op == "/" and per_volt.a == Num(1.0) else 1 / per_volt
+            el = R("Rread", "in", "out", Expr(to_spice(res)))
+            how = f"the read is linear: a resistor R({st.name}) = 1/(I(1 V)/1 V)"
+        else:
+            el = B("Bread", "in", "out", i=Expr(to_spice(fixed)))
+            how = f"the read law with {st.name} held fixed"
+        doc = (f"{title}, read mode ({module}): {how}; no state node.\n"
+               f"ports: in out   instance parameters: {', '.join(params)}")
+        return Subckt(f"{law.name}_read", ("in", "out"), (el,), params=params, doc=doc), {st.name: x}
+
+    return read_mode
 
 
 def bind_testbenches(subckt_fn: Callable[[Params], Subckt], **builders: Callable[..., Testbench]) -> dict[str, Callable[..., Testbench]]:
@@ -230,15 +278,21 @@ def spike_testbench(
     extra_probes: tuple[str, ...] = (),
     extra_measure: Callable[[Any], Mapping[str, Any]] | None = None,
     extra_units: Mapping[str, str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    traces: Mapping[str, tuple] | None = None,
 ) -> Testbench:
     """The "spike" testbench every synapse shares: one presynaptic voltage pulse on ``in``
-    (edges width/50), the device instance ``X1`` on ``ports`` with its ``controls`` held, ``out``
-    grounded through the ammeter ``Vout``; measures the output current and its charge."""
+    (edges width/50, ``width`` at half amplitude), the device instance ``X1`` on ``ports`` with its
+    ``controls`` held, ``out``
+    grounded through the ammeter ``Vout``; measures the output current and its charge (``options``:
+    the component's simulator options)."""
     stop = delay + 3 * width
     edge = width / 50
-    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, edge, edge, width, 10 * stop)), *controls]
+    # full width at half amplitude = width (flat top width - edge): the read charge is G v width
+    els = [V("Vin", "in", "0", Pulse(0.0, amplitude, delay, edge, edge, width - edge, 10 * stop)), *controls]
     els += [X("X1", ports, sub.name, **dict(instance_params or {})), V("Vout", "out", "0", 0.0)]
-    deck = Deck(title, elements=tuple(els), subckts=(sub,), analyses=(Tran(edge, stop, 0.0, edge),), temp=temp)
+    deck = Deck(title, elements=tuple(els), subckts=(sub,), analyses=(Tran(edge, stop, 0.0, edge),), temp=temp,
+                options=dict(options or {}))
 
     def measure(res: Any) -> dict:
         tr = res.tran
@@ -249,5 +303,8 @@ def spike_testbench(
         return out
 
     units = {"time": "s", "i_out": "A", "charge": "C", **dict(extra_units or {})}
-    description = "output current for one presynaptic spike"
-    return Testbench("spike", deck, ("v(in)", "i(vout)", *extra_probes), description, measure, units, "transient")
+    description = f"one read spike ({amplitude:g} V for {width * 1e6:g} us): output current and charge"
+    base = {"v(in)": ("read pulse v(in)", "V", 1.0, "read pulse"),
+            "i(vout)": ("output current I(in -> out)", "A", 1.0, "output current")}
+    return Testbench("spike", deck, ("v(in)", "i(vout)", *extra_probes), description, measure, units, "transient",
+                     style={"traces": {**base, **dict(traces or {})}})

@@ -32,9 +32,10 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...params import Params
+from ...units import si_format
 from ...physics.digital_code import DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
-from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, M, Model, Op, Pulse, R, Subckt, Tran, V, X
+from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, Expr, G, M, Model, Op, Pulse, R, Subckt, Tran, V, X
 from .common import bind_testbenches, differential, sample, spike_testbench, values_doc
 
 
@@ -82,6 +83,23 @@ def subckt_bitlines(p: DigitalBitlineParams) -> Subckt:
         f"ports: in out {' '.join(gates)}   (b0 = LSB; logic high = vdd)\n" + _summary_doc(p)
     )
     return Subckt(p.tag(), ("in", "out", *gates), tuple(elements), models=(_model(p),), doc=doc)
+
+
+def read_mode(p: DigitalBitlineParams, state: int | None = None) -> tuple[Subckt, dict]:
+    """Read-mode variant ``.subckt digital_code_read in out params: code=... g_lsb=... eps=...``:
+    the stored word as one linear conductance ``code * g_lsb * (1 - eps)`` (a VCCS, so code 0
+    is an open circuit), ``eps`` the switch error of the hand analysis
+    (:meth:`~circuitsnn.physics.digital_code.DigitalBitlineParams.lsb_error`). No switches, no
+    supply: the read of a word is linear."""
+    code = int(getattr(p, "code", 2**p.bits - 1) if state is None else round(float(state)))
+    if not 0 <= code < 2**p.bits:
+        raise ValidationError(f"read mode: code {code!r} does not fit in bits = {p.bits}.",
+                              hint=f"Use a code in 0 .. {2**p.bits - 1}.")
+    doc = ("Digital-code synapse, read mode (circuitsnn.library.synapses.digital_code): the stored word as a\n"
+           "linear conductance G = code*g_lsb*(1-eps), eps = the switches' relative error; ports: in out")
+    sub = Subckt("digital_code_read", ("in", "out"), (G("Gread", "in", "out", "in", "out", Expr("code*g_lsb*(1-eps)")),),
+                 params={"code": code, "g_lsb": p.g_lsb, "eps": p.lsb_error()}, doc=doc)
+    return sub, {"code": code}
 
 
 def signed(pos: DigitalCodeParams, neg: DigitalCodeParams | None = None) -> tuple[Subckt, ...]:
@@ -140,8 +158,9 @@ def tb_levels(subckt_fn: Callable[[Params], Subckt], p: DigitalCodeParams, *, v_
         els += [X(f"X{c}", ("in", f"out{c}"), s.name), V(f"Vout{c}", f"out{c}", "0", 0.0)]
     deck = Deck("digital-code synapse: all levels", elements=tuple(els), subckts=subs, analyses=(Op(),))
     return Testbench(
-        "levels", deck, tuple(f"i(vout{c})" for c in codes), "conductance of every code and the switch error",
+        "levels", deck, tuple(f"i(vout{c})" for c in codes), f"conductance of every code at {v_read:g} V read",
         _levels_measure(p, codes, v_read), _LEVEL_UNITS, "xy:code:g",
+        style=dict(x=("stored code", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 
@@ -154,8 +173,9 @@ def tb_levels_bitlines(sub: Subckt, p: DigitalBitlineParams, *, v_read: float = 
         els += [X(f"X{c}", ("in", f"out{c}", *gates), sub.name), V(f"Vout{c}", f"out{c}", "0", 0.0)]
     deck = Deck("digital-code synapse (bit lines): all levels", elements=tuple(els), subckts=(sub,), analyses=(Op(),))
     return Testbench(
-        "levels", deck, tuple(f"i(vout{c})" for c in codes), "conductance of every code and the switch error",
+        "levels", deck, tuple(f"i(vout{c})" for c in codes), f"conductance of every code at {v_read:g} V read",
         _levels_measure(p, codes, v_read), _LEVEL_UNITS, "xy:code:g",
+        style=dict(x=("stored code", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 
@@ -169,7 +189,10 @@ def tb_iv(sub: Subckt, p: DigitalCodeParams, *, v_max: float = 1.0, step: float 
         v, i = np.asarray(dc.axis), np.asarray(dc.i("Vout"))
         return {"v": v, "i": i, "g": i / v}
 
-    return Testbench("iv", deck, ("i(vout)",), "I-V of the stored code", measure, {"v": "V", "i": "A", "g": "S"}, "sweep")
+    return Testbench("iv", deck, ("i(vout)",), f"I-V of the stored code {getattr(p, 'code', '')}", measure,
+                     {"v": "V", "i": "A", "g": "S"}, "sweep",
+                     style=dict(x=("v(in,out)", "V"),
+                                traces={"i(vout)": (f"code {getattr(p, 'code', '')}", "A", 1.0, "I(in -> out)")}))
 
 
 def tb_program(sub: Subckt, p: DigitalBitlineParams, *, t_step: float = 10e-6, v_read: float = 0.1, edge: float = 10e-9) -> Testbench:
@@ -191,8 +214,10 @@ def tb_program(sub: Subckt, p: DigitalBitlineParams, *, t_step: float = 10e-6, v
         return {"code": np.arange(n), "g": sample(tr.time, np.asarray(tr.i("Vout")), at) / v_read}
 
     return Testbench(
-        "program", deck, ("i(vout)",) + tuple(f"v(b{k})" for k in range(p.bits)), "conductance staircase, one code per step",
+        "program", deck, ("i(vout)",) + tuple(f"v(b{k})" for k in range(p.bits)),
+        f"conductance staircase at {v_read:g} V read, the bit lines counting one code per {si_format(t_step, 's')}",
         measure, {"code": "1", "g": "S"}, "xy:code:g",
+        style=dict(x=("code on the bit lines", "1"), y=(f"conductance at {v_read:g} V", "S")),
     )
 
 
@@ -202,13 +227,14 @@ def _spike(p: DigitalBitlineParams, sub: Subckt, extra: list, ports: tuple[str, 
     )
 
 
-def tb_spike(sub: Subckt, p: DigitalCodeParams, *, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
-    """Transient: one presynaptic spike on ``in`` through the stored code, ``out`` grounded."""
+def tb_spike(sub: Subckt, p: DigitalCodeParams, *, amplitude: float = 0.1, width: float = 10e-6, delay: float = 10e-6) -> Testbench:
+    """Transient: one read spike on ``in`` through the stored code (default: the read bias for the
+    LIF's spike width), ``out`` grounded."""
     return _spike(p, sub, [], ("in", "out"), amplitude, width, delay)
 
 
-def tb_spike_bitlines(sub: Subckt, p: DigitalBitlineParams, *, code: int | None = None, amplitude: float = 1.0, width: float = 1e-3, delay: float = 1e-3) -> Testbench:
-    """Transient: one presynaptic spike with the bit lines held at ``code`` (default: all ones)."""
+def tb_spike_bitlines(sub: Subckt, p: DigitalBitlineParams, *, code: int | None = None, amplitude: float = 0.1, width: float = 10e-6, delay: float = 10e-6) -> Testbench:
+    """Transient: one read spike with the bit lines held at ``code`` (default: all ones)."""
     code = 2**p.bits - 1 if code is None else code
     if not 0 <= code < 2**p.bits:
         raise ValidationError(
@@ -232,6 +258,9 @@ def testbenches_bitlines(subckt_fn: Callable[[Params], Subckt]) -> dict[str, Tes
     return bind_testbenches(subckt_fn, levels=tb_levels_bitlines, program=tb_program, spike=tb_spike_bitlines)
 
 
+POLARITY = ("read: v(in) > v(out) at v_read (either sign conducts); program: write the code (bit lines at vdd/0, "
+            "or the code parameter); no analog threshold, nothing but a write changes G")
+
 _REFERENCE = "Ryndin, Andreeva, Luchinin, Goncharov et al. 2021 (digital-code synapse); level-1 NMOS switches"
 
 COMPONENT = register(
@@ -249,7 +278,9 @@ COMPONENT = register(
         fitter="circuitsnn.fit.digital_code:fit_digital",
         weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
         module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1),
+        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
+        read_mode=read_mode,
+        operating_range="circuitsnn.library.operating:digital_range",
     )
 )
 
@@ -268,6 +299,8 @@ BITLINES = register(
         fitter="circuitsnn.fit.digital_code:fit_digital",
         weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
         module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1),
+        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
+        read_mode=read_mode,
+        operating_range="circuitsnn.library.operating:digital_range",
     )
 )

@@ -37,7 +37,20 @@ def _lobe_areas(t: np.ndarray, v: np.ndarray, i: np.ndarray, period: float) -> t
     return out[0], out[1]
 
 
-def _tb_iv(sub: Subckt, freqs: tuple[float, ...], amplitude: float, points: int) -> Testbench:
+def _s(t: float) -> str:
+    from ...units import si_format
+
+    return si_format(t, "s")
+
+
+def _hz(f: float) -> str:
+    from ...units import si_format
+
+    return si_format(f, "Hz")
+
+
+def _tb_iv(sub: Subckt, freqs: tuple[float, ...], amplitude: float, points: int,
+           marks: tuple = ()) -> Testbench:
     """Sine drive, one copy per frequency; the pinched hysteresis loop and its lobe areas.
     Measures ``v``/``i``/``x``: the lowest-frequency copy; ``*_all``: every copy (rows = freqs)."""
     els: list = []
@@ -70,12 +83,15 @@ def _tb_iv(sub: Subckt, freqs: tuple[float, ...], amplitude: float, points: int)
 
     return Testbench(
         "iv", deck, tuple(f"i(vout{k})" for k in range(len(freqs))) + tuple(f"v(x{k}.x)" for k in range(len(freqs))),
-        "sine I-V at several frequencies: pinched loop, lobe area falls with frequency", measure,
+        f"sine I-V ({amplitude:g} V) at {', '.join(_hz(f) for f in freqs)}: pinched loops, lobe area falls with "
+        "frequency", measure,
         {
             "time": "s", "v": "V", "i": "A", "x": "1", "v_all": "V", "i_all": "A", "x_all": "1", "freq": "Hz",
             "lobe_area": "W", "lobe_pos": "W", "lobe_neg": "W", "pinch": "1",
         },
-        "xy:v:i",
+        "xy:v_all:i_all",
+        style=dict(x=("v(in,out)", "V"), y=("I(in -> out)", "A"), series=tuple(f"f = {_hz(f)}" for f in freqs),
+                   marks=marks),
     )
 
 
@@ -122,8 +138,11 @@ def _tb_program(
 
     return Testbench(
         "program", deck, ("i(vout)", "v(x1.x)", "v(in)"),
-        "conductance (read pulses) after each identical potentiating, then depressing, pulse",
+        f"conductance read at {v_read:g} V after each of {count_pot} identical {amp_pot:+g} V, then {count_dep} "
+        f"{amp_dep:+g} V pulses ({_s(width)})",
         measure, {"pulse": "1", "g": "S", "x": "1", "count_pot": "1", "count_dep": "1"}, "xy:pulse:g",
+        style=dict(x=("pulse number", "1"), y=(f"conductance at {v_read:g} V", "S"),
+                   marks=((count_pot + 0.5, f"polarity: {amp_pot:+g} V | {amp_dep:+g} V"),)),
     )
 
 
@@ -131,11 +150,12 @@ def _tb_spike(sub: Subckt, *, amplitude: float, width: float, delay: float) -> T
     """Transient: one presynaptic spike on ``in``, ``out`` grounded; output current and state."""
     def state(res: Any) -> dict:
         x = np.asarray(res.tran["x1.x"])
-        return {"x": x, "dx": float(x[-1] - x[0])}
+        return {"x": x, "dx": float(x[-1] - x[0]), "d_state": float(x[-1] - x[0])}
 
     return spike_testbench(
-        "memristor presynaptic spike", sub, ("in", "out"), amplitude=amplitude, width=width, delay=delay,
-        extra_probes=("v(x1.x)",), extra_measure=state, extra_units={"x": "1", "dx": "1"},
+        "memristor read spike", sub, ("in", "out"), amplitude=amplitude, width=width, delay=delay,
+        extra_probes=("v(x1.x)",), extra_measure=state, extra_units={"x": "1", "dx": "1", "d_state": "1"},
+        traces={"v(x1.x)": ("memristor state x", "1", 1.0, "state x")},
     )
 
 
@@ -157,7 +177,8 @@ def testbenches(
     def tb_iv(p: Params, *, freqs: tuple[float, ...] = iv_d["freqs"], amplitude: float = iv_d["amplitude"],
               points: int = iv_d["points"]) -> Testbench:
         """Sine drive, one copy per frequency: the pinched loop and its lobe areas."""
-        return _tb_iv(subckt(p), tuple(freqs), amplitude, points)
+        marks = tuple((getattr(p, k), f"{k} = {getattr(p, k):g} V") for k in ("v_on", "v_off") if hasattr(p, k))
+        return _tb_iv(subckt(p), tuple(freqs), amplitude, points, marks)
 
     def tb_program(p: Params, *, amp_pot: float = prog_d["amp_pot"], amp_dep: float = prog_d["amp_dep"],
                    width: float = prog_d["width"], count_pot: int = prog_d["count_pot"],
@@ -169,7 +190,8 @@ def testbenches(
 
     def tb_spike(p: Params, *, amplitude: float = spike_d["amplitude"], width: float = spike_d["width"],
                  delay: float = spike_d["delay"]) -> Testbench:
-        """One presynaptic spike on ``in``, ``out`` grounded; output current and state."""
+        """One read spike on ``in`` (default: the read bias for the LIF's spike width), ``out``
+        grounded; output current, its charge, and the state."""
         return _tb_spike(subckt(p), amplitude=amplitude, width=width, delay=delay)
 
     return {"iv": tb_iv, "program": tb_program, "spike": tb_spike}

@@ -55,15 +55,9 @@ class Pulse:
     def segments(self, edge_steps: int = 4) -> list[tuple[float, float]]:
         """(duration s, level) pieces that integrate the trapezoid: each edge as ``edge_steps``
         constant steps at their mid levels, the flat top (``width - (rise + fall)/2``) between."""
-        out: list[tuple[float, float]] = []
-        top = self.width - 0.5 * (self.rise + self.fall)
-        if self.rise > 0:
-            out += [(self.rise / edge_steps, self.amplitude * (k + 0.5) / edge_steps) for k in range(edge_steps)]
-        if top > 0:
-            out.append((top, self.amplitude))
-        if self.fall > 0:
-            out += [(self.fall / edge_steps, self.amplitude * (1 - (k + 0.5) / edge_steps)) for k in range(edge_steps)]
-        return out
+        from ...physics.law import pulse_segments
+
+        return pulse_segments(self.amplitude, self.width, self.rise, self.fall, edge_steps)
 
 
 @dataclass
