@@ -11,6 +11,7 @@ from circuitsnn.errors import (
 )
 from circuitsnn.spice import D, DcSweep, Deck, Model, Op, Pulse, R, Tran, V, X, simulate
 from circuitsnn.spice.batch import BatchSimulator
+from circuitsnn.spice.control import PLOTS_RAW
 from circuitsnn.spice.reference import NONCONVERGING_AT, NONCONVERGING_DECK, rc_lowpass
 
 pytestmark = pytest.mark.ngspice
@@ -132,7 +133,7 @@ def test_keep_run_directory(tmp_path):
     sim = BatchSimulator(run_root=tmp_path, keep=True)
     res = sim.run(rc_deck(stop=1e-4))
     assert (res.workdir / "deck.cir").read_text().startswith("rc step")
-    assert (res.workdir / "out.raw").exists()
+    assert (res.workdir / PLOTS_RAW).exists()  # every plot ngspice held, written by circuitsnn's block
     sim2 = BatchSimulator(run_root=tmp_path / "x")
     sim2.run(rc_deck(stop=1e-4))
     assert not any((tmp_path / "x").iterdir())  # cleaned after success

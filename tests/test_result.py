@@ -60,3 +60,69 @@ def test_transient_ending_before_t_stop_is_a_convergence_error():
     with pytest.raises(ConvergenceError) as exc:
         check_tran_complete(result(0.5e-3), 1e-3)
     assert exc.value.time_reached == pytest.approx(0.5e-3)
+
+
+# -- nothing dropped (issue 14) -------------------------------------------------------------------
+
+
+def raw(plotname: str, variables: list[str], rows: np.ndarray, flags: str = "real") -> bytes:
+    header = (
+        f"Title: t\nDate: now\nPlotname: {plotname}\nFlags: {flags}\nNo. Variables: {len(variables)}\n"
+        f"No. Points: {len(rows)}\nVariables:\n" + "".join(f"\t{i}\t{v}\n" for i, v in enumerate(variables)) + "Binary:\n"
+    )
+    return header.encode() + np.ascontiguousarray(rows, dtype="<f8").tobytes()
+
+
+def test_vectors_with_the_same_name_are_all_kept_and_numbered(tmp_path):
+    """ngspice wrote four i(p1) (tests/transmission/cpl_ibm2.cir); only the last was kept."""
+    t = np.linspace(0, 1e-9, 4)
+    rows = np.column_stack([t, t * 1, t * 2, t * 3, t * 4, -t])
+    names = ["time\ttime", "i(p1)\tcurrent", "i(p1)\tcurrent", "i(p1)\tcurrent", "i(p1)\tcurrent", "v(a)\tvoltage"]
+    (plot,) = parse_raw(raw("Transient Analysis", names, rows))
+    assert list(plot.signals) == ["i(p1)", "i(p1)#2", "i(p1)#3", "i(p1)#4", "v(a)"]
+    for k in range(1, 5):
+        assert np.array_equal(plot[f"i(p1)#{k}" if k > 1 else "i(p1)"], t * k)
+    assert all(plot.names[f"i(p1)#{k}"] == "i(p1)" for k in (2, 3, 4))
+    import xarray as xr
+
+    path = Result((plot,)).to_netcdf(tmp_path / "r.nc")
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    assert {v for v in ds.data_vars} == set(plot.signals)
+    assert ds["i(p1)#3"].attrs["ngspice_name"] == "i(p1)"
+
+
+def test_pole_zero_results_are_complex_and_named_as_ngspice_names_them():
+    """They came back as v(pole(1)) in volts with the complex value cast to float."""
+    rows = np.array([[-1100.0, 0.0, -5e3, 2e3, -5e3, -2e3]])
+    names = ["v(zero(1))\tvoltage", "v(pole(1))\tvoltage", "v(pole(2))\tvoltage"]
+    (plot,) = parse_raw(raw("Pole-Zero Analysis", names, rows, flags="complex"))
+    assert plot.analysis == "pz" and list(plot.signals) == ["zero(1)", "pole(1)", "pole(2)"]
+    assert plot.units["pole(1)"] == "rad/s"
+    assert np.array_equal(plot.poles, [-5e3 + 2e3j, -5e3 - 2e3j]) and np.array_equal(plot.zeros, [-1100 + 0j])
+    assert Result((plot,)).poles.dtype == np.complex128
+
+
+def test_ac_frequency_is_real_and_padded_vectors_are_cut_to_their_length():
+    garbage = 3.7710658e261  # what ngspice 39 writes as the imaginary part of an AC frequency
+    rows = np.array([[1.0, garbage, 1.0, 0.5, 7.0, 0.0], [10.0, garbage, 0.5, -0.5, 0.0, 0.0]])
+    names = ["frequency\tfrequency grid=3", "v(out)\tvoltage", "short\tnotype dims=1"]
+    (plot,) = parse_raw(raw("AC Analysis", names, rows, flags="complex"))
+    assert plot.frequency.dtype == np.float64 and np.array_equal(plot.frequency, [1.0, 10.0])
+    assert np.array_equal(plot["out"], [1 + 0.5j, 0.5 - 0.5j])
+    assert np.array_equal(plot.signals["short"], [7.0 + 0j])  # not padded with a zero
+
+
+def test_netcdf_keeps_vectors_of_other_lengths_and_empty_plots(tmp_path):
+    import xarray as xr
+
+    t = np.linspace(0, 1, 5)
+    plot = Plot("tran", "Transient Analysis", "time", t, {"v(a)": t, "n_pass": np.array([2.0, 3.0])}, {"v(a)": "V", "n_pass": ""})
+    op = Plot("op", "Operating Point", None, None, {"v(a)": np.array([1.0]), "tests": np.array([1001.0, 1002.0])})
+    path = Result((plot, op), notes=["a note"], measurements={"tdelay": 1e-3}).to_netcdf(tmp_path / "r.nc")
+    tran = xr.open_dataset(path, engine="h5netcdf", group="tran")
+    assert tran["n_pass"].dims == ("index_2",) and np.array_equal(tran["v(a)"].values, t)
+    ops = xr.open_dataset(path, engine="h5netcdf", group="op")
+    assert ops["v(a)"].dims == () and list(ops["tests"].values) == [1001.0, 1002.0]
+    root = xr.open_dataset(path, engine="h5netcdf")
+    assert root.attrs["notes"] == "a note" and root.attrs["measurements"] == "tdelay=0.001"
+    Result(()).to_netcdf(tmp_path / "empty.nc")  # a .control block that only printed

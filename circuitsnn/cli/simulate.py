@@ -1,4 +1,4 @@
-"""``circuitsnn simulate DECK --out DIR``: run a deck, write result.nc and a transient plot."""
+"""``circuitsnn simulate DECK --out DIR``: run a deck, write result.nc and a figure per analysis."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ from .common import positive_seconds
 
 DESCRIPTION = """\
 Run a SPICE deck in ngspice and write:
-  DIR/result.nc       every vector, as an xarray/netCDF dataset (several analyses: one group each)
-  DIR/transient.png   the probed signals against time (or the DC sweep axis: DIR/sweep.png)
-and print a short summary.
+  DIR/result.nc       every vector of every analysis, as netCDF (xarray, engine="h5netcdf"):
+                      one analysis at the root, several as groups (tran, ac, ac2, ...); AC
+                      and pole-zero results complex; .meas results and notes as attributes
+  DIR/transient.png   .tran: the probed signals against time (.dc: DIR/sweep.png)
+  DIR/bode.png        .ac: magnitude and phase, and DIR/nyquist.png
+  DIR/noise.png       .noise: noise spectral densities; .pz: DIR/poles-zeros.png
+and print a short summary (operating point, .tf, .meas values, notes).
 
-The deck runs its own analyses unless --tran STEP STOP replaces them. For safety, .control
-blocks and `shell` are refused (also inside included files) unless you pass --allow-control,
-and .include/.lib files must lie in the deck's folder, the project's models/ or a --trust DIR.
+The deck runs its own analyses (.tran .dc .op .ac .noise .tf .pz .sens .disto .pss .sp)
+unless --tran STEP STOP replaces them. For safety, .control blocks and `shell` are refused
+(also inside included files) unless you pass --allow-control; then every plot the block
+makes is returned. .include/.lib files and data files (file=, input_file=, state_file=)
+must lie in the deck's folder, the project's models/ or a --trust DIR; .lib FILE SECTION
+reads that section, as ngspice does. Paths may contain spaces and any Unicode.
+
+Run folders: deleted after success (--keep keeps them); kept after a failure, at most 20
+(CIRCUITSNN_KEEP_FAILED) and 500 MB (CIRCUITSNN_KEEP_FAILED_MB), oldest deleted first.
 """
 
 EXAMPLES = """\
@@ -25,13 +35,15 @@ examples:
   circuitsnn simulate netlists/lif_step.cir --out runs/lif
   circuitsnn simulate rc.cir --tran 1u 5m --probe out --probe in --out runs/rc
   circuitsnn simulate deck.sp --backend shared --timeout 30
+  circuitsnn simulate amp.cir --trust ~/pdk/gf180mcu/models --no-plot
+  circuitsnn simulate measured.cir --allow-control      a trusted deck with its own .control block
 """
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulate",
-        help="run a deck in ngspice; write result.nc and a transient plot",
+        help="run a deck in ngspice; write result.nc and a figure per analysis",
         description=DESCRIPTION,
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -46,10 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--probe", action="append", default=[], metavar="SIGNAL", help="signal to plot: a node (out), v(x1.mem) or i(v1); repeat for more (default: the node voltages)")
     p.add_argument("--backend", choices=("batch", "shared"), default="batch", help="batch: one ngspice process per run (default); shared: libngspice in a worker process")
-    p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds before ngspice is killed (default: 120)")
+    p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds for everything: ngspice, reading, writing result.nc and figures (default: 120)")
     p.add_argument("--trust", action="append", default=[], type=Path, metavar="DIR", help="also allow .include/.lib files from DIR")
     p.add_argument("--allow-control", action="store_true", help="allow .control blocks and shell commands in this deck (only for decks you trust)")
-    p.add_argument("--keep", action="store_true", help="keep ngspice's run folder (deck.cir, out.raw) even on success")
+    p.add_argument("--keep", action="store_true", help="keep ngspice's run folder (deck.cir, its output, the raw plots) even on success")
+    p.add_argument("--no-plot", action="store_true", help="write result.nc only, no figures (faster: matplotlib is not loaded)")
     p.set_defaults(func=run)
 
 
@@ -76,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         trusted_dirs=args.trust,
         allow_control=args.allow_control,
         keep=args.keep,
+        plots=not args.no_plot,
     )
     print(summary.text())
     return 0

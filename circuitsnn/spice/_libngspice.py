@@ -73,6 +73,49 @@ def find_library() -> str | None:
     return None
 
 
+
+#: The run log beside the worker stops growing here (the messages themselves stay bounded too).
+LOG_LIMIT = 10_000_000
+_KEYWORDS = ("error", "warning", "fatal", "abort", "fail", "too small", "singular", "not found",
+             "can't", "cannot", "unknown", "measure", "autostop", "no such", "=")
+
+
+class _Lines:
+    """ngspice's messages of one run, bounded: the first and last lines, and the lines that
+    matter (errors, warnings, ``name = value``) from the part in between."""
+
+    HEAD, TAIL, MATCHED = 2000, 4000, 1000
+
+    def __init__(self) -> None:
+        import collections
+
+        self.head: list[str] = []
+        self.tail: collections.deque[str] = collections.deque(maxlen=self.TAIL)
+        self.matched: collections.deque[str] = collections.deque(maxlen=self.MATCHED)
+        self.count = 0
+
+    def append(self, line: str) -> None:
+        self.count += 1
+        if len(self.head) < self.HEAD:
+            self.head.append(line)
+            return
+        if len(self.tail) == self.TAIL:
+            gone = self.tail[0]
+            low = gone.lower()
+            if any(k in low for k in _KEYWORDS):
+                self.matched.append(gone)
+        self.tail.append(line)
+
+    def __iter__(self):
+        return iter(self.lines())
+
+    def lines(self) -> list[str]:
+        left_out = self.count - len(self.head) - len(self.tail)
+        if left_out <= 0:
+            return self.head + list(self.tail)
+        marker = [f"[... {left_out:,} lines left out; the lines that matter among them follow ...]"]
+        return self.head + marker + list(self.matched) + ["[... the last lines ...]"] + list(self.tail)
+
 class _VectorInfo(ctypes.Structure):
     # sharedspice.h: struct vector_info
     _fields_ = [
@@ -127,8 +170,9 @@ class NgSpice:
         lib.ngSpice_running.argtypes = []
         lib.ngSpice_running.restype = ctypes.c_bool
         self._lib = lib
-        self._out: list[str] = []
-        self._err: list[str] = []
+        self._out = _Lines()
+        self._err = _Lines()
+        self._log_bytes = 0
         self._capture = False
         self._log = open(log_path, "a", buffering=1, errors="replace") if log_path else None
         self.exited = False
@@ -158,8 +202,9 @@ class NgSpice:
         stream, _, msg = line.partition(" ")
         if self._capture:
             (self._err if stream == "stderr" else self._out).append(msg)
-            if self._log is not None:
+            if self._log is not None and self._log_bytes < LOG_LIMIT:
                 self._log.write(line + "\n")
+                self._log_bytes += len(line) + 1
         else:
             self._out_all.append(msg)
         return 0
@@ -228,7 +273,8 @@ class NgSpice:
         """Load, run in the background thread, halt at ``timeout``, collect, then remove the
         circuit and its plots so memory stays flat across runs."""
         deadline = time.monotonic() + timeout
-        self._out, self._err = [], []
+        self._out, self._err = _Lines(), _Lines()
+        self._log_bytes = 0
         if self._log is not None:
             self._log.seek(0)
             self._log.truncate()
@@ -238,7 +284,7 @@ class NgSpice:
         try:
             rc = self.load(lines)
             if self.exited:
-                return ("exited", "\n".join(self._out), "\n".join(self._err))
+                return ("exited", "\n".join(self._out.lines()), "\n".join(self._err.lines()))
             self._done.clear()
             self._started.clear()
             self.command("bg_run")
@@ -254,11 +300,11 @@ class NgSpice:
                     self._done.wait(HALT_WAIT_S)
                     break
             if self.exited:
-                return ("exited", "\n".join(self._out), "\n".join(self._err))
+                return ("exited", "\n".join(self._out.lines()), "\n".join(self._err.lines()))
             plots = self.collect()
         finally:
             self._capture = False
-        stdout, stderr = "\n".join(self._out), "\n".join(self._err)
+        stdout, stderr = "\n".join(self._out.lines()), "\n".join(self._err.lines())
         self.cleanup()
         return ("done", rc, timed_out, plots, stdout, stderr)
 
@@ -299,10 +345,10 @@ def worker_main(conn: Any, library: str, home: str) -> None:
             if op == "run":
                 reply = ng.run(msg[1], msg[2])
             elif op == "cmd":
-                ng._out, ng._err, ng._capture = [], [], True
+                ng._out, ng._err, ng._capture = _Lines(), _Lines(), True
                 ng.command(msg[1])
                 ng._capture = False
-                reply = ("exited", "\n".join(ng._out), "\n".join(ng._err)) if ng.exited else ("done", 0, False, [], "\n".join(ng._out), "\n".join(ng._err))
+                reply = ("exited", "\n".join(ng._out.lines()), "\n".join(ng._err.lines())) if ng.exited else ("done", 0, False, [], "\n".join(ng._out.lines()), "\n".join(ng._err.lines()))
             else:
                 reply = ("failed", f"unknown request {op!r}")
         except Exception as exc:  # noqa: BLE001

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from ..errors import ConvergenceError, NetlistError, SimulationError
 
 # (pattern, hint) — the first match wins; patterns are matched case-insensitively per line.
+_DATA_FILE = (
+    r"message: cannot open file|cannot open (?:input|state|data) file|unable to open .*file|error opening",
+    "A code model (filesource, d_source, d_state, table...) could not open its data file: check "
+    "file=/input_file=/state_file=; relative paths are resolved from the deck's folder, and the "
+    "file must lie in a trusted folder (--trust DIR).",
+)
 _NETLIST = [
     (r"unknown subckt", "Check the subcircuit name, and that its .subckt or .include is in the deck."),
     (r"could not find include file|can't find (include|lib)|cannot open", "Check the .include/.lib path; relative paths are resolved from the deck's folder."),
@@ -67,6 +73,9 @@ def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
     """Classify the output. ``failed`` says whether the run already looks failed (exit code)."""
     text = f"{stderr}\n{stdout}"
     low = text.lower()
+    for line in text.splitlines():
+        if re.search(_DATA_FILE[0], line, re.I):
+            return Diagnosis(NetlistError, "a code model could not open its data file: " + line.strip() + ".", _DATA_FILE[1])
     for pat, hint in _NETLIST:
         for line in text.splitlines():
             if re.search(pat, line, re.I) and (failed or "error" in line.lower()):
@@ -93,3 +102,59 @@ def diagnose(stdout: str, stderr: str, *, failed: bool) -> Diagnosis | None:
             "Read the ngspice output attached to this error; run the kept deck with `ngspice -b deck.cir`.",
         )
     return None
+
+
+# -- .meas results and failures: never fatal ------------------------------------------------
+
+_MEAS_DECL_RE = re.compile(r"^\s*\.meas(?:ure)?\s+\w+\s+([A-Za-z_][\w.]*)", re.I | re.M)
+_MEAS_FAIL_RE = re.compile(r"^\s*(?:\.?meas(?:ure)?\b.*\bfailed!?|measure\s+'[^']*'\s+failed)\s*$", re.I)
+_MEAS_ERROR_RE = re.compile(r"^\s*error:\s*measure\s+(\S+)\s*(.*)$", re.I)
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def measure_names(deck_text: str) -> list[str]:
+    """The result names of the deck's ``.meas`` lines, lower-cased, in order."""
+    return [m.group(1).lower() for m in _MEAS_DECL_RE.finditer(deck_text)]
+
+
+def is_meas_failure(line: str) -> bool:
+    return bool(_MEAS_FAIL_RE.match(line) or _MEAS_ERROR_RE.match(line))
+
+
+def measurements(text: str, names: list[str]) -> dict[str, float]:
+    """``name = value`` lines ngspice printed for the deck's ``.meas`` names (the last wins)."""
+    if not names:
+        return {}
+    wanted = set(names)
+    found: dict[str, float] = {}
+    line_re = re.compile(rf"^\s*([A-Za-z_][\w.]*)\s*=\s*({_NUMBER})", re.M)
+    for m in line_re.finditer(text):
+        name = m.group(1).lower()
+        if name in wanted:
+            found[name] = float(m.group(2))
+    return {n: found[n] for n in names if n in found}
+
+
+def measure_failures(text: str) -> list[str]:
+    """One sentence per failed ``.meas``: the line ngspice names and its reason."""
+    reasons: dict[str, str] = {}
+    failed: list[str] = []
+    for line in text.splitlines():
+        m = _MEAS_ERROR_RE.match(line)
+        if m:
+            reason = m.group(2).strip(" :")
+            if reason:
+                reasons.setdefault(m.group(1).lower(), reason)
+        elif _MEAS_FAIL_RE.match(line):
+            failed.append(line.strip().removesuffix("!").removesuffix(" failed").strip())
+    notes = []
+    for f in dict.fromkeys(failed):
+        words = f.split()
+        name = words[2].lower() if len(words) > 2 and words[0].lower().lstrip(".").startswith("meas") else ""
+        why = f" ({reasons[name]})" if name in reasons else ""
+        notes.append(f"'{f}' failed{why}; the other results are kept.")
+    return notes
+
+
+def without_meas_failures(text: str) -> str:
+    return "\n".join(ln for ln in text.splitlines() if not is_meas_failure(ln))

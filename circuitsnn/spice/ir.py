@@ -167,6 +167,8 @@ class Element:
     model: str | None = None
     params: Mapping[str, Value] = field(default_factory=dict)
     comment: str = ""
+    ac: float | None = None  # small-signal magnitude of an independent source (V or A), for .ac/.noise
+    ac_phase: float = 0.0  # degrees
 
     def __post_init__(self) -> None:
         check_identifier(self.name, "element name")
@@ -183,6 +185,14 @@ class Element:
             _check_value(self.value, f"value of {self.name}")
         object.__setattr__(self, "params", _check_params(self.params, self.name))
         check_comment(self.comment, f"comment of {self.name}")
+        if self.ac is not None or self.ac_phase:
+            if self.name[0].upper() not in "VI":
+                raise ValidationError(
+                    f"{self.name}: only independent sources (V, I) take an AC magnitude.",
+                    hint="Drive the circuit's input with V(..., ac=1) or I(..., ac=1).",
+                )
+            check_number(1.0 if self.ac is None else self.ac, f"AC magnitude of {self.name}")
+            check_number(self.ac_phase, f"AC phase of {self.name} (degrees)")
 
     @property
     def letter(self) -> str:
@@ -313,7 +323,131 @@ class Op:
     kind = "op"
 
 
-Analysis = Union[Tran, DcSweep, Op]
+_VARIATIONS = ("dec", "oct", "lin")
+
+
+def _check_sweep(what: str, variation: str, points: int, fstart: float, fstop: float) -> None:
+    if variation not in _VARIATIONS:
+        raise ValidationError(f"{what} variation must be 'dec', 'oct' or 'lin', got {variation!r}.")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValidationError(
+            f"{what} points must be a whole number >= 1 (per decade/octave, or in all for 'lin'), got {points!r}."
+        )
+    check_number(fstart, f"{what} fstart (Hz)")
+    check_number(fstop, f"{what} fstop (Hz)")
+    if not 0 < fstart <= fstop:
+        raise ValidationError(
+            f"{what} needs 0 < fstart <= fstop (Hz), got fstart={fstart!r}, fstop={fstop!r}.",
+            hint="e.g. Ac(fstart=1, fstop=1e6, points=20).",
+        )
+
+
+def _output_signal(output: str, what: str) -> str:
+    """``'out'`` -> ``'v(out)'``; ``'v(a,b)'`` kept. Only voltages."""
+    if isinstance(output, str) and not output.lower().startswith(("v(", "i(")):
+        output = f"v({check_node(output, what)})"
+    sig = check_signal(output, what)
+    if not sig.lower().startswith("v("):
+        raise ValidationError(f"{what} {output!r} must be a node voltage, v(node) or v(node,ref).")
+    return sig
+
+
+@dataclass(frozen=True)
+class Ac:
+    """``.ac dec|oct|lin points fstart fstop``: small-signal frequency response (Hz).
+
+    The circuit needs an AC source: ``V("vin", "in", "0", 0.5, ac=1)``. Results are complex
+    (``res.ac["out"]``), on ``res.ac.frequency``; ``circuitsnn.plots.plot_bode`` draws them.
+    """
+
+    fstart: float
+    fstop: float
+    points: int = 20
+    variation: str = "dec"
+
+    def __post_init__(self) -> None:
+        _check_sweep(".ac", self.variation, self.points, self.fstart, self.fstop)
+
+    kind = "ac"
+
+
+@dataclass(frozen=True)
+class Noise:
+    """``.noise v(output[,ref]) source dec|oct|lin points fstart fstop [summary]``.
+
+    ``output`` is a node (``"out"``) or ``"v(out,ref)"``; ``source`` the independent source the
+    input noise is referred to. Results: ``res.noise`` holds ``onoise_spectrum`` (V/√Hz at the
+    output) and ``inoise_spectrum`` (referred to the input) against frequency, and the plot
+    ``noise_total`` the integrated ``onoise_total``/``inoise_total``. ``summary=N`` also prints
+    each device's contribution every N points.
+    """
+
+    output: str
+    source: str
+    fstart: float
+    fstop: float
+    points: int = 10
+    variation: str = "dec"
+    summary: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "output", _output_signal(self.output, ".noise output"))
+        check_identifier(self.source, ".noise input source")
+        if self.source[0].upper() not in "VI":
+            raise ValidationError(f".noise input source {self.source!r} must be a V or I source.")
+        _check_sweep(".noise", self.variation, self.points, self.fstart, self.fstop)
+        if self.summary is not None and (isinstance(self.summary, bool) or not isinstance(self.summary, int) or self.summary < 1):
+            raise ValidationError(f".noise summary must be a whole number >= 1, got {self.summary!r}.")
+
+    kind = "noise"
+
+
+@dataclass(frozen=True)
+class Tf:
+    """``.tf output source``: DC small-signal gain, input and output resistance.
+
+    ``output`` is a node, ``v(a,b)`` or ``i(vsource)``. Results (``res.plot("tf")``):
+    ``transfer_function``, ``<source>#input_impedance``, ``output_impedance_at_<output>``.
+    """
+
+    output: str
+    source: str
+
+    def __post_init__(self) -> None:
+        out = self.output
+        if isinstance(out, str) and not out.lower().startswith(("v(", "i(")):
+            out = f"v({check_node(out, '.tf output')})"
+        object.__setattr__(self, "output", check_signal(out, ".tf output"))
+        check_identifier(self.source, ".tf input source")
+
+    kind = "tf"
+
+
+@dataclass(frozen=True)
+class Pz:
+    """``.pz in+ in- out+ out- vol|cur pz|pol|zer``: poles and zeros (complex, rad/s) of the
+    transfer function from the input port to the output port. ``transfer="vol"``: V(out)/V(in);
+    ``"cur"``: V(out)/I(in). Results: ``res.poles``, ``res.zeros``."""
+
+    in_p: str
+    in_n: str
+    out_p: str
+    out_n: str
+    transfer: str = "vol"
+    find: str = "pz"
+
+    def __post_init__(self) -> None:
+        for name in ("in_p", "in_n", "out_p", "out_n"):
+            object.__setattr__(self, name, check_node(getattr(self, name), f".pz {name}"))
+        if self.transfer not in ("vol", "cur"):
+            raise ValidationError(f".pz transfer must be 'vol' or 'cur', got {self.transfer!r}.")
+        if self.find not in ("pz", "pol", "zer"):
+            raise ValidationError(f".pz find must be 'pz', 'pol' or 'zer', got {self.find!r}.")
+
+    kind = "pz"
+
+
+Analysis = Union[Tran, DcSweep, Op, Ac, Noise, Tf, Pz]
 
 
 @dataclass(frozen=True)
@@ -408,14 +542,16 @@ def L(name: str, a: str, b: str, value: Value, **params: Value) -> Element:
     return Element(name, (a, b), value, params=params)
 
 
-def V(name: str, p: str, n: str, value: Value | Waveform = 0.0) -> Element:
-    """Independent voltage source (V). Also the ammeter: ``V('vsense', a, b, 0)``."""
-    return Element(name, (p, n), value)
+def V(name: str, p: str, n: str, value: Value | Waveform = 0.0, *, ac: float | None = None, ac_phase: float = 0.0) -> Element:
+    """Independent voltage source (V). Also the ammeter: ``V('vsense', a, b, 0)``. ``ac=1`` makes
+    it the small-signal input of ``.ac``/``.noise`` (magnitude in V, ``ac_phase`` in degrees)."""
+    return Element(name, (p, n), value, ac=ac, ac_phase=ac_phase)
 
 
-def I(name: str, p: str, n: str, value: Value | Waveform = 0.0) -> Element:  # noqa: E743
-    """Independent current source (A), flowing from ``p`` through the source to ``n``."""
-    return Element(name, (p, n), value)
+def I(name: str, p: str, n: str, value: Value | Waveform = 0.0, *, ac: float | None = None, ac_phase: float = 0.0) -> Element:  # noqa: E743
+    """Independent current source (A), flowing from ``p`` through the source to ``n``; ``ac=``
+    as for :func:`V` (A)."""
+    return Element(name, (p, n), value, ac=ac, ac_phase=ac_phase)
 
 
 def D(name: str, anode: str, cathode: str, model: str, area: float | None = None, **params: Value) -> Element:

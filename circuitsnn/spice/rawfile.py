@@ -3,6 +3,10 @@
 Binary raw files read with plain numpy: ~0.1 ms for 0.8 MB. The header's "No. Points" is
 trusted: with ``.options interp`` ngspice 39 writes extra rows beyond it, and a killed run leaves
 fewer; both are handled (extra rows skipped, a short last block truncated to whole rows).
+
+Nothing is dropped: vectors that share a name are all kept (see :mod:`.result` for how they are
+told apart), complex plots stay complex, and a vector shorter than its plot (ngspice pads it with
+zeros and says so with ``dims=``) is cut back to its own length.
 """
 
 from __future__ import annotations
@@ -12,43 +16,63 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ValidationError
-from .result import Plot, _UNITS, normalize_signal
-
-_ANALYSIS = {
-    "transient analysis": "tran",
-    "dc transfer characteristic": "dc",
-    "operating point": "op",
-    "ac analysis": "ac",
-}
+from .result import _AXIS_TYPES, Plot, analysis_of, unique_keys, unit_of, vector_key
 
 
-def _plot_from(header: dict, variables: list[tuple[str, str]], data: np.ndarray) -> Plot:
-    plotname = header.get("plotname", "")
-    analysis = _ANALYSIS.get(plotname.lower(), plotname.lower().split()[0] if plotname else "unknown")
-    names = [v[0] for v in variables]
+def _dims_length(attrs: list[str]) -> int | None:
+    for a in attrs:
+        if a.startswith("dims="):
+            try:
+                return int(np.prod([int(x) for x in a[5:].split(",") if x]))
+            except ValueError:
+                return None
+    return None
+
+
+def make_plot(plotname: str, variables: list[tuple[str, str, list[str]]], data) -> Plot:
+    """A :class:`Plot` from ngspice's vectors: ``variables`` are (name, type, attributes) and
+    ``data`` holds one column per variable (a 2-D array, or a list of 1-D arrays)."""
+    columns = [data[:, j] for j in range(data.shape[1])] if isinstance(data, np.ndarray) else list(data)
+    analysis = analysis_of(plotname)
     types = [v[1] for v in variables]
-    signals: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
     axis = None
     axis_name = None
     axis_unit = ""
+    axis_ngspice = ""
     start = 0
-    if analysis == "tran" or (names and types[0] in ("time", "frequency")):
-        axis_name = "time" if types[0] == "time" else "frequency"
-        axis = np.ascontiguousarray(data[:, 0])
-        axis_unit = _UNITS.get(types[0], "")
+    if variables and (types[0] in _AXIS_TYPES or analysis == "dc"):
+        axis_name = "sweep" if analysis == "dc" else _AXIS_TYPES[types[0]]
+        col = columns[0]
+        if np.iscomplexobj(col) and (types[0] in ("time", "frequency") or not np.any(col.imag)):
+            # A time or frequency axis is real; ngspice 39 writes the frequency of an AC plot
+            # with an undefined imaginary part (e.g. 3.77e261), which is dropped here.
+            col = col.real
+        n = _dims_length(variables[0][2])
+        if n is not None and n < len(col):
+            col = col[:n]  # padded with zeros by the raw writer
+        axis = np.ascontiguousarray(col)
+        axis_unit = unit_of(types[0], variables[0][0].lower(), analysis if analysis != "dc" else "")
+        axis_ngspice = variables[0][0]
         start = 1
-    elif analysis == "dc":
-        # ngspice names the swept axis v(v-sweep) / i(i-sweep) (or the source name, e.g. v1).
-        axis_name = "sweep"
-        axis = np.ascontiguousarray(data[:, 0])
-        axis_unit = _UNITS.get(types[0], "")
-        start = 1
-    for j in range(start, len(names)):
-        key = normalize_signal(names[j])
-        signals[key] = np.ascontiguousarray(data[:, j])
-        units[key] = _UNITS.get(types[j], "")
-    return Plot(analysis, plotname, axis_name, axis, signals, units, axis_unit)
+    rest = variables[start:]
+    keys = unique_keys([vector_key(name, analysis, vtype) for name, vtype, _ in rest])
+    signals: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    names: dict[str, str] = {}
+    vtypes: dict[str, str] = {}
+    for j, (key, (name, vtype, attrs)) in enumerate(zip(keys, rest), start=start):
+        arr = columns[j]
+        n = _dims_length(attrs)
+        if n is not None and n < len(arr):
+            arr = arr[:n]  # padded with zeros by the raw writer
+        signals[key] = np.ascontiguousarray(arr)
+        units[key] = unit_of(vtype, key, analysis)
+        names[key] = name
+        vtypes[key] = vtype
+    return Plot(
+        analysis, plotname, axis_name, axis, signals, units, axis_unit,
+        names=names, types=vtypes, axis_ngspice_name=axis_ngspice,
+    )
 
 
 def _ascii_number(token: str, is_complex: bool) -> complex | float:
@@ -68,6 +92,27 @@ def read_raw(path: str | Path) -> list[Plot]:
     return parse_raw(blob, str(path))
 
 
+def _text(raw: bytes) -> str:
+    """Header text: UTF-8 (node names such as 能), else Latin-1 (decks in 8-bit code pages)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _variable(line: str) -> tuple[str, str, list[str]]:
+    """``\\t0\\tfrequency\\tfrequency grid=3`` -> ('frequency', 'frequency', ['grid=3'])."""
+    parts = [p for p in line.strip("\r\n").split("\t") if p != ""]
+    if len(parts) >= 3:
+        name = parts[1].strip()
+        rest = " ".join(parts[2:]).split()
+    else:  # space separated (other writers)
+        words = line.split()
+        name, rest = (words[1], words[2:]) if len(words) > 1 else (words[0] if words else "?", [])
+    vtype = rest[0] if rest else ""
+    return name, vtype, rest[1:]
+
+
 def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
     plots: list[Plot] = []
     pos = 0
@@ -79,21 +124,22 @@ def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
                 break  # trailing rows beyond "No. Points" (interp), nothing more to read
             pos = nxt
         header: dict[str, str] = {}
-        variables: list[tuple[str, str]] = []
+        variables: list[tuple[str, str, list[str]]] = []
         mode = None
         while pos < n:
             end = blob.find(b"\n", pos)
             if end < 0:
                 raise ValidationError(f"{where}: truncated header.")
-            line = blob[pos:end].decode("latin-1")
+            line = _text(blob[pos:end])
             pos = end + 1
             if line.startswith("Variables:"):
                 nvars = int(header.get("no. variables", "0"))
                 for _ in range(nvars):
                     end = blob.find(b"\n", pos)
-                    parts = blob[pos:end].decode("latin-1").split()
+                    if end < 0:
+                        raise ValidationError(f"{where}: truncated list of variables.")
+                    variables.append(_variable(_text(blob[pos:end])))
                     pos = end + 1
-                    variables.append((parts[1], parts[2] if len(parts) > 2 else ""))
             elif line.startswith("Binary:"):
                 mode = "binary"
                 break
@@ -102,7 +148,7 @@ def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
                 break
             elif ":" in line:
                 key, _, value = line.partition(":")
-                header[key.strip().lower()] = value.strip()
+                header.setdefault(key.strip().lower(), value.strip())
         if mode is None:
             break
         npts = int(header.get("no. points", "0"))
@@ -130,5 +176,5 @@ def parse_raw(blob: bytes, where: str = "raw data") -> list[Plot]:
                     break
                 rows_list.append(row)
             data = np.array(rows_list, dtype=complex if is_complex else float).reshape(-1, nvars)
-        plots.append(_plot_from(header, variables, data))
+        plots.append(make_plot(header.get("plotname", ""), variables, data))
     return plots

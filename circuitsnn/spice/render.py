@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 from ..errors import ValidationError
 from ..units import format_value
 from .ir import (
+    Ac,
     Behavioral,
     Comment,
     Dc,
@@ -21,11 +22,14 @@ from .ir import (
     Element,
     Expr,
     Model,
+    Noise,
     Op,
     Pulse,
     Pwl,
     Sin,
     Subckt,
+    Tf,
+    Pz,
     Tran,
 )
 from .safety import (
@@ -91,6 +95,10 @@ def render_element(e: Element) -> list[str]:
         words += _waveform(e.value, what).split(" ")  # long PWLs wrap onto '+' lines
     elif e.value is not None:
         words.append(_waveform(e.value, what))
+    if e.ac is not None or e.ac_phase:
+        words += ["AC", format_value(1.0 if e.ac is None else e.ac, f"{what} AC magnitude")]
+        if e.ac_phase:
+            words.append(format_value(e.ac_phase, f"{what} AC phase"))
     words += _params(e.params, what)
     out = [f"* {line}".rstrip() for line in check_comment(e.comment)] if e.comment else []
     return out + _wrap(words)
@@ -156,7 +164,20 @@ def render_analysis(a: object) -> str:
         return " ".join(words)
     if isinstance(a, Op):
         return ".op"
-    raise ValidationError(f"unknown analysis {a!r}.", hint="Use Tran, DcSweep or Op.")
+    if isinstance(a, Ac):
+        return f".ac {a.variation} {int(a.points)} {format_value(a.fstart)} {format_value(a.fstop)}"
+    if isinstance(a, Noise):
+        words = [".noise", check_signal(a.output, ".noise output"), check_identifier(a.source, ".noise source"),
+                 a.variation, str(int(a.points)), format_value(a.fstart), format_value(a.fstop)]
+        if a.summary is not None:
+            words.append(str(int(a.summary)))
+        return " ".join(words)
+    if isinstance(a, Tf):
+        return f".tf {check_signal(a.output, '.tf output')} {check_identifier(a.source, '.tf source')}"
+    if isinstance(a, Pz):
+        nodes = [check_node(getattr(a, n), f".pz {n}") for n in ("in_p", "in_n", "out_p", "out_n")]
+        return " ".join([".pz", *nodes, a.transfer, a.find])
+    raise ValidationError(f"unknown analysis {a!r}.", hint="Use Tran, DcSweep, Op, Ac, Noise, Tf or Pz.")
 
 
 def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
@@ -185,8 +206,10 @@ def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
         from .load import default_trusted_dirs
 
         trusted = default_trusted_dirs()
+    from .load import quote_path
+
     for inc in deck.includes:
-        out.append(f".include {check_path(inc, trusted, 'include')}")
+        out.append(f".include {quote_path(check_path(inc, trusted, 'include'))}")
     for m in deck.models:
         out += render_model(m)
     for s in deck.subckts:

@@ -23,7 +23,9 @@ _SIGNAL_RE = re.compile(r"^(?:[vi]\([A-Za-z0-9_.#]+(?:,[A-Za-z0-9_.#]+)?\)|@[A-Z
 _EXPR_CHARS_RE = re.compile(r"^[A-Za-z0-9_.+\-*/(),<>=!&|?: ^%]*$")
 _HIDDEN_DOT_COMMAND_RE = re.compile(r"(^|[^0-9A-Za-z_])\.[A-Za-z]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_PATH_RE = re.compile(r"^[A-Za-z0-9_./+\-]+$")
+# Paths: any printable text (spaces, any Unicode) except quotes and ';', because the path is
+# written inside double quotes and ngspice strips ';' comments before it reads the quotes.
+_PATH_BAD_RE = re.compile(r"[\x00-\x1f\x7f\"';]")
 
 # Words with meaning to ngspice that may not be used as user-chosen names.
 RESERVED = frozenset(
@@ -129,12 +131,14 @@ def check_comment(text: object, what: str = "comment") -> list[str]:
 
 
 def check_path(path: Path | str, trusted_dirs: list[Path], what: str = "include") -> Path:
-    """An include path: must resolve inside one of ``trusted_dirs`` and be plain characters."""
+    """An include path: must resolve inside one of ``trusted_dirs``. Spaces and any Unicode are
+    fine (the path is then written in double quotes); quotes, ';' and control characters are not."""
     p = Path(path)
-    if not _PATH_RE.match(str(p)):
+    if _PATH_BAD_RE.search(str(p)):
         raise UnsafeDeckError(
-            f"{what} path {_show(str(p))} contains characters not allowed in a netlist.",
-            hint="Use a path of letters, digits, '.', '_', '-', '+' and '/' only.",
+            f"{what} path {_show(str(p))} contains a quote, ';' or a control character, which "
+            "cannot be written in a netlist.",
+            hint="Rename the file or folder without quotes, ';' or control characters.",
         )
     resolved = p.resolve()
     for d in trusted_dirs:

@@ -46,10 +46,12 @@ from ..errors import (
     UnsafeDeckError,
 )
 from . import _libngspice as _ng
-from .diagnose import diagnose, error_lines
+from . import runs
+from .diagnose import diagnose, error_lines, measure_failures, measure_names, measurements, without_meas_failures
 from .ir import Analysis
 from .load import TextDeck, load_text, scan_text
-from .result import _UNITS, Plot, Result, normalize_signal
+from .rawfile import make_plot
+from .result import Plot, Result
 from .simulator import DeckLike, Simulator, check_tran_complete, label_sweep_axis, prepare
 
 DEFAULT_TIMEOUT = 120.0
@@ -63,9 +65,13 @@ LIBRARY_HINT = (
     "Install the shared library: `apt-get install -y ngspice libngspice0` (Debian/Ubuntu), or set "
     "NGSPICE_LIBRARY_PATH to libngspice.so; or use the batch back-end (backend='batch')."
 )
-_ANALYSIS = {"tran": "tran", "dc": "dc", "op": "op", "ac": "ac", "noise": "noise", "tf": "tf", "sens": "sens", "pz": "pz", "disto": "disto"}
-_PLOTNAME = {"tran": "Transient Analysis", "dc": "DC transfer characteristic", "op": "Operating Point", "ac": "AC Analysis"}
-_SV_UNIT = {_ng.SV_TIME: "time", _ng.SV_FREQUENCY: "frequency", _ng.SV_VOLTAGE: "voltage", _ng.SV_CURRENT: "current"}
+_ANALYSIS = {"tran": "tran", "dc": "dc", "op": "op", "ac": "ac", "noise": "noise", "tf": "tf", "sens": "sens", "pz": "pz", "disto": "disto", "pss": "pss", "sp": "sp"}
+_PLOTNAME = {
+    "tran": "Transient Analysis", "dc": "DC transfer characteristic", "op": "Operating Point",
+    "ac": "AC Analysis", "pz": "Pole-Zero Analysis", "tf": "Transfer Function",
+    "sens": "Sensitivity Analysis", "disto": "DISTORTION - ", "pss": "Time Domain Periodic Steady State Analysis",
+    "sp": "S-Parameters analysis",
+}
 
 
 @functools.lru_cache(maxsize=8)
@@ -361,7 +367,10 @@ class SharedSimulator(Simulator):
                 )
             version = worker.version
         plots = tuple(_plot(name, vecs) for name, vecs in raw_plots)
-        found = diagnose(stdout, stderr, failed=circ_rc != 0 or not plots)
+        text = f"{stdout}\n{stderr}"
+        notes = measure_failures(text)
+        meas = measurements(stdout, measure_names(prepared.text))
+        found = diagnose(without_meas_failures(stdout), without_meas_failures(stderr), failed=circ_rc != 0 or not plots)
         if found is not None:
             kwargs = {"time_reached": found.time_reached} if found.time_reached is not None else {}
             raise found.error(
@@ -385,17 +394,19 @@ class SharedSimulator(Simulator):
             stderr=stderr,
             elapsed=elapsed,
             workdir=None,
+            notes=notes,
+            measurements=meas,
         )
         label_sweep_axis(result, prepared)
         try:
-            check_tran_complete(result, prepared.tran_stop)
+            check_tran_complete(result, prepared.tran_stop, autostop=prepared.autostop)
         except ConvergenceError as exc:
             raise ConvergenceError(
                 exc.message, hint=exc.hint, time_reached=exc.time_reached, stdout=stdout, stderr=stderr,
                 workdir=self._workdir(prepared.text, stdout, stderr),
             ) from None
         if keep:
-            result.workdir = self._workdir(prepared.text, stdout, stderr)
+            result.workdir = self._workdir(prepared.text, stdout, stderr, failed=False)
         return result
 
     # -- internals -----------------------------------------------------------------------------
@@ -453,14 +464,16 @@ class SharedSimulator(Simulator):
             workdir=self._workdir(prepared.text, stdout, stderr),
         )
 
-    def _workdir(self, text: str, stdout: str, stderr: str) -> Path:
-        """A run directory with the deck and the captured output (kept for the user)."""
-        if self.run_root:
-            self.run_root.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="circuitsnn-", dir=self.run_root))
+    def _workdir(self, text: str, stdout: str, stderr: str, failed: bool = True) -> Path:
+        """A run directory with the deck and the captured output, kept for the user: a failure
+        (capped, see :mod:`circuitsnn.spice.runs`) or, with ``keep``, a success (never deleted)."""
+        workdir = runs.new_run_dir(self.run_root)
         (workdir / "deck.cir").write_text(text)
-        (workdir / "stdout.txt").write_text(stdout + "\n" if stdout else "")
-        (workdir / "stderr.txt").write_text(stderr + "\n" if stderr else "")
+        runs.write_output(workdir, stdout, stderr)
+        if failed:
+            runs.keep_failed(workdir)
+        else:
+            runs.mark_kept(workdir)
         return workdir
 
     def _raw_command(self, command: str) -> tuple:
@@ -484,35 +497,35 @@ def _first_error(stdout: str, stderr: str) -> str:
     return f" ({lines[0]})" if lines else ""
 
 
+#: ngspice's ``enum simulation_types`` (sim.h), as the raw file spells them.
+_SV_NAMES = (
+    "notype", "time", "frequency", "voltage", "current", "voltage-density", "current-density",
+    "sqr-voltage-density", "sqr-current-density", "sqr-voltage", "sqr-current", "pole", "zero",
+    "s-param", "temp-sweep", "res-sweep", "impedance", "admittance", "power", "phase", "decibel",
+    "capacitance", "charge",
+)
+
+
 def _plot(typename: str, vecs: list[tuple[str, int, np.ndarray]]) -> Plot:
-    """A :class:`Plot` named like the raw-file reader's: ``v(node)``, ``i(vsrc)``; the axis is
-    ``time`` (tran), ``sweep`` (dc) or none (op)."""
+    """A :class:`Plot` named exactly as the raw-file reader names it (same keys, units, same-name
+    disambiguation), from libngspice's vectors of the plot ``typename`` (``tran1``, ``ac1``)."""
     kind = typename.rstrip("0123456789").lower()
-    analysis = _ANALYSIS.get(kind, kind or "unknown")
-    axis = axis_name = None
-    axis_unit = ""
-    rest = list(vecs)
-    if rest:
-        scale_i = None
-        if analysis == "tran":
-            scale_i = next((i for i, v in enumerate(rest) if v[0] == "time"), None)
-            axis_name = "time"
-        elif analysis in ("ac", "noise"):
-            scale_i = next((i for i, v in enumerate(rest) if v[1] == _ng.SV_FREQUENCY), None)
-            axis_name = "frequency"
-        elif analysis == "dc":
-            # The swept source is the plot's first vector (v-sweep / i-sweep / temp-sweep / the source).
-            scale_i = next((i for i, v in enumerate(rest) if v[0].endswith("-sweep")), 0)
-            axis_name = "sweep"
-        if scale_i is not None:
-            _, sv, axis = rest.pop(scale_i)
-            axis_unit = _UNITS.get(_SV_UNIT.get(sv, ""), "")
-        else:
-            axis_name = None
-    signals: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
-    for name, sv, data in rest:
-        key = normalize_signal(name)
-        signals[key] = data
-        units[key] = _UNITS.get(_SV_UNIT.get(sv, ""), "")
-    return Plot(analysis, _PLOTNAME.get(analysis, typename), axis_name, axis, signals, units, axis_unit)
+    types = [_SV_NAMES[sv] if 0 <= sv < len(_SV_NAMES) else "notype" for _, sv, _ in vecs]
+    if kind == "noise":
+        plotname = "Noise Spectral Density Curves" if "frequency" in types else "Integrated Noise"
+    else:
+        plotname = _PLOTNAME.get(_ANALYSIS.get(kind, ""), typename)
+    order = list(range(len(vecs)))
+    scale = None
+    if kind in ("tran", "pss"):
+        scale = next((i for i, t in enumerate(types) if t == "time"), None)
+    elif kind in ("ac", "noise", "disto", "sp"):
+        scale = next((i for i, t in enumerate(types) if t == "frequency"), None)
+    elif kind == "dc":
+        # The swept source is the plot's first vector (v-sweep / i-sweep / temp-sweep / the source).
+        scale = next((i for i, v in enumerate(vecs) if v[0].endswith("-sweep")), 0 if vecs else None)
+    if scale is not None:
+        order.remove(scale)
+        order.insert(0, scale)
+    variables = [(vecs[i][0], types[i], []) for i in order]
+    return make_plot(plotname, variables, [np.asarray(vecs[i][2]) for i in order])

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Iterable, Sequence, Union
 
 from ..errors import ConvergenceError, SimulatorMissing, ValidationError
 from .ir import Analysis, Deck
-from .load import TextDeck, from_pyspice, load_deck, scan_text
+from .load import _ANALYSIS_RE, TextDeck, from_pyspice, load_deck, scan_text
 from .render import render, render_analysis
 from .result import Result
 
@@ -44,6 +44,18 @@ class PreparedDeck:
     title: str
     tran_stop: float | None
     dc_source: str | None = None  # the swept source of a .dc, to label the sweep axis
+    user_control: bool = False  # the deck has its own .control block (allowed explicitly)
+    encoding: str = "utf-8"  # of the deck file, kept when it is written for ngspice
+
+    @property
+    def autostop(self) -> bool:
+        """``.option autostop``: ngspice ends a transient once every ``.meas`` has a result."""
+        return bool(_AUTOSTOP_RE.search(self.text))
+
+
+_AUTOSTOP_RE = re.compile(r"^\s*\.options?\b[^\n]*\bautostop\b", re.I | re.M)
+_CONTROL_LINE_RE = re.compile(r"^\s*\.control\b", re.I | re.M)
+ANALYSES = ".tran, .dc, .op, .ac, .noise, .tf, .pz, .sens, .disto, .pss or .sp"
 
 
 def prepare(
@@ -77,12 +89,13 @@ def prepare(
             )
     if analyses:
         deck = deck.with_analyses(*(render_analysis(a) for a in analyses))
-    if not re.search(r"^\s*\.(tran|dc|op|ac|noise|tf)\b", deck.text, re.I | re.M) and not deck.allow_control:
+    user_control = bool(deck.allow_control and _CONTROL_LINE_RE.search(deck.text))
+    if not user_control and not any(_ANALYSIS_RE.match(ln) for ln in deck.text.splitlines()[1:]):
         raise ValidationError(
-            f"deck {deck.title!r} has no analysis (.tran, .dc or .op).",
+            f"deck {deck.title!r} has no analysis ({ANALYSES}).",
             hint="Add one to the deck, or pass --tran STEP STOP on the command line.",
         )
-    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text))
+    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text), user_control, deck.encoding)
 
 
 def _dc_source(text: str) -> str | None:
@@ -98,8 +111,9 @@ def label_sweep_axis(result: Result, prepared: PreparedDeck) -> None:
                 plot.axis_label = prepared.dc_source
 
 
-def check_tran_complete(result: Result, tran_stop: float | None, **evidence: Any) -> None:
-    """A transient that ends before t_stop failed, whatever the exit status said."""
+def check_tran_complete(result: Result, tran_stop: float | None, *, autostop: bool = False, **evidence: Any) -> None:
+    """A transient that ends before t_stop failed, whatever the exit status said; unless the
+    deck asked for ``.option autostop`` and has measured what it wanted (a note then)."""
     if tran_stop is None:
         return
     try:
@@ -107,6 +121,12 @@ def check_tran_complete(result: Result, tran_stop: float | None, **evidence: Any
     except KeyError:
         return
     reached = float(t[-1]) if len(t) else 0.0
+    if reached < tran_stop * (1 - TSTOP_TOLERANCE) and autostop and len(t) > 1 and result.measurements:
+        result.notes.append(
+            f"the transient stopped at t = {reached:g} s, before t_stop = {tran_stop:g} s, because "
+            ".option autostop ends it once every .meas has its result."
+        )
+        return
     if reached < tran_stop * (1 - TSTOP_TOLERANCE):
         raise ConvergenceError(
             f"the transient stopped at t = {reached:g} s, before t_stop = {tran_stop:g} s.",
