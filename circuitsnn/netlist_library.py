@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from .errors import ValidationError
 from .library.registry import Testbench, components
+from .library.technology import placeholder, portable
 from .spice.ir import Deck, Op, Print
 from .spice.render import render, render_subckt
 from .spice.safety import check_signal
@@ -43,12 +44,20 @@ def expected_files() -> dict[str, str]:
             parts.append("")
         files[f"{family}.lib"] = "\n".join(parts) + "\n"
     for comp in library:
+        tech, _corner = comp.technology_for()
+        if tech is not None and not tech.available:
+            continue  # a PDK that is not installed: its decks cannot be built here (its .lib entry is)
         tb_name = next(iter(comp.testbenches))
         tb = comp.testbench(tb_name)
-        text = render(with_print(tb))
+        text = portable(render(with_print(tb)))
         title, _, rest = text.partition("\n")
+        needs = ""
+        if tech is not None and any(tech.corners.values()):
+            needs = (f"* Needs the {tech.name} models: replace {placeholder(tech)} with their folder (circuitsnn "
+                     f"prints it: python -c \"from circuitsnn.library import technology as t; "
+                     f"print(t.get('{tech.name}').folders()[0])\").\n")
         files[f"{comp.name}.cir"] = (
-            f"{title}\n{HEADER}* Testbench '{tb_name}' of component '{comp.name}'. Run: ngspice -b {comp.name}.cir\n{rest}"
+            f"{title}\n{HEADER}* Testbench '{tb_name}' of component '{comp.name}'. Run: ngspice -b {comp.name}.cir\n{needs}{rest}"
         )
     return files
 
