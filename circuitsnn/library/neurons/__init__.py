@@ -12,6 +12,7 @@ here render the subcircuits from them. :mod:`.spikes` extracts spike times from 
 from . import spikes
 from .adaptive_lif import AdaptiveLIFParams, adapted_rate
 from .axon_hillock import AxonHillockParams, rate_estimate
+from .axon_hillock_gf180 import AxonHillockGF180Params
 from .base import PORTS, NeuronParams
 from .lif import LIFParams, analytic_isi, analytic_rate
 
