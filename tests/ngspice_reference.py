@@ -286,7 +286,11 @@ def plain_reference(deck: Path, timeout: float, scratch: Path, vectors: bool = T
     # ngspice 39 ends every batch run whose .control block does not quit with "no simulations
     # run" and exit status 1, even after the block ran its analyses (it looks for a variable
     # `sim_status` that 39 never sets): that is a run, not a failure.
-    ran = rc == 0 or (rc == 1 and err.rstrip().endswith(b"no simulations run") and b"fatal" not in err.lower())
+    low = err.lower()
+    ran = rc == 0 or (
+        rc == 1 and low.rstrip().endswith(b"no simulations run")
+        and not any(w in low for w in (b"fatal", b"interrupted due to error", b"circuit not parsed"))
+    )
     result = Plain(ran, elapsed, rc, [], control, "exit status 1 from ngspice 39's 'no simulations run' after the block" if ran and rc else "")
     if not ran or not vectors:
         return result

@@ -200,6 +200,13 @@ def test_control_block_after_end_runs_as_in_ngspice(tmp_path):
     assert [p.analysis for p in res.plots] == ["ac", "dc", "tran"]
 
 
+def test_control_block_sees_the_deck_folder_as_inputdir(tmp_path):
+    """`load $inputdir/DC.12.qj1.ascii` (examples/cider) looked in the run folder."""
+    deck = write(tmp_path / "my decks" / "d.cir", "t\nv1 in 0 1\nr1 in 0 1k\n.control\nop\necho inputdir=$inputdir\n.endc\n.end\n")
+    res = simulate(deck, allow_control=True)
+    assert f"inputdir={deck.parent.resolve()}" in res.stdout
+
+
 def test_control_block_without_analysis_runs_the_deck_analyses_and_says_so(tmp_path):
     deck = write(tmp_path / "n.cir", "t\nv1 in 0 1\nr1 in 0 1k\n.op\n.control\nset noaskquit\n.endc\n.end\n")
     res = simulate(deck, allow_control=True)

@@ -98,7 +98,7 @@ class BatchSimulator(Simulator):
         # An absolute path survives a `cd` in the deck's own .control block; a folder with
         # spaces cannot be written in ngspice's `write`, so then the name relative to it.
         raw_arg = str(raw) if _PLAIN_PATH.match(str(raw)) else PLOTS_RAW
-        (workdir / "deck.cir").write_bytes(batch_text(prepared.text, raw_arg).encode(prepared.encoding, "replace"))
+        (workdir / "deck.cir").write_bytes(batch_text(prepared.text, raw_arg, str(prepared.source_dir) if prepared.source_dir else None).encode(prepared.encoding, "replace"))
         meas_names = measure_names(prepared.text)
         done = run_bounded([exe, "-b", "-n", "deck.cir"], workdir, max(deadline - time.monotonic(), 0.01), keywords=meas_names)
         stdout, stderr = done.stdout.evidence(), done.stderr.evidence()

@@ -66,11 +66,13 @@ def has_control(text: str) -> bool:
     return any(_CONTROL_START.match(ln) for ln in _logical_lines(text))
 
 
-def batch_text(text: str, raw: str = PLOTS_RAW) -> str:
+def batch_text(text: str, raw: str = PLOTS_RAW, inputdir: str | None = None) -> str:
     """The deck with circuitsnn's block appended at the very end (ngspice runs ``.control``
     blocks in file order, also those after ``.end``; several decks put theirs there), and its
     ``write`` before any ``quit``/``exit`` of the deck's own blocks. ``raw`` must be a plain path
-    (no spaces)."""
+    (no spaces). ``inputdir``: the deck file's folder; ngspice would set ``$inputdir`` to it, but
+    the deck runs from a run folder, so a deck's own ``.control`` block gets it set back first
+    (``load $inputdir/DC.12.qj1.ascii`` in the cider examples)."""
     if not _PLAIN_PATH.match(raw):
         raise ValueError(f"the plots file {raw!r} must be a plain path")
     lines = _logical_lines(text)
@@ -84,6 +86,9 @@ def batch_text(text: str, raw: str = PLOTS_RAW) -> str:
     after_end = False
     for i, line in enumerate(lines):
         if _CONTROL_START.match(line):
+            if not user_control and inputdir and '"' not in inputdir:
+                out += [".control", "* circuitsnn: the deck's folder, as ngspice sets it for the deck file",
+                        f'set inputdir="{inputdir}"', ".endc"]
             in_control = user_control = True
         elif in_control and _CONTROL_END.match(line):
             in_control = False

@@ -46,6 +46,7 @@ class PreparedDeck:
     dc_source: str | None = None  # the swept source of a .dc, to label the sweep axis
     user_control: bool = False  # the deck has its own .control block (allowed explicitly)
     encoding: str = "utf-8"  # of the deck file, kept when it is written for ngspice
+    source_dir: Path | None = None  # the folder of the deck file: ngspice's $inputdir
 
     @property
     def autostop(self) -> bool:
@@ -95,7 +96,10 @@ def prepare(
             f"deck {deck.title!r} has no analysis ({ANALYSES}).",
             hint="Add one to the deck, or pass --tran STEP STOP on the command line.",
         )
-    return PreparedDeck(deck.text, deck.title, deck.tran_stop, _dc_source(deck.text), user_control, deck.encoding)
+    return PreparedDeck(
+        deck.text, deck.title, deck.tran_stop, _dc_source(deck.text), user_control, deck.encoding,
+        deck.source.parent if deck.source is not None else None,
+    )
 
 
 def _dc_source(text: str) -> str | None:
