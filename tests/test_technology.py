@@ -168,3 +168,69 @@ def test_digital_switches_on_gf180_give_monotonic_levels(name):
     assert 0 < r["lsb_error"] < 0.2
     # the estimate is measured from the PDK (no level-1 formula): it matches the levels
     assert r["lsb_error"] == pytest.approx(r["lsb_error_estimate"], rel=0.1)
+
+
+# -- PDK corners and statistics in sweeps ----------------------------------------------------
+
+
+def test_pdk_corner_axis_and_statistics_are_checked_before_anything_runs():
+    from circuitsnn.sweep import SweepSpec
+
+    with pytest.raises(ValidationError, match="has no PDK corners"):
+        SweepSpec.from_toml_text('[sweep]\ncomponent = "lif"\ntestbench = "step"\n[corners]\npdk = "all"\n').plan()
+    with pytest.raises(ValidationError, match="pdk: must be one of"):
+        SweepSpec.from_toml_text('[sweep]\ncomponent = "lif"\ntestbench = "step"\n[montecarlo]\nn = 2\npdk = "yes"\n').plan()
+    with pytest.raises(ValidationError, match="no technology with mismatch statistics"):
+        SweepSpec.from_toml_text('[sweep]\ncomponent = "lif"\ntestbench = "step"\n[montecarlo]\nn = 2\npdk = "mismatch"\n').plan()
+
+
+@pytest.mark.pdk
+def test_pdk_corners_plan_five_points_and_statistics_set_switches_and_seeds():
+    from circuitsnn.sweep import SweepSpec
+
+    plan = SweepSpec.from_toml(Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "gf180_corners.toml").plan()
+    assert plan.dims == ("corner",) and plan.axes[0].values == ("typical", "ff", "ss", "fs", "sf")
+    decks = [render(plan.build(pt)[1]) for pt in plan.points()]
+    assert [re.search(r"all\.spice (\w+)", d).group(1) for d in decks] == ["typical", "ff", "ss", "fs", "sf"]
+    with pytest.raises(ValidationError, match="'corner' is also fixed"):
+        SweepSpec.from_toml_text('[sweep]\ncomponent = "digital_code_gf180"\ntestbench = "levels"\n[params]\ncorner = "ff"\n'
+                                 '[corners]\npdk = "all"\n').plan()
+    mc = SweepSpec.from_toml_text('[sweep]\ncomponent = "digital_code_gf180"\ntestbench = "levels"\n'
+                                  '[montecarlo]\nn = 3\nseed = 5\npdk = "both"\n').plan()
+    texts = [render(mc.build(pt)[1]) for pt in mc.points()]
+    assert all("sw_stat_global=1" in t and "sw_stat_mismatch=1" in t and "sm141064.ngspice statistical" in t for t in texts)
+    seeds = [re.search(r"seed=(\d+)", t).group(1) for t in texts]
+    assert len(set(seeds)) == 3 and seeds == [re.search(r"seed=(\d+)", render(mc.build(pt)[1])).group(1) for pt in mc.points()]
+
+
+@pytest.mark.pdk
+@pytest.mark.ngspice
+@pytest.mark.timeout(900)
+def test_corner_sweep_of_the_gf180_axon_hillock_orders_the_rates(tmp_path):
+    from circuitsnn.sweep import SweepSpec, run_sweep
+
+    spec = SweepSpec.from_toml_text(
+        '[sweep]\ncomponent = "axon_hillock_gf180"\ntestbench = "step"\ntimeout = 800\n'
+        '[stimulus]\ni_amp = 0.5e-9\nt_stop = 12e-3\n[corners]\npdk = "all"\n'
+        '[measures.rate]\nmeasure = "isi_rate"\nsignal = "out"\nthreshold = 1.65\n')
+    res = run_sweep(spec, tmp_path / "corners", workers=2, progress=False, plots=False)
+    assert res.failed == 0
+    rate = {str(c): float(r) for c, r in zip(res.dataset["corner"].values, res.dataset["rate"].values)}
+    assert set(rate) == {"typical", "ff", "ss", "fs", "sf"} and all(np.isfinite(list(rate.values())))
+    # the subthreshold reset current sets the pulse: ff (largest I_pw) fires fastest, ss slowest
+    assert rate["ff"] > rate["typical"] > rate["ss"]
+    assert rate["fs"] > rate["sf"]
+
+
+@pytest.mark.pdk
+@pytest.mark.ngspice
+def test_pdk_mismatch_monte_carlo_varies_per_sample_and_reproduces(tmp_path):
+    from circuitsnn.sweep import SweepSpec, run_sweep
+
+    text = ('[sweep]\ncomponent = "digital_code_gf180"\ntestbench = "levels"\n[params]\nw_lsb = 0.22e-6\ng_lsb = 1e-4\n'
+            '[montecarlo]\nn = 4\nseed = 3\npdk = "mismatch"\n[measures.err]\nmeasure = "testbench"\nkey = "lsb_error"\n')
+    a = run_sweep(SweepSpec.from_toml_text(text), tmp_path / "a", workers=2, progress=False, plots=False)
+    b = run_sweep(SweepSpec.from_toml_text(text), tmp_path / "b", workers=2, progress=False, plots=False)
+    ea, eb = np.asarray(a.dataset["err"].values), np.asarray(b.dataset["err"].values)
+    assert np.all(np.isfinite(ea)) and len(set(np.round(ea, 9))) == 4  # every die differs
+    assert np.array_equal(ea, eb)  # the same seed draws the same dies

@@ -197,6 +197,10 @@ def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
                     words.append(key)
             elif isinstance(value, str):
                 words.append(f"{key}={check_identifier(value, f'.options {key}')}")
+            elif isinstance(value, int):
+                # integer options (seed, itl1) as plain digits: ngspice reads them with atoi, so
+                # 1.2345g would be seed 1
+                words.append(f"{key}={int(value)}")
             else:
                 words.append(f"{key}={format_value(value, f'.options {key}')}")
         out += _wrap(words)
