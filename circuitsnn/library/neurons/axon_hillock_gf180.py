@@ -19,6 +19,12 @@ DC sweep, cached; :mod:`circuitsnn.library.technology.measure`). The parameter `
 selects the PDK's process corner (``typical ff ss fs sf``, or ``statistical`` for its global
 Monte Carlo), so corner sweeps and Monte Carlo work on this component directly.
 
+Which one is the default: ``axon_hillock`` (level-1, generic 180 nm) stays the library's
+default Axon-Hillock, also when the PDK is installed: it needs no optional package, so every
+fresh clone characterizes, fits and deploys the same circuit, and its 1.8 V / uA scales match
+the other defaults. This component is the one to use for subthreshold design and for PDK corners
+and Monte Carlo; both coexist under their own names (and surrogates, ``models/*.json``).
+
 Simulation: BSIM4 in subthreshold with a rail-to-rail 3.3 V feedback edge is stiff, and spike
 times depend on the tolerance; the settings in :data:`SIM_OPTIONS` and :func:`max_step` are the
 converged ones (see :data:`CONVERGENCE`).
@@ -118,8 +124,9 @@ STEP_FRACTION = 1 / 5
 
 
 def max_step(p: AxonHillockGF180Params) -> float:
-    """Largest time step (s): :data:`STEP_FRACTION` of the shortest output pulse."""
-    return STEP_FRACTION * p.t_high_min
+    """Largest time step (s): :data:`STEP_FRACTION` of the shortest output pulse, to 3 digits (as
+    decks write it)."""
+    return float(f"{STEP_FRACTION * p.t_high_min:.3g}")
 
 
 def subckt(p: AxonHillockGF180Params) -> Subckt:
@@ -161,6 +168,8 @@ COMPONENT = register(
         fitter="circuitsnn.fit.neurons:fit_neuron",
         surrogate="circuitsnn.surrogates.neuron:NeuronSurrogate",
         technology=TECH,
+        # BSIM4 at reltol 1e-5: the fit's 10-copy deck runs for minutes on a busy machine
+        fit_hints={"sim_timeout": 7200.0},
     )
 )
 

@@ -47,7 +47,9 @@ class Device:
     ``element``: ``"M"`` when ``name`` is a ``.model`` card (instantiated ``M<x> d g s b name
     w= l=``), ``"X"`` when it is a subcircuit with ports ``d g s b`` and parameters ``w``/``l``
     (``X<x> d g s b name w= l=``, how PDKs wrap BSIM cards with their mismatch).
-    ``l_min``/``w_min`` (m): the smallest drawn length and width the models cover.
+    ``l_min``/``w_min`` (m): the smallest drawn length and width the models cover; with
+    ``strict`` (a PDK's binned models) smaller devices are refused, without it (a hand-analysis
+    card that scales to any size) the minimum is only documented.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Device:
     element: Literal["M", "X"] = "M"
     l_min: float = 0.18e-6
     w_min: float = 0.18e-6
+    strict: bool = True
 
     def __post_init__(self) -> None:
         if self.polarity not in ("n", "p"):
@@ -64,7 +67,7 @@ class Device:
 
     def instance(self, name: str, d: str, g: str, s: str, b: str, *, w: float, l: float) -> Element:
         """The element ``M<name>``/``X<name>`` of this device, terminals drain gate source bulk."""
-        if l < self.l_min * (1 - 1e-9) or w < self.w_min * (1 - 1e-9):
+        if self.strict and (l < self.l_min * (1 - 1e-9) or w < self.w_min * (1 - 1e-9)):
             raise ValidationError(
                 f"device {self.name} {name}: w = {w:g} m, l = {l:g} m is below the technology's minimum "
                 f"(w >= {self.w_min:g} m, l >= {self.l_min:g} m).",

@@ -77,8 +77,9 @@ LIBRARY_PATH = project_models_dir() / "spice" / "generic180.lib"
 TECHNOLOGY = Technology(
     name="generic180",
     summary="generic 180 nm CMOS, SPICE level 1 (square law, no subthreshold conduction); dependency-free default",
-    nmos=Device(NMOS.name, "n", element="M", l_min=L_MIN, w_min=L_MIN),
-    pmos=Device(PMOS.name, "p", element="M", l_min=L_MIN, w_min=L_MIN),
+    # level 1 scales to any size: the 0.18 um minimum is the node's design rule, not a model limit
+    nmos=Device(NMOS.name, "n", element="M", l_min=L_MIN, w_min=L_MIN, strict=False),
+    pmos=Device(PMOS.name, "p", element="M", l_min=L_MIN, w_min=L_MIN, strict=False),
     vdd=VDD,
     corners={"typical": ()},
     models=MODELS,
