@@ -1,5 +1,6 @@
-"""Neuron circuits: RC LIF (behavioural reference), Axon-Hillock (transistor level) and an
-adaptive LIF with an after-hyperpolarization current.
+"""Neuron circuits: RC LIF (behavioural reference), Axon-Hillock (transistor level: generic
+level-1 cards, and ``axon_hillock_gf180`` in subthreshold on GF180MCU) and an adaptive LIF with
+an after-hyperpolarization current.
 
 Every neuron follows one port convention, ``in out vdd vss`` (see :mod:`.base`): a current into
 the membrane node ``in``, a voltage spike on ``out``. Importing this package registers them as
@@ -25,6 +26,7 @@ __all__ = [
     "AdaptiveLIFParams",
     "adapted_rate",
     "AxonHillockParams",
+    "AxonHillockGF180Params",
     "rate_estimate",
     "spikes",
 ]
