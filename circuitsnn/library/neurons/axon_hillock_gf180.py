@@ -57,7 +57,7 @@ class AxonHillockGF180Params(AxonHillockParams):
     capacitors (the membrane swings vdd/3 = 1.1 V), inverters of W/L = 1 um/1 um (nfet) and
     2 um/1 um (pfet), and a reset current source of W/L = 1 um/1 um biased at v_pw = 0.57 V,
     below the nfet's threshold. Measured (ngspice 39, typical): I_pw = 22.7 nA, V_M = 1.435 V,
-    output pulse Cfb vdd / I_pw = 73 us; current scale I_pw/20 = 1.13 nA. The subthreshold
+    output pulse Cfb vdd / I_pw = 73 us; current scale I_pw/40 = 0.57 nA. The subthreshold
     source makes the corners far apart at the same v_pw: I_pw = 247 nA (ff), 1.5 nA (ss),
     135 nA (fs), 3.2 nA (sf) - retune v_pw per corner, as Mead's chips were tuned.
     """
@@ -93,6 +93,12 @@ class AxonHillockGF180Params(AxonHillockParams):
         from ..technology.measure import inverter_threshold
 
         return inverter_threshold(TECH, self.corner, self.w_n, self.w_p, self.l_inv, self.vdd)
+
+    def current_scale(self) -> float:
+        """I_pw / 40 (A): the fit's largest current, 20x this, stays at I_pw / 2. (The level-1
+        version's I_pw / 20 would put it at the measured I_pw itself, where the reset cannot
+        outrun the input and the neuron stops firing.)"""
+        return self.i_pw / 40.0
 
     def max_step(self) -> float:
         return max_step(self)
