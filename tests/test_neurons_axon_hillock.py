@@ -54,7 +54,7 @@ def test_golden_default_subckt():
 def test_model_library_file_is_up_to_date():
     assert mosfets.LIBRARY_PATH.read_text() == mosfets.library_text(), (
         "models/spice/generic180.lib is stale: run "
-        "`python -c 'from circuitsnn.library.neurons import mosfets; mosfets.write_library()'`"
+        "`python -c 'from circuitsnn.library.technology import generic; generic.write_library()'`"
     )
 
 

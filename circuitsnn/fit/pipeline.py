@@ -81,7 +81,9 @@ def fit_component(
     params = params if params is not None else comp.default_params()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    data = SimData(cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(), backend=backend)
+    # a component may need longer runs than the default (BSIM4 neurons: fit_hints["sim_timeout"], s)
+    data = SimData(cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(), backend=backend,
+                   timeout=float(comp.fit_hints.get("sim_timeout", SimData.timeout)))
     try:
         if comp.kind == "neuron":
             if mc:

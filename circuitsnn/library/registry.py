@@ -144,6 +144,11 @@ class Component:
     #: SPICE model files the subcircuit needs (a PDK's models, a user's cards): every
     #: testbench deck includes them; their folders must be trusted
     includes: tuple[Path, ...] = ()
+    #: the technology a transistor-level component is built in (a name of
+    #: :mod:`circuitsnn.library.technology`): its model files (at the parameters' ``corner``, when
+    #: the Params have that field) and its ``.param`` switches go into every testbench deck. A
+    #: Params field ``technology`` overrides it per instance.
+    technology: str | None = None
 
     @property
     def builtin(self) -> bool:
@@ -175,6 +180,46 @@ class Component:
             return float(self.max_step(params or self.default_params()))
         return self.max_step
 
+    def technology_for(self, params: Params | None = None):
+        """The :class:`~circuitsnn.library.technology.Technology` and corner of ``params``
+        (default parameters when None); ``(None, None)`` for a component without transistors."""
+        params = params or self.default_params()
+        name = getattr(params, "technology", None) or self.technology
+        if name is None:
+            return None, None
+        from .technology import get
+
+        tech = get(name)
+        return tech, getattr(params, "corner", None) or tech.default_corner
+
+    def deck_context(self, params: Params | None = None) -> tuple[tuple, dict]:
+        """What a deck holding this component at ``params`` needs besides its subcircuit: the
+        model files to include (technology, :attr:`includes`, ``--lib``) and the ``.param`` values
+        its models read (a technology's statistical switches)."""
+        tech, corner = self.technology_for(params)
+        includes: tuple = ()
+        values: dict = {}
+        if tech is not None:
+            from .technology import use
+
+            use(tech, corner)
+            includes = tech.includes(corner)
+            values = tech.deck_params()
+        return includes + tuple(self.includes) + tuple(_SESSION_LIBS), values
+
+    def prepare_deck(self, deck: Deck, params: Params | None = None) -> Deck:
+        """``deck`` with what :meth:`deck_context` says this component needs (what every
+        testbench gets; decks built elsewhere, e.g. a fitter's, call it too)."""
+        includes, values = self.deck_context(params)
+        extra = tuple(p for p in includes if p not in deck.includes)
+        changes: dict = {}
+        if extra:
+            changes["includes"] = deck.includes + extra
+        missing = {k: v for k, v in values.items() if k not in deck.params}
+        if missing:
+            changes["params"] = {**missing, **dict(deck.params)}
+        return dataclasses.replace(deck, **changes) if changes else deck
+
     def default_params(self) -> Params:
         return self.params_cls()
 
@@ -200,9 +245,9 @@ class Component:
             )
         params = params or self.default_params()
         tb = self.builder(name)(params, **stimulus)
-        extra = tuple(p for p in (*self.includes, *_SESSION_LIBS) if p not in tb.deck.includes)
-        if extra:
-            tb = dataclasses.replace(tb, deck=dataclasses.replace(tb.deck, includes=tb.deck.includes + extra))
+        deck = self.prepare_deck(tb.deck, params)
+        if deck is not tb.deck:
+            tb = dataclasses.replace(tb, deck=deck)
         own = self.subckt(params)
         if own not in tb.deck.subckts:
             # a testbench built from another component's subcircuit would characterize and fit

@@ -27,9 +27,10 @@ Scale: the LSB is 50 nS (a 20 MOhm high-resistance poly resistor; bit k: 20 MOhm
 0.75 pC (15 % of the default LIF's threshold charge, 10 pF x 0.5 V). With kilohm switches
 against megohm resistors the switch error is below 1e-4.
 
-Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; level-1
-(Shichman-Hodges) MOSFET card with illustrative 0.18 um-class values (VDD 1.8 V, VTO 0.45 V,
-KP 200 uA/V^2, LAMBDA 0.05 1/V), of the kind used for hand analysis in CMOS design texts.
+Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; the
+defaults of ``vto``, ``kp``, ``lam`` are circuitsnn's one generic level-1 180 nm NMOS card
+(:mod:`circuitsnn.library.technology.generic`: VTO 0.5 V, KP 387 uA/V^2, LAMBDA 0.2 1/V, Sedra &
+Smith's typical 0.18 um values; a test keeps them equal).
 """
 
 from __future__ import annotations
@@ -91,9 +92,9 @@ class DigitalBitlineParams(Params):
     bits: int = quantity(4, unit="1", doc="Word length N", ge=1, le=8, integer=True)
     g_lsb: float = quantity(50e-9, unit="S", doc="Conductance of the least significant bit (20 MOhm)", gt=0, le=1)
     vdd: float = quantity(1.8, unit="V", doc="Logic high level on the switch gates", gt=0, le=20)
-    vto: float = quantity(0.45, unit="V", doc="NMOS threshold voltage (level-1 VTO)", gt=0)
-    kp: float = quantity(2e-4, unit="A/V^2", doc="NMOS transconductance parameter (level-1 KP)", gt=0)
-    lam: float = quantity(0.05, unit="1/V", doc="NMOS channel-length modulation (level-1 LAMBDA)", ge=0, le=1)
+    vto: float = quantity(0.5, unit="V", doc="NMOS threshold voltage (level-1 VTO)", gt=0)
+    kp: float = quantity(387e-6, unit="A/V^2", doc="NMOS transconductance parameter (level-1 KP)", gt=0)
+    lam: float = quantity(0.2, unit="1/V", doc="NMOS channel-length modulation (level-1 LAMBDA)", ge=0, le=1)
     w_lsb: float = quantity(0.5e-6, unit="m", doc="Width of the LSB switch (bit k: 2^k times wider)", gt=0)
     l: float = quantity(0.18e-6, unit="m", doc="Switch channel length", gt=0)
 

@@ -467,6 +467,20 @@ class Print:
 
 
 @dataclass(frozen=True)
+class Lib:
+    """``.lib FILE SECTION``: one section of a library file (a PDK's process corner, e.g.
+    ``Lib(".../all.spice", "typical")``), as an entry of :attr:`Deck.includes`. The file must lie
+    in a trusted folder, like an ``.include``."""
+
+    path: Path
+    section: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        check_identifier(self.section, ".lib section")
+
+
+@dataclass(frozen=True)
 class Deck:
     """A complete netlist. Render with :func:`circuitsnn.spice.render.render`."""
 
@@ -480,7 +494,8 @@ class Deck:
     temp: float | None = None
     ics: Mapping[str, float] = field(default_factory=dict)
     saves: tuple[str, ...] = ()
-    includes: tuple[Path, ...] = ()
+    #: model files: a path (``.include``) or a :class:`Lib` (``.lib FILE SECTION``), in order
+    includes: tuple[Path | Lib, ...] = ()
     doc: str = ""
     prints: tuple[Print, ...] = ()
 

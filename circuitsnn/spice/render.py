@@ -21,6 +21,7 @@ from .ir import (
     Deck,
     Element,
     Expr,
+    Lib,
     Model,
     Noise,
     Op,
@@ -196,6 +197,10 @@ def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
                     words.append(key)
             elif isinstance(value, str):
                 words.append(f"{key}={check_identifier(value, f'.options {key}')}")
+            elif isinstance(value, int):
+                # integer options (seed, itl1) as plain digits: ngspice reads them with atoi, so
+                # 1.2345g would be seed 1
+                words.append(f"{key}={int(value)}")
             else:
                 words.append(f"{key}={format_value(value, f'.options {key}')}")
         out += _wrap(words)
@@ -206,10 +211,15 @@ def render(deck: Deck, *, trusted_dirs: Iterable[Path] = ()) -> str:
         from .load import default_trusted_dirs
 
         trusted = default_trusted_dirs()
-    from .load import quote_path
+    from .load import plain_link, quote_path
 
     for inc in deck.includes:
-        out.append(f".include {quote_path(check_path(inc, trusted, 'include'))}")
+        if isinstance(inc, Lib):
+            # ngspice 39 cuts a quoted .lib path at a space: such a library goes through a link
+            lib = plain_link(check_path(inc.path, trusted, ".lib"))
+            out.append(f".lib {quote_path(lib)} {check_identifier(inc.section, '.lib section')}")
+        else:
+            out.append(f".include {quote_path(check_path(inc, trusted, 'include'))}")
     for m in deck.models:
         out += render_model(m)
     for s in deck.subckts:

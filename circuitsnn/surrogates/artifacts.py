@@ -41,14 +41,18 @@ SCHEMA = "circuitsnn.surrogate/1"
 
 
 def deck_hash(deck_or_text: Any) -> str:
-    """sha256 of a deck's rendered text (IR decks are rendered first)."""
+    """sha256 of a deck's rendered text (IR decks are rendered first), with a PDK's model folder
+    written as its placeholder (:func:`circuitsnn.library.technology.portable`): the same deck
+    hashes the same on every machine."""
     if isinstance(deck_or_text, str):
         text = deck_or_text
     else:
         from ..spice.render import render
 
         text = render(deck_or_text)
-    return hashlib.sha256(text.encode()).hexdigest()
+    from ..library.technology import portable
+
+    return hashlib.sha256(portable(text).encode()).hexdigest()
 
 
 def provenance(component_params: Any = None, decks: Mapping[str, Any] | None = None, **extra: Any) -> dict:

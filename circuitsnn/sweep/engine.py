@@ -164,7 +164,10 @@ def make_task(plan: SweepPlan, index: int, folder: Path, version: str, sig: str)
     pt = plan.point(index)
     tb, deck = plan.build(pt)
     key = deck_key(render(deck), deck.analyses, version)
-    return PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), plan.measure_tasks(tb), sig, run_root_for(folder))
+    from ..spice.load import default_trusted_dirs
+
+    return PointTask(key, deck, float(plan.spec.timeout), plan.saved_signals(tb.probes), plan.measure_tasks(tb), sig,
+                     run_root_for(folder), tuple(str(d) for d in default_trusted_dirs()))
 
 
 def _resolve_executor(executor: Any, dask: Any, kind: str, workers: int | None):

@@ -48,6 +48,9 @@ class PointTask:
     measures: tuple[tuple[str, Callable[..., float], Mapping[str, Any], str], ...]  # name, func, args, unit
     measures_sig: str
     run_root: str | None = None
+    #: the folders trusted for includes where the sweep was planned (``--trust``, a PDK's model
+    #: folder): a worker process started fresh (Dask, spawn) has not trusted them itself
+    trusted: tuple[str, ...] = ()
 
 
 def default_workers() -> int:
@@ -127,7 +130,7 @@ def simulate_point(task: PointTask) -> Outcome:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     units = {name: unit for name, _f, _a, unit in task.measures}
     try:
-        sim = BatchSimulator(timeout=task.timeout, run_root=task.run_root)
+        sim = BatchSimulator(timeout=task.timeout, run_root=task.run_root, trusted_dirs=task.trusted)
         result = sim.run(task.deck, timeout=task.timeout)
     except Exception as exc:
         return Outcome(

@@ -39,7 +39,7 @@ from .spec import (
     _range_values,
     number_or_text,
 )
-from .variation import Mismatch, MismatchError, MonteCarloSampler
+from .variation import PDK_STATISTICS, Mismatch, MismatchError, MonteCarloSampler, pdk_seed
 
 #: column and dimension names a measure cannot take
 RESERVED_NAMES = ("sample", "status", "error", "reason", "elapsed", "index")
@@ -91,6 +91,8 @@ class SweepPlan:
     mismatch: Mapping[str, Mismatch] = field(default_factory=dict)
     #: units of the testbench's own measure() outputs (for ``measure = "testbench"``)
     tb_units: Mapping[str, str] = field(default_factory=dict)
+    #: ``[montecarlo] pdk``: the technology's statistical switches on in every sample
+    mc_pdk: str | None = None
 
     def measure_unit(self, name: str) -> str:
         m = self.measures[name]
@@ -169,7 +171,17 @@ class SweepPlan:
             nominal = {name: params.get(name, defaults[name]) for name in draws}
             mc = self.sampler.apply(nominal, draws)
             params.update(mc)
+            if self.mc_pdk and PDK_STATISTICS[self.mc_pdk][1]:
+                params["corner"] = self._technology().statistics.global_corner
         return Point(flat, pos, coords, params, stimulus, temp, sample, mc)
+
+    def _technology(self):
+        tech, _corner = self.component.technology_for()
+        return tech
+
+    def pdk_seed(self, sample: int) -> int:
+        """ngspice's ``.options seed`` of Monte Carlo sample ``sample`` (``[montecarlo] pdk``)."""
+        return pdk_seed(self.mc_seed, sample)
 
     def build(self, point: Point) -> tuple[Any, Deck]:
         """The point's testbench and its deck (temperature and analysis override applied)."""
@@ -180,6 +192,11 @@ class SweepPlan:
             deck = deck.with_analyses(self.analysis)
         if point.temperature is not None:
             deck = dataclasses.replace(deck, temp=point.temperature)
+        if self.mc_pdk and point.sample is not None:
+            mismatch, global_ = PDK_STATISTICS[self.mc_pdk]
+            switches = self._technology().deck_params(mismatch=mismatch, global_=global_)
+            deck = dataclasses.replace(deck, params={**dict(deck.params), **switches},
+                                       options={**dict(deck.options), "seed": self.pdk_seed(point.sample)})
         return tb, deck
 
     def saved_signals(self, probes: Sequence[str]) -> tuple[str, ...] | None:
@@ -412,6 +429,31 @@ def _process_axis(t: _Target, process: Mapping[str, Any], params: Mapping[str, A
     return Axis("process", tuple(labels), "process", "", "process corner", tuple(overrides))
 
 
+def _pdk_axis(t: _Target, names: Sequence[str], params: Mapping[str, Any], swept: Mapping[str, Any],
+              process: Mapping[str, Any]) -> Axis:
+    """[corners] pdk: the technology's process corners, as the component's ``corner`` parameter."""
+    path = ("corners", "pdk")
+    tech, _ = t.comp.technology_for()
+    if tech is None or "corner" not in t.meta:
+        raise SpecError(path, f"component {t.comp.name!r} has no PDK corners (no technology with a 'corner' parameter).",
+                        hint="Sweep a component built in a PDK, e.g. axon_hillock_gf180 or digital_code_gf180.")
+    for where, holder in (("swept in [grid]", swept), ("fixed in [params]", params)):
+        if "corner" in holder:
+            raise SpecError(path, f"'corner' is also {where}.", hint="Remove it from one of them.")
+    if any("corner" in dict(ov) for ov in process.values() if isinstance(ov, Mapping)):
+        raise SpecError(path, "a [corners] process entry also sets 'corner'.", hint="Remove it from one of them.")
+    statistical = tech.statistics.global_corner
+    names = [c for c in tech.corner_names if c != statistical] if tuple(names) == ("all",) else list(names)
+    choices = t.meta["corner"].get("choices") or tech.corner_names
+    for c in names:
+        if c not in choices:
+            raise SpecError(path, f"{c!r} is not a corner of {tech.name}.", hint=f"Its corners: {', '.join(x for x in choices if x != statistical)}.")
+    if len(set(names)) != len(names):
+        raise SpecError(path, f"corners repeat: {names}.")
+    return Axis("corner", tuple(names), "process", "", f"{tech.name} process corner (model library section)",
+                tuple({"corner": c} for c in names))
+
+
 def _temperature_axis(temperatures: Sequence[Any]) -> Axis:
     path = ("corners", "temperature")
     temps = [_num(path, x) for x in temperatures]
@@ -447,6 +489,8 @@ def _corner_axes(t: _Target, corners: Any, params: Mapping[str, Any], swept: dic
     axes = []
     if corners.process:
         axes.append(_process_axis(t, corners.process, params, swept))
+    if corners.pdk:
+        axes.append(_pdk_axis(t, corners.pdk, params, swept, corners.process))
     if len(corners.temperature):
         axes.append(_temperature_axis(corners.temperature))
     if corners.supply is not None:
@@ -464,8 +508,11 @@ def _montecarlo(t: _Target, mc: Any) -> tuple[int, int, dict[str, Mismatch]]:
     assert isinstance(mc, MonteCarlo)
     n = _int(("montecarlo", "n"), mc.n, minimum=1)
     seed = _int(("montecarlo", "seed"), mc.seed, minimum=0)
-    if not mc.mismatch:
-        raise SpecError(("montecarlo", "mismatch"), "no parameter has mismatch.", hint="e.g. mismatch.r = { sigma = 0.05 } (5 % Gaussian).")
+    if not mc.mismatch and not mc.pdk:
+        raise SpecError(("montecarlo", "mismatch"), "no parameter has mismatch.",
+                        hint="e.g. mismatch.r = { sigma = 0.05 } (5 % Gaussian), or pdk = \"mismatch\" for a PDK's own statistics.")
+    if mc.pdk:
+        _check_pdk_statistics(t, mc.pdk)
     mismatch: dict[str, Mismatch] = {}
     for pname, m in mc.mismatch.items():
         path = ("montecarlo", "mismatch", pname)
@@ -483,6 +530,20 @@ def _montecarlo(t: _Target, mc: Any) -> tuple[int, int, dict[str, Mismatch]]:
         except MismatchError as exc:
             raise SpecError(path + ((exc.key,) if exc.key else ()), exc.message, hint=exc.hint) from None
     return n, seed, mismatch
+
+
+def _check_pdk_statistics(t: _Target, pdk: str) -> None:
+    path = ("montecarlo", "pdk")
+    if pdk not in PDK_STATISTICS:
+        raise SpecError(path, f"must be one of {', '.join(map(repr, PDK_STATISTICS))}, got {pdk!r}.")
+    tech, _ = t.comp.technology_for()
+    st = tech.statistics if tech is not None else None
+    mismatch, global_ = PDK_STATISTICS[pdk]
+    if st is None or (mismatch and not st.mismatch) or (global_ and not st.global_):
+        raise SpecError(path, f"component {t.comp.name!r} has no technology with {pdk} statistics.",
+                        hint="Use a component built in a PDK with statistical models, e.g. axon_hillock_gf180.")
+    if global_ and "corner" not in t.meta:
+        raise SpecError(path, f"global variation needs the {st.global_corner!r} corner, but {t.cls_name} has no 'corner' parameter.")
 
 
 def _analysis(analysis: Any) -> Analysis | None:
@@ -591,12 +652,17 @@ def build_plan(spec: SweepSpec) -> SweepPlan:
     axes, swept = _grid_axes(t, spec.grid, params, stimulus)
     axes += _corner_axes(t, spec.corners, params, swept)
     mc_n, mc_seed, mismatch = _montecarlo(t, spec.montecarlo)
+    mc_spec = _montecarlo_from_dict(spec.montecarlo) if isinstance(spec.montecarlo, Mapping) else spec.montecarlo
+    mc_pdk = getattr(mc_spec, "pdk", None) if mc_n else None
+    if mc_pdk and PDK_STATISTICS[mc_pdk][1] and any(a.name == "corner" for a in axes):
+        raise SpecError(("montecarlo", "pdk"), "global variation runs in the PDK's statistical corner, so it cannot be "
+                        "combined with a [corners] pdk axis.", hint='Use pdk = "mismatch" with corners, or drop the corner axis.')
     analysis = _analysis(spec.analysis)
     taken = {a.name for a in axes} | set(RESERVED_NAMES) | set(mismatch)
     measures = _measures(spec.measures, taken)
     if not axes and not mc_n:
         raise SpecError(("grid",), "nothing is swept.", hint="Add a [grid] entry, [corners] or [montecarlo].")
-    plan = SweepPlan(spec, t.comp, tuple(axes), params, stimulus, analysis, measures, mc_n, mc_seed, mismatch)
+    plan = SweepPlan(spec, t.comp, tuple(axes), params, stimulus, analysis, measures, mc_n, mc_seed, mismatch, mc_pdk=mc_pdk)
     tb = _build_first(t, plan, swept)
     _check_testbench_measures(t, measures, tb)
     return dataclasses.replace(plan, tb_units=dict(tb.units))

@@ -6,14 +6,21 @@ A sweep runs one registered component's testbench at every point of a product of
   ``{ linspace = [start, stop, num] }`` or ``{ logspace = [start, stop, num] }`` (start and stop
   are values, not exponents: ``logspace = [1e-9, 1e-6, 4]`` gives 1n, 10n, 100n, 1u);
 * **corners**: ``temperature`` (°C, becomes the deck's ``.temp``), ``supply`` (a named Params
-  field, e.g. ``vdd``: explicit values or nominal ± tolerance) and named ``process`` corners
-  (each a set of Params overrides);
+  field, e.g. ``vdd``: explicit values or nominal ± tolerance), named ``process`` corners
+  (each a set of Params overrides) and ``pdk``, the process corners of the component's
+  technology (a list such as ``["typical", "ff", "ss", "fs", "sf"]`` or ``"all"``; the dimension
+  ``corner``, for components with a ``corner`` parameter, e.g. ``axon_hillock_gf180``);
 * **Monte Carlo**: ``n`` samples of mismatch on named Params fields, Gaussian (``sigma``),
   log-normal (``dist = "lognormal"``, ``sigma`` of the logarithm) or uniform (``half_width``),
   relative (default, a fraction of the point's value) or absolute (base SI). Sample ``s`` draws
   from ``numpy.random.default_rng([seed, s])`` in sorted parameter order, so a sample is the
   same "die" at every grid point and corner, and the same seed reproduces the same values on
-  any machine (:mod:`circuitsnn.sweep.variation`, the sampler other code reuses).
+  any machine (:mod:`circuitsnn.sweep.variation`, the sampler other code reuses). ``pdk =
+  "mismatch"`` (``"global"``, ``"both"``) turns on the technology's own statistical models in
+  every sample instead of, or beside, Params mismatch: GF180MCU's ``sw_stat_mismatch`` (each
+  transistor draws its own Pelgrom offset) and ``sw_stat_global`` (die-to-die, in its
+  ``statistical`` corner), with ngspice's ``.options seed`` fixed per sample
+  (:func:`~circuitsnn.sweep.variation.pdk_seed`). Example: ``examples/sweeps/gf180_corners.toml``.
 
 The dimensions of the result are the grid axes (file order), then ``process``,
 ``temperature``, the supply field, then ``sample``. Example (``examples/sweeps/``)::
@@ -83,7 +90,7 @@ from ..errors import ValidationError
 from ..spice.ir import Analysis, DcSweep, Tran, Op
 from ..units import read_number, warn_unit_trap
 from .measures import MeasureSpec
-from .variation import Mismatch, MonteCarlo
+from .variation import PDK_STATISTICS, Mismatch, MonteCarlo
 
 if TYPE_CHECKING:  # the plan module imports this one
     from .plan import SweepPlan
@@ -236,6 +243,8 @@ class Corners:
     supply: str | None = None
     supply_values: Sequence[float] = ()
     process: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the technology's process corners (the component's ``corner`` parameter): names, or ("all",)
+    pdk: Sequence[str] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,7 +366,10 @@ class SweepSpec:
 
 def _jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
-        return {"__type__": type(obj).__name__, **dataclasses.asdict(obj)}
+        d = dataclasses.asdict(obj)
+        if "pdk" in d and not d["pdk"]:
+            del d["pdk"]  # specs without PDK statistics keep their fingerprint (resume)
+        return {"__type__": type(obj).__name__, **d}
     if isinstance(obj, (np.integer, np.floating)):
         return obj.item()
     if isinstance(obj, np.ndarray):
@@ -427,7 +439,7 @@ def locate(exc: SpecError, text: str, source: Path | None) -> ValidationError:
 
 
 def _montecarlo_from_dict(d: Mapping[str, Any]) -> MonteCarlo:
-    allowed = ("n", "seed", "mismatch")
+    allowed = ("n", "seed", "mismatch", "pdk")
     for k in d:
         if k not in allowed:
             raise SpecError(("montecarlo", k), f"unknown key {k!r}.", hint=f"[montecarlo] takes: {', '.join(allowed)}.")
@@ -436,11 +448,15 @@ def _montecarlo_from_dict(d: Mapping[str, Any]) -> MonteCarlo:
     mism = d.get("mismatch", {})
     if not isinstance(mism, Mapping):
         raise SpecError(("montecarlo", "mismatch"), "must be a table: mismatch.<param> = { sigma = ... }.")
-    return MonteCarlo(n=d["n"], seed=d.get("seed", 0), mismatch=dict(mism))
+    pdk = d.get("pdk")
+    if pdk is not None and pdk not in PDK_STATISTICS:
+        raise SpecError(("montecarlo", "pdk"), f"must be one of {', '.join(map(repr, PDK_STATISTICS))}, got {pdk!r}.",
+                        hint="mismatch: each transistor's own offset; global: die-to-die variation; both.")
+    return MonteCarlo(n=d["n"], seed=d.get("seed", 0), mismatch=dict(mism), pdk=pdk)
 
 
 def _corners_from_dict(d: Mapping[str, Any]) -> Corners:
-    allowed = ("temperature", "supply", "process")
+    allowed = ("temperature", "supply", "process", "pdk")
     for k in d:
         if k not in allowed:
             raise SpecError(("corners", k), f"unknown key {k!r}.", hint=f"[corners] takes: {', '.join(allowed)}.")
@@ -482,7 +498,17 @@ def _corners_from_dict(d: Mapping[str, Any]) -> Corners:
         raise SpecError(("corners", "process"), "must be a table of named corners: process.ss = { r = 1.1e3 }.")
     if "process" in d and not process:
         raise SpecError(("corners", "process"), "no process corners given.", hint="e.g. process.ss = { r = 1.1e3 } and process.ff = { r = 0.9e3 }.")
-    return Corners(temperature=tuple(temps), supply=supply, supply_values=values, process=dict(process))
+    pdk = d.get("pdk", ())
+    if isinstance(pdk, str):
+        if pdk != "all":
+            raise SpecError(("corners", "pdk"), f"must be a list of the PDK's corners or \"all\", got {pdk!r}.",
+                            hint='e.g. pdk = ["typical", "ff", "ss", "fs", "sf"], or pdk = "all".')
+        pdk = ("all",)
+    if not isinstance(pdk, (list, tuple)) or not all(isinstance(c, str) for c in pdk):
+        raise SpecError(("corners", "pdk"), "must be a list of corner names, e.g. [\"typical\", \"ff\", \"ss\"].")
+    if "pdk" in d and not pdk:
+        raise SpecError(("corners", "pdk"), "the list of PDK corners is empty.", hint='e.g. pdk = "all", or remove the key.')
+    return Corners(temperature=tuple(temps), supply=supply, supply_values=values, process=dict(process), pdk=tuple(pdk))
 
 
 def _analysis_from_dict(d: Mapping[str, Any]) -> Analysis:

@@ -130,11 +130,25 @@ class Mismatch:
 
 @dataclass(frozen=True, kw_only=True)
 class MonteCarlo:
-    """``n`` mismatch samples, reproducible from ``seed``."""
+    """``n`` mismatch samples, reproducible from ``seed``. ``pdk`` turns on the statistical
+    switches of the component's technology in each sample (``"mismatch"``: per-device mismatch,
+    ``"global"``: die-to-die variation, ``"both"``), with ngspice's ``.options seed`` drawn from
+    ``[seed, sample]`` (:func:`pdk_seed`)."""
 
     n: int
     seed: int = 0
     mismatch: Mapping[str, Mismatch | Mapping[str, Any]] = field(default_factory=dict)
+    pdk: str | None = None
+
+
+#: values of ``[montecarlo] pdk``: which of the technology's statistical switches each sample turns on
+PDK_STATISTICS = {"mismatch": (True, False), "global": (False, True), "both": (True, True)}
+
+
+def pdk_seed(seed: int, sample: int) -> int:
+    """ngspice's ``.options seed`` for Monte Carlo sample ``sample`` of a sweep seeded ``seed``:
+    reproducible, different per sample (1 .. 2^31 - 2)."""
+    return int(np.random.default_rng([seed, sample, 0x5EED]).integers(1, 2**31 - 1))
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,10 @@ class NeuronProtocol:
 
 
 def tighten(deck: Deck, reltol: float) -> Deck:
-    """The same deck with ``.options reltol`` set (see :attr:`NeuronProtocol.reltol`)."""
-    return dataclasses.replace(deck, options={**dict(deck.options), "reltol": reltol})
+    """The same deck with ``.options reltol`` at most ``reltol`` (see :attr:`NeuronProtocol.reltol`):
+    a component that declares a tighter, converged reltol keeps it."""
+    own = dict(deck.options).get("reltol")
+    return dataclasses.replace(deck, options={**dict(deck.options), "reltol": min(reltol, own) if own else reltol})
 
 
 def currents_of(multiples: Sequence[float], scale: float) -> np.ndarray:
@@ -117,11 +119,11 @@ def stimulus_deck(component, params, waves: Sequence[Pwl], t_stop: float, title:
             I(f"Iin{k}", "0", f"in{k}", w),
             X(f"X{k}", (f"in{k}", f"out{k}", "vdd", "0"), sub.name),
         ]
-    return Deck(
+    return component.prepare_deck(Deck(
         title=title, subckts=(sub,), elements=tuple(els), analyses=(Tran(step=h, stop=t_stop, max_step=h),),
         options=dict(component.sim_options), saves=tuple(f"v(out{k})" for k in range(len(waves))),
         doc="Held-out stimulus for the surrogate validation (circuitsnn.fit.neurons).",
-    )
+    ), params)
 
 
 # -- reading the decks back -------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Neuron circuits: RC LIF (behavioural reference), Axon-Hillock (transistor level) and an
-adaptive LIF with an after-hyperpolarization current.
+"""Neuron circuits: RC LIF (behavioural reference), Axon-Hillock (transistor level: generic
+level-1 cards, and ``axon_hillock_gf180`` in subthreshold on GF180MCU) and an adaptive LIF with
+an after-hyperpolarization current.
 
 Every neuron follows one port convention, ``in out vdd vss`` (see :mod:`.base`): a current into
 the membrane node ``in``, a voltage spike on ``out``. Importing this package registers them as
@@ -12,6 +13,7 @@ here render the subcircuits from them. :mod:`.spikes` extracts spike times from 
 from . import spikes
 from .adaptive_lif import AdaptiveLIFParams, adapted_rate
 from .axon_hillock import AxonHillockParams, rate_estimate
+from .axon_hillock_gf180 import AxonHillockGF180Params
 from .base import PORTS, NeuronParams
 from .lif import LIFParams, analytic_isi, analytic_rate
 
@@ -24,6 +26,7 @@ __all__ = [
     "AdaptiveLIFParams",
     "adapted_rate",
     "AxonHillockParams",
+    "AxonHillockGF180Params",
     "rate_estimate",
     "spikes",
 ]

@@ -37,7 +37,7 @@ neuron eventually. The first inverter conducts a crossbar current while the memb
 V_M, which is the known power cost of this design. I_pw must exceed the input current, or the
 neuron latches high.
 
-The MOSFET cards of :mod:`circuitsnn.neurons.mosfets` are inlined in the subcircuit; ``v_pw`` is
+The MOSFET cards of :mod:`circuitsnn.library.technology.generic` are inlined in the subcircuit; ``v_pw`` is
 generated inside it (an ideal source), so the neuron keeps the common ``in out vdd vss`` ports.
 """
 
@@ -50,10 +50,11 @@ import numpy as np
 
 from ...params import quantity
 from ..registry import register
-from ...spice.ir import C, Comment, M, Subckt, V
+from ...spice.ir import C, Comment, Subckt, V
+from ..technology import GENERIC, Technology
+from ..technology.generic import L_MIN, NMOS, PMOS, inverter_threshold, param, saturation_current
 from . import testbenches
 from .base import PORTS, NeuronParams, describe_subckt
-from .mosfets import L_MIN, NMOS, PMOS, inverter_threshold, param, saturation_current
 
 PINOUT = """\
             +-------------------------------+
@@ -180,31 +181,33 @@ def rate_estimate(i_in: object, p: AxonHillockParams) -> np.ndarray:
     return np.where(np.isfinite(isi), 1.0 / np.where(np.isfinite(isi), isi, 1.0), 0.0)
 
 
-def subckt(p: AxonHillockParams) -> Subckt:
-    """The Axon-Hillock subcircuit ``<ah_hash> in out vdd vss`` for parameters ``p``."""
-    n, pm = NMOS.name, PMOS.name
+def circuit(p: NeuronParams, tech: Technology, doc: str) -> Subckt:
+    """The Axon-Hillock ``<tag> in out vdd vss`` in technology ``tech`` (its devices, its inline
+    cards): the circuit of the module doc, for any parameters with the fields of
+    :class:`AxonHillockParams`."""
     elements = [
         Comment("membrane and feedback capacitors"),
         C("Cmem", "in", "vss", p.c_mem),
         C("Cfb", "out", "in", p.c_fb),
         Comment("two-inverter amplifier: in -> n1 -> out"),
-        M("Mp1", "n1", "in", "vdd", "vdd", pm, w=p.w_p, l=p.l_inv),
-        M("Mn1", "n1", "in", "vss", "vss", n, w=p.w_n, l=p.l_inv),
-        M("Mp2", "out", "n1", "vdd", "vdd", pm, w=p.w_p, l=p.l_inv),
-        M("Mn2", "out", "n1", "vss", "vss", n, w=p.w_n, l=p.l_inv),
+        tech.mosfet("Mp1", "n1", "in", "vdd", "vdd", "p", w=p.w_p, l=p.l_inv),
+        tech.mosfet("Mn1", "n1", "in", "vss", "vss", "n", w=p.w_n, l=p.l_inv),
+        tech.mosfet("Mp2", "out", "n1", "vdd", "vdd", "p", w=p.w_p, l=p.l_inv),
+        tech.mosfet("Mn2", "out", "n1", "vss", "vss", "n", w=p.w_n, l=p.l_inv),
         Comment("reset: while out is high, Mrst connects the membrane to the current source Mpw"),
-        M("Mrst", "in", "out", "xr", "vss", n, w=p.w_rst, l=p.l_rst),
-        M("Mpw", "xr", "pw", "vss", "vss", n, w=p.w_rst, l=p.l_rst),
+        tech.mosfet("Mrst", "in", "out", "xr", "vss", "n", w=p.w_rst, l=p.l_rst),
+        tech.mosfet("Mpw", "xr", "pw", "vss", "vss", "n", w=p.w_rst, l=p.l_rst),
         Comment("pulse-width bias"),
         V("Vpw", "pw", "vss", p.v_pw),
     ]
-    return Subckt(
-        name=p.tag(),
-        ports=PORTS,
-        elements=tuple(elements),
-        models=(NMOS, PMOS),
-        doc=describe_subckt(p, "Axon-Hillock neuron (Mead 1989), generic 180 nm level-1 MOSFETs", EQUATION, PINOUT),
-    )
+    return Subckt(name=p.tag(), ports=PORTS, elements=tuple(elements), models=tech.models, doc=doc)
+
+
+def subckt(p: AxonHillockParams) -> Subckt:
+    """The Axon-Hillock subcircuit ``<ah_hash> in out vdd vss`` for parameters ``p`` (generic
+    180 nm level-1 cards, inlined)."""
+    return circuit(p, GENERIC,
+                   describe_subckt(p, "Axon-Hillock neuron (Mead 1989), generic 180 nm level-1 MOSFETs", EQUATION, PINOUT))
 
 
 #: Simulator options every deck with an Axon-Hillock needs: Gear, and a reltol at which the
@@ -228,7 +231,8 @@ COMPONENT = register(
         reference=REFERENCE,
         fitter="circuitsnn.fit.neurons:fit_neuron",
         surrogate="circuitsnn.surrogates.neuron:NeuronSurrogate",
+        technology="generic180",
     )
 )
 
-__all__ = ["AxonHillockParams", "rate_estimate", "rate_estimate_isi", "subckt", "COMPONENT"]
+__all__ = ["AxonHillockParams", "circuit", "rate_estimate", "rate_estimate_isi", "subckt", "COMPONENT"]

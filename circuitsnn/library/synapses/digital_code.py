@@ -19,9 +19,17 @@ Pinout::
 (ports ``in out``). ``digital_code_bitlines``: the gates are ports ``b0 ... b<N-1>``, driven by
 logic levels (0 / VDD) from outside.
 
-Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; level-1
-(Shichman-Hodges) MOSFET card with illustrative 0.18 um-class values (VDD 1.8 V, VTO 0.45 V,
-KP 200 uA/V^2, LAMBDA 0.05 1/V), of the kind used for hand analysis in CMOS design texts.
+**Technologies.** ``digital_code`` and ``digital_code_bitlines`` use circuitsnn's one generic
+level-1 card (:mod:`circuitsnn.library.technology.generic`, with the parameters' ``vto``, ``kp``,
+``lam``, whose defaults are that card's values): the hand formula above holds for it.
+``digital_code_gf180`` and ``digital_code_bitlines_gf180`` use GF180MCU's BSIM4 ``nfet_03v3``
+(:mod:`circuitsnn.library.technology.gf180mcu`) at a 3.3 V gate drive and the parameters'
+process ``corner``; there the switch on-resistance, so the LSB error estimate, is *measured*
+from the PDK model (a DC operating point, :func:`circuitsnn.library.technology.measure.switch_resistance`):
+BSIM4 has no closed form, and ``vto``/``kp``/``lam`` do not apply.
+
+Sources: Ryndin, Andreeva, Luchinin, Goncharov et al. (2021), digital-code synapse; generic card:
+Sedra & Smith's typical 0.18 um values; GF180MCU models: GlobalFoundries (Apache-2.0).
 """
 
 from __future__ import annotations
@@ -32,32 +40,69 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...params import Params
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ...params import quantity
 from ...units import si_format
 from ...physics.digital_code import DigitalBitlineParams, DigitalCodeParams  # noqa: F401  (re-exported)
 from ..registry import Component, Testbench, TestbenchBuilder, register
+from ..technology import GENERIC, Technology, generic, gf180mcu
+from ..technology import get as get_technology
 from ...spice.ir import Comment, Dc, DcSweep, Deck, Element, Expr, G, M, Model, Op, Pulse, R, Subckt, Tran, V, X
 from .common import bind_testbenches, differential, sample, spike_testbench, values_doc
 
 
-def _model(p: DigitalBitlineParams) -> Model:
-    return Model("nsw", "NMOS", {"level": 1, "vto": p.vto, "kp": p.kp, "lambda": p.lam})
+def _technology(p: DigitalBitlineParams) -> Technology:
+    return get_technology(getattr(p, "technology", GENERIC.name))
+
+
+def _models(p: DigitalBitlineParams) -> tuple[Model, ...]:
+    """The generic level-1 NMOS card with the parameters' hand-analysis values (a PDK: none,
+    its library is included by the deck)."""
+    if _technology(p).name != GENERIC.name:
+        return ()
+    return (generic.card(generic.NMOS, VTO=p.vto, KP=p.kp, LAMBDA=p.lam),)
 
 
 def _branches(p: DigitalBitlineParams, gates: list[str]) -> list:
+    tech = _technology(p)
     out: list = []
     for k in range(p.bits):
         out += [
             R(f"R{k}", "in", f"n{k}", 1.0 / (2**k * p.g_lsb)),
-            M(f"M{k}", f"n{k}", gates[k], "out", "0", "nsw", w=p.w_lsb * 2**k, l=p.l),
+            tech.mosfet(f"M{k}", f"n{k}", gates[k], "out", "0", "n", w=p.w_lsb * 2**k, l=p.l),
         ]
     return out
 
 
 def _summary_doc(p: DigitalBitlineParams) -> str:
+    tech = _technology(p)
+    if tech.name != GENERIC.name:
+        return (
+            f"G = code*g_lsb*(1-eps), eps = Ron*g_lsb/(1+Ron*g_lsb); switches {tech.nmos.name} ({tech.name}, corner {p.corner}),\n"
+            f"Ron measured from the PDK model by the levels testbench\n{_values_doc(p)}"
+        )
     return (
         f"G = code*g_lsb*(1-eps); switch error eps = Ron*g_lsb/(1+Ron*g_lsb) = {p.lsb_error():.3e}\n"
         f"(Ron of the LSB switch = {p.switch_on_resistance(0):.4g} Ohm at v(out) = 0)\n{values_doc(p)}"
     )
+
+
+def _values_doc(p: DigitalBitlineParams) -> str:
+    """:func:`values_doc` of the numeric fields, then the text ones (technology, corner)."""
+    numeric = [r for r in type(p).describe() if not isinstance(getattr(p, r["name"]), str)]
+    text = " ".join(f"{r['name']}={getattr(p, r['name'])}" for r in type(p).describe() if isinstance(getattr(p, r["name"]), str))
+
+    class _View:
+        @staticmethod
+        def describe():
+            return numeric
+
+    view = _View()
+    for r in numeric:
+        setattr(view, r["name"], getattr(p, r["name"]))
+    return values_doc(view) + (f"\n{text}" if text else "")  # type: ignore[arg-type]
 
 
 def subckt(p: DigitalCodeParams) -> Subckt:
@@ -71,7 +116,7 @@ def subckt(p: DigitalCodeParams) -> Subckt:
         f"Digital-code synapse {p.tag()} ({__name__}), code {p.code} of {p.bits} bits\n"
         "ports: in out\n" + _summary_doc(p)
     )
-    return Subckt(p.tag(), ("in", "out"), tuple(elements), models=(_model(p),), doc=doc)
+    return Subckt(p.tag(), ("in", "out"), tuple(elements), models=_models(p), doc=doc)
 
 
 def subckt_bitlines(p: DigitalBitlineParams) -> Subckt:
@@ -82,7 +127,7 @@ def subckt_bitlines(p: DigitalBitlineParams) -> Subckt:
         f"Digital-code synapse, bit-line variant {p.tag()} ({__name__})\n"
         f"ports: in out {' '.join(gates)}   (b0 = LSB; logic high = vdd)\n" + _summary_doc(p)
     )
-    return Subckt(p.tag(), ("in", "out", *gates), tuple(elements), models=(_model(p),), doc=doc)
+    return Subckt(p.tag(), ("in", "out", *gates), tuple(elements), models=_models(p), doc=doc)
 
 
 def read_mode(p: DigitalBitlineParams, state: int | None = None) -> tuple[Subckt, dict]:
@@ -281,6 +326,7 @@ COMPONENT = register(
         operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
         read_mode=read_mode,
         operating_range="circuitsnn.library.operating:digital_range",
+        technology=GENERIC.name,
     )
 )
 
@@ -302,5 +348,119 @@ BITLINES = register(
         operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
         read_mode=read_mode,
         operating_range="circuitsnn.library.operating:digital_range",
+        technology=GENERIC.name,
+    )
+)
+
+
+# -- GF180MCU: the same circuits with BSIM4 nfet_03v3 switches ---------------------------------
+
+_GF180_DOC = {
+    "vdd": "Logic high level on the switch gates (3.3 V: GF180MCU's 3.3 V devices)",
+    "w_lsb": "Width of the LSB nfet_03v3 switch (bit k: 2^k times wider)",
+    "l": "Switch channel length (nfet_03v3: >= 0.28 um)",
+}
+_UNUSED = "unused with GF180MCU (its BSIM4 nfet_03v3 replaces the level-1 card)"
+
+
+class _GF180Switches:
+    """What the GF180MCU variants change: the technology, the corner, and a *measured* switch
+    on-resistance (so a measured LSB error estimate) instead of the level-1 hand formula."""
+
+    def check(self) -> None:  # the level-1 rule (vto < vdd) does not apply
+        if self.l < 0.28e-6 * (1 - 1e-9) or self.w_lsb < 0.22e-6 * (1 - 1e-9):
+            self.fail("l" if self.l < 0.28e-6 * (1 - 1e-9) else "w_lsb",
+                      "is below GF180MCU nfet_03v3's minimum (l >= 0.28 um, w >= 0.22 um)")
+
+    def switch_on_resistance(self, k: int = 0, v_out: float = 0.0) -> float:
+        """On-resistance (Ohm) of bit ``k``'s nfet_03v3 at small Vds, source at ``v_out``, gate at
+        ``vdd``: measured from the PDK model at the parameters' corner."""
+        from ..technology.measure import switch_resistance
+
+        return switch_resistance(gf180mcu.NAME, self.corner, self.w_lsb * 2**k, self.l, self.vdd, v_out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigitalBitlineGF180Params(_GF180Switches, DigitalBitlineParams):
+    """Binary-weighted conductances behind GF180MCU nfet_03v3 switches (gates on bit-line ports)."""
+
+    prefix: ClassVar[str] = "dsbg"
+
+    vdd: float = quantity(3.3, unit="V", doc=_GF180_DOC["vdd"], gt=0, le=3.63)
+    vto: float = quantity(0.5, unit="V", doc="Level-1 VTO: " + _UNUSED, gt=0)
+    kp: float = quantity(387e-6, unit="A/V^2", doc="Level-1 KP: " + _UNUSED, gt=0)
+    lam: float = quantity(0.2, unit="1/V", doc="Level-1 LAMBDA: " + _UNUSED, ge=0, le=1)
+    w_lsb: float = quantity(0.5e-6, unit="m", doc=_GF180_DOC["w_lsb"], ge=0.22e-6)
+    l: float = quantity(0.28e-6, unit="m", doc=_GF180_DOC["l"], ge=0.28e-6)
+    corner: str = quantity("typical", unit="1", doc="GF180MCU process corner of the switch models",
+                           choices=gf180mcu.CORNERS + (gf180mcu.STATISTICAL,))
+    technology: ClassVar[str] = gf180mcu.NAME
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigitalCodeGF180Params(_GF180Switches, DigitalCodeParams):
+    """Digital-code synapse on GF180MCU nfet_03v3 switches, the code as a parameter."""
+
+    prefix: ClassVar[str] = "dscg"
+
+    vdd: float = quantity(3.3, unit="V", doc=_GF180_DOC["vdd"], gt=0, le=3.63)
+    vto: float = quantity(0.5, unit="V", doc="Level-1 VTO: " + _UNUSED, gt=0)
+    kp: float = quantity(387e-6, unit="A/V^2", doc="Level-1 KP: " + _UNUSED, gt=0)
+    lam: float = quantity(0.2, unit="1/V", doc="Level-1 LAMBDA: " + _UNUSED, ge=0, le=1)
+    w_lsb: float = quantity(0.5e-6, unit="m", doc=_GF180_DOC["w_lsb"], ge=0.22e-6)
+    l: float = quantity(0.28e-6, unit="m", doc=_GF180_DOC["l"], ge=0.28e-6)
+    corner: str = quantity("typical", unit="1", doc="GF180MCU process corner of the switch models",
+                           choices=gf180mcu.CORNERS + (gf180mcu.STATISTICAL,))
+    technology: ClassVar[str] = gf180mcu.NAME
+
+    def check(self) -> None:
+        _GF180Switches.check(self)
+        if self.code > 2**self.bits - 1:
+            self.fail("code", f"= {self.code!r} does not fit in bits = {self.bits} (max {2**self.bits - 1})")
+
+
+_GF180_EQUATION = "G = sum_k bit_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k of nfet_03v3 (W_k = 2^k w_lsb) measured from the PDK"
+
+COMPONENT_GF180 = register(
+    Component(
+        name="digital_code_gf180",
+        kind="synapse",
+        family="digital_code",
+        params_cls=DigitalCodeGF180Params,
+        subckt=subckt,
+        testbenches=testbenches(subckt),
+        summary="N-bit binary-weighted conductances behind GF180MCU nfet_03v3 switches; code as a parameter",
+        pinout="in out   (bits tied to internal VDD/GND by the code parameter)",
+        equation=_GF180_EQUATION,
+        reference=_REFERENCE.replace("level-1 NMOS switches", "GF180MCU nfet_03v3 switches (GlobalFoundries, Apache-2.0)"),
+        fitter="circuitsnn.fit.digital_code:fit_digital",
+        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
+        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
+        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
+        read_mode=read_mode,
+        operating_range="circuitsnn.library.operating:digital_range",
+        technology=gf180mcu.NAME,
+    )
+)
+
+BITLINES_GF180 = register(
+    Component(
+        name="digital_code_bitlines_gf180",
+        kind="synapse",
+        family="digital_code",
+        params_cls=DigitalBitlineGF180Params,
+        subckt=subckt_bitlines,
+        testbenches=testbenches_bitlines(subckt_bitlines),
+        summary="N-bit binary-weighted conductances behind GF180MCU nfet_03v3 switches; gates on bit-line ports",
+        pinout="in out b0 ... b<N-1>   (bit lines: 0 or VDD, b0 = LSB)",
+        equation=_GF180_EQUATION,
+        reference=_REFERENCE.replace("level-1 NMOS switches", "GF180MCU nfet_03v3 switches (GlobalFoundries, Apache-2.0)"),
+        fitter="circuitsnn.fit.digital_code:fit_digital",
+        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
+        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
+        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
+        read_mode=read_mode,
+        operating_range="circuitsnn.library.operating:digital_range",
+        technology=gf180mcu.NAME,
     )
 )
