@@ -26,12 +26,13 @@ from ..spice.ir import Deck, Subckt
 if TYPE_CHECKING:  # pragma: no cover
     from ..physics.law import Law
 
-Kind = Literal["neuron", "synapse"]
+Kind = Literal["neuron", "synapse", "interface"]
 
 #: Library modules that register components on import.
 LIBRARY_MODULES = (
     "circuitsnn.library.neurons",
     "circuitsnn.library.synapses",
+    "circuitsnn.library.interfaces",
 )
 
 
