@@ -12,6 +12,7 @@ import pytest
 from circuitsnn.errors import ValidationError
 from circuitsnn.library import registry
 from circuitsnn.library.neurons.lif import LIFParams
+from circuitsnn.units import format_value
 from circuitsnn.network import (Layer, ReadInterface, SpikeInput, Topology, build_deck, merge_options, poisson,
                                 simulate_ideal, simulate_network)
 
@@ -96,14 +97,16 @@ def test_tiny_deck_runs_under_plain_ngspice(tmp_path):
 
 
 @pytest.mark.ngspice
+@pytest.mark.parametrize("fidelity", ["full", "read"])
 @pytest.mark.parametrize("synapse", SYNAPSES)
-def test_a_strong_synapse_drives_its_neuron_and_zero_weights_leave_it_silent(synapse):
+def test_a_strong_synapse_drives_its_neuron_and_zero_weights_leave_it_silent(synapse, fidelity):
     """2 inputs -> 2 neurons; only weight (0, 0) is set (at the top of the family's range).
-    Neuron 0 fires once per spike of input 0, as the ideal reference says; neuron 1 never does."""
+    Neuron 0 fires once per spike of input 0, as the ideal reference says; neuron 1 never does;
+    with the full devices and with their read-mode equivalents."""
     probe = Layer(synapse, weights=np.zeros((2, 2)), neuron_params=SMALL_LIF)
     w = np.zeros((2, 2))
     w[0, 0] = probe.w_max
-    topo = Topology(2, [Layer(synapse, weights=w, neuron_params=SMALL_LIF)])
+    topo = Topology(2, [Layer(synapse, weights=w, neuron_params=SMALL_LIF, fidelity=fidelity)])
     stim = SpikeInput((np.array([0.3e-3, 1.0e-3]), np.array([0.6e-3])), 1.5e-3)
     res = simulate_network(build_deck(topo, stim, prints="none"), timeout=300)
     ideal = simulate_ideal(topo, stim)
@@ -112,6 +115,35 @@ def test_a_strong_synapse_drives_its_neuron_and_zero_weights_leave_it_silent(syn
     assert n0.size == ideal[0][0].size == 2
     # the device's own read (edges, nonlinearity) may fire it a little earlier than the ideal pulse
     assert np.max(np.abs(n0 - ideal[0][0])) < 20e-6
+
+
+def test_read_mode_renders_each_device_as_its_read_law():
+    frac = np.array([[0.5, -0.2], [0.0, 0.3]])
+    for synapse, letter in (("memristor_vteam", "R"), ("optocoupler", "R"), ("digital_code_bitlines", "R"),
+                            ("schottky_gated", "G")):
+        w = frac * Layer(synapse, weights=np.zeros((1, 1))).w_max
+        layer = Layer(synapse, weights=w, fidelity="read")
+        net = build_deck(Topology(2, [layer]), SpikeInput((np.array([1e-3]), np.array([])), 2e-3))
+        xbar = next(s for s in net.deck.subckts if s.name == "xbar_l1")
+        devices = [e for e in xbar.elements if getattr(e, "letter", "") in ("R", "X", "V", "G")]
+        assert devices and {e.letter for e in devices} == {letter}, synapse
+        if letter == "R":  # a resistor of 1/G(state): the realized conductances
+            g = {e.name: 1.0 / e.value for e in devices}
+            assert g.get("Rp0_0", 0.0) == pytest.approx(layer.g_pos[0, 0], rel=1e-12)
+    # the Schottky read separates: one shape per row, a linear VCCS I(state, v_read) per device
+    layer = Layer("schottky_gated", weights=frac * 5e-9, fidelity="read")
+    text = build_deck(Topology(2, [layer]), SpikeInput((np.array([1e-3]), np.array([])), 2e-3)).text()
+    assert text.count("Bf_r") == 2 and "v(gate)" not in text and "v(phi" not in text  # gate at 0 V, no state node
+    assert f"Gp0_0 r0 c0p f_r0 0 {format_value(layer.g_pos[0, 0] * layer.v_read)}" in text
+
+
+def test_example_network_decks_are_up_to_date():
+    from pathlib import Path
+
+    from circuitsnn.network import examples
+
+    assert not examples.stale(Path(__file__).resolve().parents[1] / "netlists" / "networks"), \
+        "run `make netlists` and commit netlists/networks"
 
 
 @pytest.mark.slow
@@ -129,3 +161,36 @@ def test_a_random_network_spikes_like_its_ideal_reference():
     assert ideal[0] > 0
     for got, want in zip(res.counts, ideal):
         assert abs(got - want) <= max(2, 0.3 * want), (res.counts, ideal)
+
+
+@pytest.mark.ngspice
+def test_transistor_read_interfaces_spike_like_the_ideal_ones():
+    """The same 3-2-2 network read through the CMOS row drivers and column read-outs (v_ref
+    0.2 V; the LIF rests at 0.3 V for the copies' headroom) spikes at the same times as through
+    the behavioural ones, within 20 us."""
+    topo, stim = tiny_network()
+    lif = dict(v_rest=0.3, v_reset=0.3, v_th=0.8)
+    spikes = []
+    for read in (ReadInterface(column_params={"v_ref": 0.2}), ReadInterface.cmos()):
+        layers = [Layer(layer.synapse.name, states=layer.states, neuron_params=lif, read=read)
+                  for layer in topo.layers]
+        net = build_deck(Topology(3, layers), stim, prints="none")
+        spikes.append(simulate_network(net, timeout=600).spikes)
+    ideal, cmos = spikes
+    assert sum(t.size for t in ideal[0]) > 0
+    for a, b in zip(ideal, cmos):
+        for x, y in zip(a, b):
+            assert x.size == y.size and (x.size == 0 or np.max(np.abs(x - y)) < 20e-6), (ideal, cmos)
+
+
+def test_ideal_reference_fires_at_the_analytic_lif_rate():
+    from circuitsnn.library.neurons.lif import analytic_isi
+    from circuitsnn.network.ideal import lif_layer
+
+    p = LIFParams()
+    i_in = 3 * p.rheobase
+    # one row active for 10 ms: constant current into the neuron
+    (t,) = lif_layer([np.array([1e-3])], 10e-3, np.array([[i_in]]), p, 12e-3)
+    assert t.size > 5
+    assert np.diff(t) == pytest.approx(float(analytic_isi(i_in, p)), rel=1e-9)
+    assert t[0] - 1e-3 == pytest.approx(p.tau * np.log(i_in * p.r / (i_in * p.r - p.v_th)), rel=1e-9)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -66,6 +66,9 @@ class Placed:
     shared: tuple[Line, ...]
     instance: Callable[[str, str, str, float], Element | None]
     notes: tuple[str, ...] = ()
+    #: elements a row needs once, before its devices: ``per_row(row, ref)`` (``ref``: a node
+    #: held at the columns' reference, the virtual ground)
+    per_row: Callable[[str, str], Sequence[Line]] | None = None
 
 
 class Binding:
@@ -166,15 +169,22 @@ class DigitalCodeBinding(Binding):
 
 class ReadModeBinding(Binding):
     """Each programmed device replaced by its read law at its state (a lean read-mode
-    equivalent for large networks: no state dynamics, no control circuitry).
+    equivalent for large networks: no state dynamics, no control circuitry). Valid while reading
+    does not program, which column reads at the families' ``v_read`` guarantee. Three forms, the
+    cheapest the law allows (decided numerically on the weight interface's read):
 
-    Where the family's read is linear in the read voltage (memristors, the optocoupler's
-    photoresistor, the digital code's resistor-switch branches), a device is a resistor of
-    ``v_read / I_read(state, v_read)`` (the weight interface's conductance). Otherwise (the
-    Schottky synapse's saturating thermionic read) it is a B-source of the law's own branch
-    current with the state as an instance parameter and the control inputs at their tie level
-    (0 V): the same expression the full device renders, without its state equation. Valid while
-    reading does not program, which the column reads at the families' ``v_read`` guarantee.
+    * **linear** read (memristors, the optocoupler's photoresistor, the digital code's
+      resistor-switch branches): a resistor of ``v_read / I_read(state, v_read)``;
+    * **separable** read, ``I(state, v) = I(state, v_read) * f(v)`` with one shape ``f`` for
+      every state (the Schottky synapse: the state scales the saturation current, the voltage
+      only shapes it): one B-source per *row* computes ``f`` of the row's read voltage onto a
+      node, and each device is a linear VCCS ``I(state, v_read) * v(f)``. Exact while the
+      column sits at its reference (the virtual ground: within the read-out's error);
+    * otherwise: a B-source of the law's own branch current with the state as an instance
+      parameter and the control inputs at their tie level (0 V).
+
+    All three are the law's own read (through the weight interface or the law's branch
+    expression), never a restatement of it.
     """
 
     def place(self, comp: Component, params: Params, states: np.ndarray, weights: Any, *,
@@ -207,8 +217,27 @@ class ReadModeBinding(Binding):
         controls = law.ports[2:]
         tie = {n.name: Num(0.0) for n in br.current.walk() if isinstance(n, Input)
                and any(re.search(rf"\(\s*{re.escape(c)}\s*[,)]", n.spice, re.I) for c in controls)}
-        current = substitute(br.current, {st.name: Input(key, key), **tie})
         values = {k: val for k, val in values_of(params).items() if k != key}
+        reads = [n for n in br.current.walk() if isinstance(n, Input) and re.fullmatch(r"v\(in,\s*out\)", n.spice)]
+        s_ref = float(uniq[len(uniq) // 2])
+        if reads and _separable(weights, uniq, s_ref, v):
+            i_ref = float(weights.read(weights._t(s_ref), v).item())
+            gain = dict(zip(uniq.tolist(), (g1 * v).tolist()))
+
+            def per_row(row: str, ref: str) -> list:
+                shape = substitute(br.current, {st.name: Num(s_ref), reads[0].name: Input("v_row", f"v({row},{ref})"),
+                                                **tie})
+                return [B(f"Bf_{row}", f"f_{row}", "0", v=Expr(f"({to_spice(shape, values)})/"
+                                                                  f"{to_spice(Num(i_ref))}"))]
+
+            def instance(name: str, row: str, col: str, state: float) -> Element:
+                return Element("G" + name, (row, col, f"f_{row}", "0"), gain[float(state)])
+
+            return Placed((), (), instance, (f"{comp.name} in read mode: separable read I(state, v) = I(state, v_read) "
+                                             f"* f(v); f of each row's read voltage on node f_<row> (one B-source "
+                                             "per row), each device a VCCS I(state, v_read) * v(f_<row>)",),
+                          per_row=per_row)
+        current = substitute(br.current, {st.name: Input(key, key), **tie})
         sub = Subckt(f"{comp.subckt(params).name}_read", ("in", "out"),
                      (Comment(f"{comp.name} read law at a fixed state {key} (controls at 0 V): {br.doc}"),
                       B("B" + br.name, "in", "out", i=Expr(to_spice(current, values)))),
@@ -221,6 +250,23 @@ class ReadModeBinding(Binding):
 
         return Placed((sub,), (), instance, (f"{comp.name} in read mode: the law's read current at each device's "
                                              f"state; no state dynamics",))
+
+
+def _separable(weights: Any, states: np.ndarray, s_ref: float, v_read: float, rtol: float = 1e-9) -> bool:
+    """``I(s, v) / I(s, v_read)`` the same for every state ``s``, on a grid of read voltages."""
+    import torch
+
+    vs = np.concatenate([np.linspace(-0.2, 1.5, 18) * v_read, [0.01 * v_read]])
+    probe = np.unique(np.concatenate([states[:: max(1, len(states) // 16)], [s_ref]]))
+    s_t = torch.as_tensor(probe, dtype=torch.float64)
+    base = weights.read(s_t, v_read)
+    if not torch.all(torch.abs(base) > 0):
+        return False
+    for vv in vs:
+        ratio = (weights.read(s_t, float(vv)) / base).detach().numpy()
+        if np.max(np.abs(ratio - ratio[0])) > rtol * max(1.0, float(np.max(np.abs(ratio)))):
+            return False
+    return True
 
 
 def substitute(node: Node, by_name: Mapping[str, Node]) -> Node:

@@ -158,6 +158,8 @@ def crossbar(layer: Layer, name: str, *, omit_zero: bool = True) -> tuple[Subckt
     count = omitted = 0
     for i in range(n):
         lines.append(Comment(f"row {i}"))
+        if placed.per_row is not None:
+            lines += list(placed.per_row(f"r{i}", "c0p"))
         for j in range(m):
             for side, s in (("p", s_pos[i, j]), ("n", s_neg[i, j])):
                 e = placed.instance(f"{side}{i}_{j}", f"r{i}", f"c{j}{side}", float(s))
@@ -168,7 +170,7 @@ def crossbar(layer: Layer, name: str, *, omit_zero: bool = True) -> tuple[Subckt
                     count += 1
     wi = layer.weights_interface
     doc = (f"Crossbar {name}: {n} rows x {m} column pairs of {layer.synapse.name} ({layer.synapse.family}); "
-           f"weight (i, j) = G(Xp<i>_<j>) - G(Xn<i>_<j>)\n"
+           f"weight (i, j) = G(p<i>_<j>) - G(n<i>_<j>), devices named <letter>p<i>_<j> on c<j>p, <letter>n<i>_<j> on c<j>n\n"
            f"read at v_read = {layer.v_read:g} V; device state {wi.state_name} ({wi.state_unit}); "
            f"{count} devices placed, {omitted} left out (zero conductance)")
     return Subckt(name, ports, tuple(lines), doc=doc), placed.subckts, count, omitted

@@ -9,8 +9,11 @@ in closed form), with the reset and refractory period of
 from ``t_spike + t_delay`` for ``t_spike`` (the LIF's own output timing).
 
 It uses the realized conductances of the topology (``Layer.g_pos``/``g_neg``), so it is what the
-deck should do, up to the device read nonlinearity, the transistor interfaces and the solver's
-time step. It is a check and a scaling tool (choose weight scales that keep layers neither
+deck should do, up to the transistor interfaces and the solver's time step. A nonlinear read
+changes the charge a trapezoidal read pulse delivers (a saturating Schottky read conducts its
+full current early on the rising edge): each layer's currents are scaled by
+:func:`pulse_charge_factor`, the device's read charge over a trapezoid (edges as the behavioural
+row driver makes them) relative to ``I(v_read) * width`` (exactly 1 for a linear read). It is a check and a scaling tool (choose weight scales that keep layers neither
 silent nor saturated), not the surrogate network deployment builds.
 """
 
@@ -74,6 +77,29 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
     return [np.asarray(s) for s in out]
 
 
+#: the behavioural row driver's window (10..90 % of the spike) turns an input edge into a row edge
+#: 0.8 times as long
+ROW_EDGE = 0.8
+
+
+def pulse_charge_factor(layer: Layer, width: float, edge: float, points: int = 201) -> float:
+    """Read charge of a trapezoidal row pulse (half-amplitude ``width``, linear ``edge``s up to
+    ``v_read``) relative to the rectangle ``I(v_read) * width``, for the layer's device at a
+    mid-range state: ``1 + (edge / width) (2 mean(f) - 1)``, ``f(v) = I(v) / I(v_read)``."""
+    import torch
+
+    wi = layer.weights_interface
+    lo, hi = wi.bounds
+    s = torch.tensor(0.5 * (lo + hi) if np.isfinite(hi) else lo, dtype=torch.float64)
+    u = torch.linspace(0.0, 1.0, points, dtype=torch.float64)
+    ref = wi.read(s, layer.v_read)
+    if float(ref) == 0.0:
+        return 1.0
+    f = (wi.read(s, u * layer.v_read) / ref).detach().numpy()
+    mean = float(np.trapezoid(f, np.linspace(0.0, 1.0, points)))
+    return 1.0 + (edge / width) * (2.0 * mean - 1.0)
+
+
 def _gain(layer: Layer) -> float:
     return float(layer.read.column_params.get("gain", 1.0))
 
@@ -84,19 +110,20 @@ def simulate_ideal(topology: Topology, stimulus: SpikeInput, *, weights: Sequenc
     threshold crossing plus the neuron's ``t_delay``), as the deck's spikes are read. ``weights`` (S, per layer) replaces the realized ones, e.g.
     the unclipped targets."""
     starts: Sequence[np.ndarray] = stimulus.times
-    width = stimulus.width
+    width, edge = stimulus.width, ROW_EDGE * stimulus.edge
     out = []
     for k, layer in enumerate(topology.layers):
         p = layer.neuron_params
-        if not all(hasattr(p, a) for a in ("r", "c", "v_th", "v_reset", "t_ref", "t_spike", "t_delay")):
+        if not all(hasattr(p, a) for a in ("r", "c", "v_th", "v_reset", "t_ref", "t_spike", "t_delay", "t_edge")):
             raise ValidationError(f"the ideal reference models LIF neurons; layer {k + 1} has {layer.neuron.name!r}.")
         w = layer.w_realized if weights is None else np.asarray(weights[k], float)
-        spikes = lif_layer(starts, width, w * layer.v_read * _gain(layer), p, stimulus.t_stop)
+        factor = pulse_charge_factor(layer, width, edge)
+        spikes = lif_layer(starts, width, w * layer.v_read * _gain(layer) * factor, p, stimulus.t_stop)
         # the deck's output pulse: half amplitude t_delay after the crossing, t_spike wide
         starts = [s + p.t_delay for s in spikes]
         out.append(tuple(starts))
-        width = p.t_spike
+        width, edge = p.t_spike, ROW_EDGE * p.t_edge
     return tuple(out)
 
 
-__all__ = ["lif_layer", "simulate_ideal"]
+__all__ = ["lif_layer", "simulate_ideal", "pulse_charge_factor"]

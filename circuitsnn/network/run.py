@@ -25,6 +25,9 @@ class NetworkResult:
     wall: float
     #: time points of the transient
     points: int
+    #: CPU seconds (user + system) of the simulator subprocess (batch back-end; None otherwise):
+    #: on a shared machine the load-independent cost
+    cpu: float | None = None
     result: Result | None = field(default=None, repr=False)
 
     @property
@@ -51,12 +54,23 @@ def simulate_network(net: NetworkDeck, *, backend: str = "batch", timeout: float
     """Simulate ``net`` on a back-end (``batch``: ``ngspice -b``; ``shared``: libngspice) and
     extract every neuron's spikes."""
     t0 = time.perf_counter()
+    before = _children_cpu()
     with get_simulator(backend, **options) as sim:
         result = sim.run(net.deck, timeout=timeout)
+    cpu = _children_cpu() - before if backend == "batch" else None
     spikes = read_spikes(net, result)
     wall = time.perf_counter() - t0
-    return NetworkResult(spikes, float(result.elapsed or wall), wall, int(np.asarray(result.tran.time).size),
+    return NetworkResult(spikes, float(result.elapsed or wall), wall, int(np.asarray(result.tran.time).size), cpu,
                          result if keep_result else None)
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return float("nan")
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 __all__ = ["NetworkResult", "read_spikes", "simulate_network"]

@@ -52,6 +52,11 @@ class SpikeInput:
     def count(self) -> int:
         return int(sum(t.size for t in self.times))
 
+    def until(self, t_stop: float) -> "SpikeInput":
+        """The first ``t_stop`` seconds: spikes whose pulse ends by then."""
+        return SpikeInput(tuple(t[t + self.width + self.edge <= t_stop] for t in self.times), t_stop, self.width,
+                          self.edge)
+
     def aligned(self, grid: float) -> "SpikeInput":
         """Spike times rounded to a ``grid`` (s), duplicates merged: fewer distinct edges (the
         solver's cost grows with them)."""
