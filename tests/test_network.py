@@ -97,6 +97,22 @@ def test_tiny_deck_runs_under_plain_ngspice(tmp_path):
 
 
 @pytest.mark.ngspice
+def test_back_ends_read_the_same_spikes():
+    """The deck runs through circuitsnn.spice's batch and shared back-ends alike, and the
+    spikes match the ideal-read reference within 20 us."""
+    topo, stim = tiny_network()
+    net = build_deck(topo, stim, prints="none")
+    batch = simulate_network(net, backend="batch", timeout=300)
+    shared = simulate_network(net, backend="shared", timeout=300)
+    ideal = simulate_ideal(topo, stim)
+    assert batch.counts == shared.counts and batch.counts[0] > 0 and batch.cpu is not None
+    for got, other, want in zip(batch.spikes, shared.spikes, ideal):
+        for a, b, c in zip(got, other, want):
+            assert a == pytest.approx(b, abs=1e-9)
+            assert a.size == c.size and (a.size == 0 or np.max(np.abs(a - c)) < 20e-6), (batch.spikes, ideal)
+
+
+@pytest.mark.ngspice
 @pytest.mark.parametrize("fidelity", ["full", "read"])
 @pytest.mark.parametrize("synapse", SYNAPSES)
 def test_a_strong_synapse_drives_its_neuron_and_zero_weights_leave_it_silent(synapse, fidelity):

@@ -13,6 +13,7 @@ Layout (layer ``l`` = 1, 2, ...; ``i`` its rows, ``j`` its neurons)::
     Xxbar<l> l<l>_r0 .. l<l>_c<m-1>n xbar_l<l>
     Xcol<l>_<j> l<l>_c<j>p l<l>_c<j>n l<l>_m<j> vdd 0 <column>   virtual ground + current copy
     Xn<l>_<j> l<l>_m<j> l<l>_s<j> vdd 0 <neuron>                  membrane l<l>_m<j>, spike l<l>_s<j>
+    .ic v(l<l>_m<j>)=<v_rest> ...                                   every neuron starts at rest
     .save v(l<l>_s<j>) ...                                         every neuron's spike output
     .tran ...;  .print tran v(...)                                 output layer (plain ngspice -b)
 
@@ -215,6 +216,7 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
             wave = spike_pwl(t, low=v_ref, high=v_ref + first.layer.v_read, width=stimulus.width, edge=stimulus.edge)
             els.append(V(f"Vin{i}", f"l1_r{i}", "0", wave))
     spike_nodes, membranes, thresholds, omitted, devices = [], [], [], [], []
+    ics: dict[str, float] = {}
     sources: list[tuple[str, Mapping[str, Any]]] = []
     max_steps: list[float] = []
     for k, part in enumerate(parts, start=1):
@@ -240,6 +242,11 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
             els.append(X(f"Xn{k}_{j}", (mem[j], spk[j], "vdd", "0"), part.neuron_sub.name))
         spike_nodes.append(tuple(spk))
         membranes.append(tuple(mem))
+        v_rest = getattr(layer.neuron_params, "v_rest", None)
+        if v_rest is not None:
+            # the operating point starts every neuron at rest (with transistor read-outs at zero
+            # current the membrane's DC level is otherwise ill-conditioned)
+            ics.update({node: float(v_rest) for node in mem})
         thresholds.append(float(layer.neuron_params.spike_threshold()))
         for comp in (layer.synapse, layer.neuron, part.driver, part.column):
             sources.append((comp.name, comp.sim_options))
@@ -267,7 +274,7 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
                                   for k, p in enumerate(parts, start=1)))
     doc = _doc(topology, stimulus, parts, devices, omitted, options, h)
     deck = Deck(title, elements=tuple(els), subckts=tuple(subckts.values()), analyses=(Tran(h, stimulus.t_stop, 0.0, h),),
-                options=options, saves=tuple(saves), prints=pr, includes=tuple(includes), doc=doc)
+                options=options, saves=tuple(saves), prints=pr, includes=tuple(includes), doc=doc, ics=ics)
     return NetworkDeck(deck, topology, stimulus, tuple(spike_nodes), tuple(membranes), tuple(thresholds),
                        tuple(omitted), tuple(devices))
 

@@ -11,14 +11,22 @@ of the same network must use.
 
 Extension points (what deployment, issue 11, builds on):
 
-* ``Layer.g_pos/g_neg`` and ``Layer.v_read`` are the realized synaptic conductances and read
-  bias: a torch network built from the same object reads these, so the deck and the model
-  cannot disagree;
-* ``Layer.states`` (pos, neg) are the device states a programming step must reach (mapping);
-* the family's :class:`~circuitsnn.network.bindings.Binding` decides how a device sits in the
-  crossbar: a read-mode variant, or full models on sampled columns, is another binding;
-* :func:`circuitsnn.network.deck.build_deck` takes ``layers=`` to build a deck for a slice of
-  layers fed by recorded spike times (per-layer decks).
+* ``Layer.g_pos/g_neg`` (S) and ``Layer.v_read`` (V) are the realized synaptic conductances and
+  read bias, and ``Layer.neuron_params`` the neuron: a torch network built from the same object
+  reads these, so the deck and the model cannot disagree. :func:`circuitsnn.network.ideal.
+  simulate_ideal` is the exact event-driven version of that model with an ideal read path;
+* ``Layer.states`` (pos, neg) are the device states a programming step must reach (mapping),
+  already snapped to what the family realizes (DAC grid, integer codes);
+* fidelity is a per-layer choice of :class:`~circuitsnn.network.bindings.Binding` ("full": the
+  device's own subcircuit; "read": its read law at its state). Full models on sampled columns
+  are another binding (``instance(name, row, col, state)`` is called per device, so it can
+  choose per column);
+* per-layer decks need no new code: ``build_deck(Topology(layer.n_in, [layer]), SpikeInput(
+  recorded_times, t_stop, width=p.t_spike, edge=p.t_edge))`` feeds one layer with the spikes
+  recorded from the layer before (``p``: that layer's neuron parameters);
+* energy: every column current passes the read-out's ammeters (``i(v.xcol<l>_<j>.vp)``,
+  ``...vn`` in the behavioural read-out), the supply is the deck's ``Vdd`` and every input its
+  ``Vin<i>``: integrate ``v_read * i`` per column for the read energy.
 """
 
 from __future__ import annotations
