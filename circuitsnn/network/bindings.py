@@ -14,6 +14,11 @@ state reaches an instance differs by family, so each family has a :class:`Bindin
   code-0 device conducts nothing (all switches open; level-1 switches do not leak) and may be
   left out -- :class:`DigitalCodeBinding`.
 
+Those place the full devices (``fidelity="full"``). ``fidelity="read"`` places any family through
+:class:`ReadModeBinding`: each device its read law at its state, without state dynamics or
+control circuitry (a resistor, or a per-row shape and a VCCS per device), the lean equivalent
+for large networks.
+
 Every binding also builds the family's weight interface *at the deck's device parameters*
 (:func:`weights_at`), so conductances and states are converted with the same values the
 subcircuits carry. Register a binding for a new family with :func:`register_binding`.
