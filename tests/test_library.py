@@ -15,9 +15,9 @@ NETLISTS = Path(__file__).resolve().parents[1] / "netlists"
 NAMES = registry.names(builtin_only=True)
 
 
-def test_library_has_both_kinds():
+def test_library_has_every_kind():
     kinds = {c.kind for c in registry.components(builtin_only=True)}
-    assert kinds == {"neuron", "synapse"}, f"registered: {NAMES}"
+    assert kinds == {"neuron", "synapse", "interface"}, f"registered: {NAMES}"
 
 
 @pytest.mark.ngspice

@@ -15,7 +15,8 @@ from circuitsnn.library import registry
 from circuitsnn.surrogates.artifacts import load_model
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-FITTED = [c.name for c in registry.components(builtin_only=True)]
+# read interfaces (row drivers, column read-outs) have no surrogate: the network models them as ideal
+FITTED = [c.name for c in registry.components(builtin_only=True) if c.kind in ("neuron", "synapse")]
 
 
 @pytest.mark.parametrize("name", FITTED)

@@ -11,14 +11,14 @@ from .common import add_library_options, apply_library_options
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "list",
-        help="list every component (neurons, synapses) with its parameters and units",
+        help="list every component (neurons, synapses, read interfaces) with its parameters and units",
         description="List the component library. With NAME: its parameters (default, unit, "
         "allowed range, meaning), pinout, equation, reference and testbenches.",
         epilog="examples:\n  circuitsnn list\n  circuitsnn list --kind synapse\n  circuitsnn list lif",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", nargs="?", help="show one component in detail")
-    p.add_argument("--kind", choices=("neuron", "synapse"), help="only this kind")
+    p.add_argument("--kind", choices=("neuron", "synapse", "interface"), help="only this kind")
     p.add_argument("--brief", action="store_true", help="one line per component, no parameter tables")
     add_library_options(p)
     p.set_defaults(func=run)
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print("no components registered.")
         return 0
     for c in comps:
-        print(f"{c.name:<22} {c.kind:<8} {c.family:<12} {c.summary}")
+        print(f"{c.name:<22} {c.kind:<9} {c.family:<14} {c.summary}")
         if not args.brief:
             print(textwrap.indent(param_table(c.params_cls), "    "))
             print(f"    testbenches: {', '.join(c.testbenches)}\n")

@@ -11,8 +11,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "netlists",
         help="write the generated netlist library: one .lib per family, one runnable deck per component",
         description="Write netlists/<family>.lib (every component's .subckt with default "
-        "parameters) and netlists/<component>.cir (a testbench deck that runs with plain "
-        "`ngspice -b`). --check only reports files that are out of date.",
+        "parameters), netlists/<component>.cir (a testbench deck that runs with plain "
+        "`ngspice -b`) and small example network decks under netlists/networks/. --check only "
+        "reports files that are out of date.",
     )
     p.add_argument("--out", type=Path, default=Path("netlists"), help="folder (default: netlists)")
     p.add_argument("--check", action="store_true", help="exit 1 if any file is missing or out of date; write nothing")
@@ -21,14 +22,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..netlist_library import generate, stale
+    from ..network import examples
 
     if args.check:
-        old = stale(args.out)
+        old = stale(args.out) + [f"networks/{n}" for n in examples.stale(args.out / "networks")]
         for name in old:
             print(f"out of date: {args.out / name}")
         if old:
             print("run `make netlists` (circuitsnn netlists) and commit the result.")
         return 1 if old else 0
-    for path in generate(args.out):
+    for path in generate(args.out) + examples.generate(args.out / "networks"):
         print(f"wrote {path}")
     return 0

@@ -27,12 +27,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..physics.law import Law
     from ..physics.neuron import NeuronLaw
 
-Kind = Literal["neuron", "synapse"]
+Kind = Literal["neuron", "synapse", "interface"]
 
 #: Library modules that register components on import.
 LIBRARY_MODULES = (
     "circuitsnn.library.neurons",
     "circuitsnn.library.synapses",
+    "circuitsnn.library.interfaces",
 )
 
 

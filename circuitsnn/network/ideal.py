@@ -1,0 +1,129 @@
+"""What a topology should do with an ideal read path: an exact event-driven reference.
+
+Each spike on a row is a rectangular read pulse ``[t, t + width)`` (the trapezoid's width at
+half amplitude: same charge through a linear device); the column read-out is ideal, so neuron
+``j`` receives ``gain * sum_i a_i(t) * (G+_ij - G-_ij) * v_read``, piecewise constant between
+pulse edges; the LIF membrane is integrated exactly between edges (threshold crossings solved
+in closed form), with the reset and refractory period of
+:mod:`circuitsnn.library.neurons.lif`; an output spike is a read pulse on the next layer's row
+from ``t_spike + t_delay`` for ``t_spike`` (the LIF's own output timing).
+
+It uses the realized conductances of the topology (``Layer.g_pos``/``g_neg``), so it is what the
+deck should do, up to the transistor interfaces and the solver's time step. A nonlinear read
+changes the charge a trapezoidal read pulse delivers (a saturating Schottky read conducts its
+full current early on the rising edge): each layer's currents are scaled by
+:func:`pulse_charge_factor`, the device's read charge over a trapezoid (edges as the behavioural
+row driver makes them) relative to ``I(v_read) * width`` (exactly 1 for a linear read). It is a check and a scaling tool (choose weight scales that keep layers neither
+silent nor saturated), not the surrogate network deployment builds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ValidationError
+from .stimulus import SpikeInput
+from .topology import Layer, Topology
+
+
+def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray, p, t_stop: float) -> list[np.ndarray]:
+    """Threshold-crossing times (s) of a layer of LIF neurons (``p``: LIFParams) driven by
+    rectangular pulses: row ``i`` is active on ``[s, s + width)`` for each ``s`` in
+    ``starts[i]`` and then adds ``w_current[i, j]`` (A) to neuron ``j``."""
+    n_in, n_out = w_current.shape
+    edges = [(float(s), i, +1) for i, ss in enumerate(starts) for s in ss]
+    edges += [(float(s) + width, i, -1) for i, ss in enumerate(starts) for s in ss]
+    edges.sort(key=lambda e: (e[0], e[2]))
+    times = np.array([0.0] + [e[0] for e in edges] + [t_stop])
+    active = np.zeros(n_in)
+    currents = [np.zeros(n_out)]
+    for _, i, d in edges:
+        active[i] += d
+        currents.append(active @ w_current)
+    tau, r = p.r * p.c, p.r
+    out: list[list[float]] = [[] for _ in range(n_out)]
+    for j in range(n_out):
+        v, t_free = p.v_rest, 0.0
+        for k in range(len(times) - 1):
+            a, b = times[k], min(times[k + 1], t_stop)
+            if b <= a:
+                continue
+            i_in = currents[k][j]
+            t = a
+            if t_free > t:
+                if t_free >= b:
+                    continue
+                t, v = t_free, p.v_reset
+            v_inf = p.v_rest + i_in * r
+            while True:
+                if v_inf > p.v_th and v < p.v_th:
+                    t_x = t + tau * math.log((v_inf - v) / (v_inf - p.v_th))
+                elif v >= p.v_th:
+                    t_x = t
+                else:
+                    t_x = math.inf
+                if t_x < b:
+                    out[j].append(t_x)
+                    t_free = t_x + p.t_ref
+                    if t_free >= b:
+                        break
+                    t, v = t_free, p.v_reset
+                    continue
+                v = v_inf + (v - v_inf) * math.exp(-(b - t) / tau)
+                break
+    return [np.asarray(s) for s in out]
+
+
+#: the behavioural row driver's window (10..90 % of the spike) turns an input edge into a row edge
+#: 0.8 times as long
+ROW_EDGE = 0.8
+
+
+def pulse_charge_factor(layer: Layer, width: float, edge: float, points: int = 201) -> float:
+    """Read charge of a trapezoidal row pulse (half-amplitude ``width``, linear ``edge``s up to
+    ``v_read``) relative to the rectangle ``I(v_read) * width``, for the layer's device at a
+    mid-range state: ``1 + (edge / width) (2 mean(f) - 1)``, ``f(v) = I(v) / I(v_read)``."""
+    import torch
+
+    wi = layer.weights_interface
+    lo, hi = wi.bounds
+    s = torch.tensor(0.5 * (lo + hi) if np.isfinite(hi) else lo, dtype=torch.float64)
+    u = torch.linspace(0.0, 1.0, points, dtype=torch.float64)
+    ref = wi.read(s, layer.v_read)
+    if float(ref) == 0.0:
+        return 1.0
+    f = (wi.read(s, u * layer.v_read) / ref).detach().numpy()
+    mean = float(np.trapezoid(f, np.linspace(0.0, 1.0, points)))
+    return 1.0 + (edge / width) * (2.0 * mean - 1.0)
+
+
+def _gain(layer: Layer) -> float:
+    return float(layer.read.column_params.get("gain", 1.0))
+
+
+def simulate_ideal(topology: Topology, stimulus: SpikeInput, *, weights: Sequence[np.ndarray] | None = None
+                   ) -> tuple[tuple[np.ndarray, ...], ...]:
+    """Spike times per neuron, per layer: when each output pulse reaches half amplitude (the
+    threshold crossing plus the neuron's ``t_delay``), as the deck's spikes are read. ``weights`` (S, per layer) replaces the realized ones, e.g.
+    the unclipped targets."""
+    starts: Sequence[np.ndarray] = stimulus.times
+    width, edge = stimulus.width, ROW_EDGE * stimulus.edge
+    out = []
+    for k, layer in enumerate(topology.layers):
+        p = layer.neuron_params
+        if not all(hasattr(p, a) for a in ("r", "c", "v_th", "v_reset", "t_ref", "t_spike", "t_delay", "t_edge")):
+            raise ValidationError(f"the ideal reference models LIF neurons; layer {k + 1} has {layer.neuron.name!r}.")
+        w = layer.w_realized if weights is None else np.asarray(weights[k], float)
+        factor = pulse_charge_factor(layer, width, edge)
+        spikes = lif_layer(starts, width, w * layer.v_read * _gain(layer) * factor, p, stimulus.t_stop)
+        # the deck's output pulse: half amplitude t_delay after the crossing, t_spike wide
+        starts = [s + p.t_delay for s in spikes]
+        out.append(tuple(starts))
+        width, edge = p.t_spike, ROW_EDGE * p.t_edge
+    return tuple(out)
+
+
+__all__ = ["lif_layer", "simulate_ideal", "pulse_charge_factor"]
