@@ -14,12 +14,17 @@ export MPLBACKEND ?= Agg
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
 
-system:  ## apt: ngspice, libngspice0, python3-venv (only when missing)
+system:  ## apt: ngspice, libngspice0, python3-venv, dataset-fashion-mnist (only when missing)
 	@if ! command -v ngspice >/dev/null || ! ldconfig -p | grep -q 'libngspice.so.0' \
 	    || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then \
 	  echo "Installing system packages (ngspice, libngspice0, python3-venv)..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    ngspice libngspice0 python3 python3-venv python3-pip >/dev/null; \
+	fi
+	@if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \
+	  echo "Installing dataset-fashion-mnist (Fashion-MNIST IDX files, for the trainer)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    dataset-fashion-mnist >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -1,0 +1,328 @@
+"""Training configuration: a TOML file (``circuitsnn train CONFIG.toml``) or the same thing in
+Python, checked before anything runs. Every problem names the key and the file's line.
+
+Sections and keys (SI units; defaults in brackets)::
+
+    [run]            seed [0], epochs [30], batch_size [64], threads [1], eval_batch_size [256]
+    [data]           name ["digits"] (digits | fashion_mnist | idx | randman),
+                     folder (idx), val_fraction, limit_train, and Randman's generator keys
+                     (nb_classes, nb_units, nb_samples, dim_manifold, nb_spikes, alpha, seed)
+    [encoding]       kind ["poisson"] (poisson | latency | direct | times), max_rate [5000 Hz],
+                     t_max (s), tau (s), threshold [0.01]
+    [time]           dt [2e-4 s], duration [10e-3 s]  (steps = duration / dt)
+    [network]        hidden [[128]], recurrent [false], readout ["count"] (count | membrane),
+                     init_std [0.5] (std of the normalized weights at the start)
+    [synapse]        component ["ideal"] (a registered synapse, or "ideal"),
+                     model (a fitted surrogate JSON; default models/<component>.json, else the
+                     nominal parameters), nominal [false], levels (uniform conductance levels
+                     for an analog family), g_min [1e-9 S], g_max [50e-9 S] (ideal only),
+                     v_read [0.2 V] (ideal only)
+    [pulse]          amplitude (V; default the family's read bias), width (s; default dt)
+    [neuron]         model ["models/lif.json"] (a fitted neuron surrogate; or a component
+                     name such as "adaptive_lif"), params ({} overrides, recorded)
+    [surrogate]      shape ["fast_sigmoid"] (fast_sigmoid | arctan | sigmoid | triangle),
+                     scale [10 /V]
+    [optimizer]      lr [1e-2], weight_decay [0], schedule ["cosine"] (cosine | none)
+    [regularization] lower_rate [10 Hz], lower_strength [0], upper_rate [100 Hz],
+                     upper_strength [0], layers ["hidden"]
+    [prune]          l1 [0] (L1 strength on conductances), fractions ([] pruned fractions
+                     evaluated after training, no retraining)
+    [hardware]       variation [true], sigma_scale [1], prog_noise [0], read_noise [0],
+                     train [false] (hardware-aware training), eval_chips [0]
+
+A relative ``model`` path is looked up beside the config file first, then from the working
+directory. See ``examples/train/*.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from ..errors import ValidationError
+from ..sweep.spec import find_line
+from ..units import read_number
+from .encode import KINDS as ENCODINGS
+from .hardware import HardwareSpec
+from .regularize import ActivityRegularizer
+from .surrogate import ALIASES, SHAPES
+
+SECTIONS = ("run", "data", "encoding", "time", "network", "synapse", "pulse", "neuron", "surrogate", "optimizer",
+            "regularization", "prune", "hardware")
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(ValidationError):
+    """A configuration problem at a key path, located to the TOML line when read from a file."""
+
+    def __init__(self, path: Sequence[str], message: str, *, hint: str = "", where: str = "",
+                 line: int | None = None) -> None:
+        self.path = tuple(path)
+        self.line = line
+        key = f"[{path[0]}]" + (f" {'.'.join(path[1:])}" if len(path) > 1 else "") if path else ""
+        at = f"{where}, line {line}: " if where and line else (f"{where}: " if where else "")
+        super().__init__(f"{at}{key}: {message}" if key else f"{at}{message}", hint=hint)
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a training run (module docstring); ``source`` is the TOML text."""
+
+    run: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    encoding: dict[str, Any] = field(default_factory=dict)
+    time: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    synapse: dict[str, Any] = field(default_factory=dict)
+    pulse: dict[str, Any] = field(default_factory=dict)
+    neuron: dict[str, Any] = field(default_factory=dict)
+    surrogate: dict[str, Any] = field(default_factory=dict)
+    optimizer: dict[str, Any] = field(default_factory=dict)
+    regularization: dict[str, Any] = field(default_factory=dict)
+    prune: dict[str, Any] = field(default_factory=dict)
+    hardware: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    text: str | None = None
+
+    # -- derived ---------------------------------------------------------------------------------
+    @property
+    def n_steps(self) -> int:
+        return int(round(self.time["duration"] / self.time["dt"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+    def resolve_path(self, value: str) -> Path:
+        """A file named in the config: beside the config file, else from the working directory,
+        else from the repository root."""
+        p = Path(value).expanduser()
+        if p.is_absolute():
+            return p
+        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
+        return next((c for c in cands if c.exists()), cands[0])
+
+    def regularizer(self) -> ActivityRegularizer:
+        return ActivityRegularizer(**self.regularization)
+
+    def hardware_spec(self) -> HardwareSpec:
+        return HardwareSpec(**self.hardware)
+
+
+# -- schema -------------------------------------------------------------------------------------
+
+
+def _number(lo: float | None = None, hi: float | None = None, *, positive: bool = False, integer: bool = False,
+            unit: str = "") -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError(f"expected a number, got {v!r}")
+        if isinstance(v, str):
+            n = read_number(v)
+            if n.traps:
+                raise ValueError(n.traps[0].message)
+            v = n.value
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValueError(f"expected a finite number{f' ({unit})' if unit else ''}, got {v!r}")
+        if integer:
+            if float(v) != int(v):
+                raise ValueError(f"expected an integer, got {v!r}")
+            v = int(v)
+        else:
+            v = float(v)
+        if positive and not v > 0:
+            raise ValueError(f"must be > 0{f' {unit}' if unit else ''}, got {v!r}")
+        if lo is not None and v < lo:
+            raise ValueError(f"must be >= {lo:g}, got {v!r}")
+        if hi is not None and v > hi:
+            raise ValueError(f"must be <= {hi:g}, got {v!r}")
+        return v
+
+    return check
+
+
+def _choice(options: Sequence[str]) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if not isinstance(v, str) or v not in options:
+            raise ValueError(f"must be one of {', '.join(repr(o) for o in options)}, got {v!r}")
+        return v
+
+    return check
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError(f"expected true or false, got {v!r}")
+    return v
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError(f"expected a non-empty string, got {v!r}")
+    return v
+
+
+def _opt(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return check  # a key that may be absent: its default is None
+
+
+def _int_list(v: Any) -> list[int]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v):
+        raise ValueError(f"expected a list of positive integers (layer sizes), got {v!r}")
+    return list(v)
+
+
+def _fractions(v: Any) -> list[float]:
+    if not isinstance(v, list) or not all(isinstance(x, (int, float)) and 0 <= x < 1 for x in v):
+        raise ValueError(f"expected a list of fractions in [0, 1), got {v!r}")
+    return [float(x) for x in v]
+
+
+def _table(v: Any) -> dict:
+    if not isinstance(v, dict):
+        raise ValueError(f"expected a table {{ name = value, ... }}, got {v!r}")
+    return dict(v)
+
+
+def _data_seed(v: Any) -> int:
+    return _number(0, integer=True)(v)
+
+
+#: section -> key -> (check, default); a default of None means "absent unless given"
+SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
+    "run": {"seed": (_number(0, integer=True), 0), "epochs": (_number(1, integer=True), 30),
+            "batch_size": (_number(1, integer=True), 64), "eval_batch_size": (_number(1, integer=True), 256),
+            "threads": (_number(1, integer=True), 1), "name": (_str, None)},
+    "data": {"name": (_choice(("digits", "fashion_mnist", "idx", "randman")), "digits"), "folder": (_str, None),
+             "val_fraction": (_number(positive=True, hi=0.9), None), "limit_train": (_number(1, integer=True), None),
+             "nb_classes": (_number(2, integer=True), None), "nb_units": (_number(1, integer=True), None),
+             "nb_samples": (_number(1, integer=True), None), "dim_manifold": (_number(1, integer=True), None),
+             "nb_spikes": (_number(1, integer=True), None), "alpha": (_number(positive=True), None),
+             "seed": (_data_seed, None)},
+    "encoding": {"kind": (_choice(ENCODINGS), "poisson"), "max_rate": (_number(positive=True, unit="Hz"), 5000.0),
+                 "t_max": (_number(positive=True, unit="s"), None), "tau": (_number(positive=True, unit="s"), None),
+                 "threshold": (_number(0, 1), 0.01)},
+    "time": {"dt": (_number(positive=True, unit="s"), 2e-4), "duration": (_number(positive=True, unit="s"), 10e-3)},
+    "network": {"hidden": (_int_list, [128]), "recurrent": (_bool, False),
+                "readout": (_choice(("count", "membrane")), "count"), "init_std": (_number(positive=True), 0.5)},
+    "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
+                "levels": (_number(2, integer=True), None), "g_min": (_number(0, unit="S"), 1e-9),
+                "g_max": (_number(positive=True, unit="S"), 50e-9), "v_read": (_number(positive=True, unit="V"), 0.2)},
+    "pulse": {"amplitude": (_number(positive=True, unit="V"), None), "width": (_number(positive=True, unit="s"), None)},
+    "neuron": {"model": (_str, "models/lif.json"), "params": (_table, {})},
+    "surrogate": {"shape": (_choice(tuple(SHAPES) + tuple(ALIASES)), "fast_sigmoid"),
+                  "scale": (_number(positive=True, unit="1/V"), 10.0)},
+    "optimizer": {"lr": (_number(positive=True), 1e-2), "weight_decay": (_number(0), 0.0),
+                  "schedule": (_choice(("cosine", "none")), "cosine")},
+    "regularization": {"lower_rate": (_number(positive=True, unit="Hz"), 10.0), "lower_strength": (_number(0), 0.0),
+                       "upper_rate": (_number(positive=True, unit="Hz"), 100.0), "upper_strength": (_number(0), 0.0),
+                       "layers": (_choice(("hidden", "all")), "hidden")},
+    "prune": {"l1": (_number(0), 0.0), "fractions": (_fractions, [])},
+    "hardware": {"variation": (_bool, True), "sigma_scale": (_number(0), 1.0), "prog_noise": (_number(0), 0.0),
+                 "read_noise": (_number(0), 0.0), "train": (_bool, False), "eval_chips": (_number(0, integer=True), 0)},
+}
+
+
+def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: str | None = None) -> TrainConfig:
+    """Check ``raw`` (the parsed TOML) against :data:`SCHEMA`; fill the defaults."""
+    where = str(path) if path else ""
+
+    def fail(keys: Sequence[str], msg: str, hint: str = "") -> ConfigError:
+        line = find_line(text, keys) if text else None
+        return ConfigError(keys, msg, hint=hint, where=where, line=line)
+
+    out: dict[str, dict[str, Any]] = {}
+    for section, value in raw.items():
+        if section not in SCHEMA:
+            raise fail((section,), "unknown section.", hint=f"Sections: {', '.join(SECTIONS)}.")
+        if not isinstance(value, dict):
+            raise fail((section,), f"expected a table [{section}], got {value!r}.")
+    for section, keys in SCHEMA.items():
+        given = dict(raw.get(section, {}))
+        sec: dict[str, Any] = {}
+        for key in given:
+            if key not in keys:
+                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
+        for key, (check, default) in keys.items():
+            if key in given:
+                try:
+                    sec[key] = check(given[key])
+                except ValueError as exc:
+                    raise fail((section, key), f"{exc}.") from None
+            elif default is not None:
+                sec[key] = default
+        out[section] = sec
+    cfg = TrainConfig(**out, path=str(path) if path else None, text=text)
+    _cross_check(cfg, fail)
+    return cfg
+
+
+def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
+    t = cfg.time
+    n = t["duration"] / t["dt"]
+    if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+        raise fail(("time", "duration"), f"{t['duration']:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
+    if "width" in cfg.pulse and cfg.pulse["width"] > t["dt"] * (1 + 1e-9):
+        raise fail(("pulse", "width"), f"{cfg.pulse['width']:g} s is longer than the time step dt = {t['dt']:g} s.",
+                   hint="A read pulse lasts at most one step; shorten it or lengthen dt.")
+    enc = cfg.encoding
+    if enc["kind"] == "poisson" and enc["max_rate"] * t["dt"] > 1:
+        raise fail(("encoding", "max_rate"), f"{enc['max_rate']:g} Hz asks for more than one pulse per step of "
+                   f"{t['dt']:g} s.", hint=f"Keep max_rate <= 1/dt = {1 / t['dt']:g} Hz.")
+    data_times = cfg.data["name"] == "randman"
+    if data_times != (enc["kind"] == "times"):
+        raise fail(("encoding", "kind"), f"{enc['kind']!r} does not fit the {cfg.data['name']} data.",
+                   hint="Randman (spike times) needs kind = \"times\"; image data needs poisson, latency or direct.")
+    if cfg.data["name"] == "idx" and "folder" not in cfg.data:
+        raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
+    syn = cfg.synapse
+    if syn["component"] == "ideal" and not syn["g_max"] > syn["g_min"]:
+        raise fail(("synapse", "g_max"), f"must be above g_min = {syn['g_min']:g} S.")
+    if syn["component"] != "ideal":
+        from ..library import registry
+
+        try:
+            comp = registry.get(syn["component"])
+        except ValidationError as exc:
+            raise fail(("synapse", "component"), exc.message, hint=exc.hint or "Or use \"ideal\".") from None
+        if comp.kind != "synapse":
+            raise fail(("synapse", "component"), f"{comp.name!r} is a {comp.kind}, not a synapse.")
+        if "model" in syn and not cfg.resolve_path(syn["model"]).exists():
+            raise fail(("synapse", "model"), f"no file {syn['model']!r} (looked beside the config, in the working "
+                       "folder and in the repository).", hint=f"Fit one: circuitsnn fit {comp.name} --out DIR.")
+    neuron = cfg.neuron["model"]
+    if not neuron.endswith(".json"):
+        cfg.neuron["model"] = f"models/{neuron}.json"
+    if not cfg.resolve_path(cfg.neuron["model"]).exists():
+        raise fail(("neuron", "model"), f"no neuron surrogate {cfg.neuron['model']!r}.",
+                   hint="Name a fitted neuron surrogate (models/lif.json, models/adaptive_lif.json) or fit one.")
+    if cfg.prune["fractions"] and sorted(cfg.prune["fractions"]) != cfg.prune["fractions"]:
+        raise fail(("prune", "fractions"), "list the fractions in increasing order.")
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> TrainConfig:
+    """Read and check a training TOML file; ``overrides`` (section -> key -> value) replace
+    values of the file (used by studies that vary one setting)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise ValidationError(f"no config file {str(p)!r}.", hint="See examples/train/*.toml.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{p}: not valid TOML: {exc}.") from None
+    for sec, kv in (overrides or {}).items():
+        raw.setdefault(sec, {}).update(kv)
+    return from_dict(raw, path=p, text=text)
+
+
+def config(**sections: Mapping[str, Any]) -> TrainConfig:
+    """A config from Python: ``config(data={"name": "digits"}, run={"epochs": 5})``."""
+    return from_dict({k: dict(v) for k, v in sections.items()})

@@ -1,0 +1,128 @@
+"""Encoders: data set features -> input pulses on the time grid, once per batch, outside the
+network's time loop (encoding inside the step cost about a quarter of a training step).
+
+Every encoder returns a float tensor of shape ``(T, B, F)`` with ``T = n_steps``:
+
+* binary pulses (``poisson``, ``latency``, ``times``): 1 where input ``f`` sends a read pulse
+  in step ``t``. The synapse array turns a 1 into a voltage pulse of the configured amplitude
+  and width (:class:`circuitsnn.learn.layers.PulseSpec`), so the circuit sees exactly these
+  pulses;
+* analog levels (``direct``): the fraction of the read amplitude applied during every step
+  (``x`` itself), i.e. a constant input voltage ``x * V_read`` for the whole presentation — the
+  "direct current" coding of snnTorch/norse, as a voltage.
+
+Units are SI: ``dt`` and times in s, rates in Hz. Random encoders draw from a
+``torch.Generator`` given by the caller (seeded: the same batch encodes the same way again) with
+``torch.rand(...) < p`` (about twice as fast as ``torch.bernoulli``).
+
+The :class:`Encoder` dataclass is what the TOML ``[encoding]`` section builds; the functions
+are usable on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..errors import ValidationError
+
+KINDS = ("poisson", "latency", "direct", "times")
+
+
+def poisson(x: torch.Tensor, n_steps: int, dt: float, max_rate: float, *,
+            generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Bernoulli (discrete Poisson) pulses: in each step input ``f`` pulses with probability
+    ``x_f * max_rate * dt`` (at most 1). ``x`` in ``[0, 1]``, shape ``(B, F)``."""
+    p = torch.clamp(x * (max_rate * dt), 0.0, 1.0).to(dtype)
+    u = torch.rand((n_steps, *x.shape), generator=generator, dtype=dtype)
+    return (u < p).to(dtype)
+
+
+def latency(x: torch.Tensor, n_steps: int, dt: float, *, t_max: float | None = None, tau: float | None = None,
+            threshold: float = 0.01, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """One pulse per input, earlier for larger ``x``: linear ``t = t_max (1 - x)`` (default,
+    ``t_max`` = the presentation time minus one step), or with ``tau`` the RC charging time
+    ``t = tau ln(x / (x - threshold))`` (an RC input reaching ``threshold``; ``x <= threshold``
+    never fires). Inputs at or below ``threshold`` send no pulse."""
+    t_max = (n_steps - 1) * dt if t_max is None else t_max
+    xs = x.to(torch.float64)
+    if tau is not None:
+        safe = torch.clamp(xs, min=threshold * (1 + 1e-12))
+        t = tau * torch.log(safe / (safe - threshold))
+    else:
+        t = t_max * (1 - xs)
+    step = torch.floor(t / dt + 1e-9).long()
+    fires = (xs > threshold) & (step < n_steps)
+    out = torch.zeros((n_steps, *x.shape), dtype=dtype)
+    idx = torch.clamp(step, 0, n_steps - 1)
+    out.scatter_(0, idx.unsqueeze(0), fires.unsqueeze(0).to(dtype))
+    return out
+
+
+def direct(x: torch.Tensor, n_steps: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The analog level ``x`` in every step: a constant input of ``x`` times the read amplitude."""
+    return x.to(dtype).unsqueeze(0).expand(n_steps, *x.shape).contiguous()
+
+
+def times(t: torch.Tensor, n_steps: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Pulses at given times: ``t`` fractions of the presentation in ``[0, 1)``, shape ``(B, F)``
+    (one pulse per input) or ``(B, F, K)`` (``K`` pulses each; coinciding ones count once)."""
+    if t.dim() == 2:
+        t = t.unsqueeze(-1)
+    step = torch.clamp(torch.floor(t.to(torch.float64) * n_steps).long(), 0, n_steps - 1)
+    out = torch.zeros((n_steps, t.shape[0], t.shape[1]), dtype=dtype)
+    for k in range(t.shape[2]):
+        out.scatter_(0, step[..., k].unsqueeze(0), 1.0)
+    return out
+
+
+@dataclass
+class Encoder:
+    """An encoding of a data set's features (the ``[encoding]`` section of a training config).
+
+    ``kind``: ``poisson`` (``max_rate`` Hz at ``x = 1``), ``latency`` (``t_max`` s or ``tau``
+    s, ``threshold``), ``direct`` (analog level) or ``times`` (spike-time data such as Randman).
+    ``binary`` says whether the output is pulses (1/0) or analog levels.
+    """
+
+    kind: str = "poisson"
+    max_rate: float = 1000.0
+    t_max: float | None = None
+    tau: float | None = None
+    threshold: float = 0.01
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValidationError(f"unknown encoding {self.kind!r}.", hint=f"Use one of {', '.join(KINDS)}.")
+        if self.kind == "poisson" and not (math.isfinite(self.max_rate) and self.max_rate > 0):
+            raise ValidationError(f"the Poisson max_rate must be > 0 Hz, got {self.max_rate!r}.")
+
+    @property
+    def binary(self) -> bool:
+        return self.kind != "direct"
+
+    def check(self, data_kind: str, dt: float) -> None:
+        """Refuse an encoding that does not fit the data (``times`` needs spike-time data and
+        spike-time data needs ``times``) or the time step (a rate above one pulse per step)."""
+        if (data_kind == "times") != (self.kind == "times"):
+            need = "times" if data_kind == "times" else "poisson, latency or direct"
+            raise ValidationError(f"encoding {self.kind!r} does not fit {data_kind!r} data.", hint=f"Use {need}.")
+        if self.kind == "poisson" and self.max_rate * dt > 1:
+            raise ValidationError(
+                f"max_rate {self.max_rate:g} Hz asks for more than one pulse per step of {dt:g} s.",
+                hint=f"Keep max_rate <= 1/dt = {1 / dt:g} Hz or shorten dt.")
+
+    def __call__(self, x: torch.Tensor, n_steps: int, dt: float, *, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """``(T, B, F)`` inputs of the batch ``x``."""
+        if self.kind == "poisson":
+            return poisson(x, n_steps, dt, self.max_rate, generator=generator, dtype=dtype)
+        if self.kind == "latency":
+            return latency(x, n_steps, dt, t_max=self.t_max, tau=self.tau, threshold=self.threshold, dtype=dtype)
+        if self.kind == "direct":
+            return direct(x, n_steps, dtype=dtype)
+        return times(x, n_steps, dtype=dtype)

@@ -1,0 +1,135 @@
+"""The trainer's measured figures (issue 12), one study per subcommand; each trains with the
+library's ``train`` on the example configs and writes ``reports/train/<study>.json`` and a
+markdown table beside it. Hyperparameters come from the configs (chosen on the validation
+split); every figure is the test split at the validation-selected epoch, mean +- std over seeds.
+
+  python examples/train/run_studies.py families   [--seeds 0 1 2]  digits per synapse family
+  python examples/train/run_studies.py robustness [--seeds 0 1 2]  20 chips: naive vs hardware-aware
+  python examples/train/run_studies.py pruning    [--seeds 0 1 2]  L1 training, pruned fraction vs accuracy
+  python examples/train/run_studies.py fashion    [--epochs 8]     Fashion-MNIST, device-constrained
+
+Add a family after it merges: put its config in FAMILIES (a fitted surrogate at network scale,
+see examples/train/models/README.md) and rerun. Runs go to runs/studies/<study>/<name>_s<seed>
+and resume when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: family -> (config, overrides)
+FAMILIES = {
+    "ideal (1-50 nS, continuous)": ("digits_ideal.toml", {}),
+    "ideal 16 levels (digital-code stand-in)": ("digits_ideal.toml", {"synapse": {"levels": 16}}),
+    "memristor_vteam (1-50 nS)": ("digits_vteam.toml", {}),
+    "memristor_biolek (1.25-200 nS)": ("digits_biolek.toml", {}),
+}
+
+
+def run(cfg_name: str, overrides: dict, out: Path, seed: int) -> dict:
+    from circuitsnn.learn.config import load_config
+    from circuitsnn.learn.trainer import train
+
+    ov = {k: dict(v) for k, v in overrides.items()}
+    ov.setdefault("run", {})["seed"] = seed
+    cfg = load_config(HERE / cfg_name, ov)
+    done = out / "summary.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    return train(cfg, out, progress=False, log=lambda s: print(f"  [{out.name}] {s}", flush=True))
+
+
+def stat(values: list[float]) -> str:
+    v = [100 * x for x in values]
+    return f"{statistics.mean(v):.2f} +- {statistics.stdev(v):.2f} %" if len(v) > 1 else f"{v[0]:.2f} %"
+
+
+def write(name: str, rows: list[dict], header: list[str]) -> None:
+    out = ROOT / "reports" / "train"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(r.get(h, "")) for h in header) + " |" for r in rows]
+    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines), flush=True)
+
+
+def families(args) -> None:
+    rows = []
+    for fam, (cfg, ov) in FAMILIES.items():
+        res = [run(cfg, ov, args.runs / "families" / f"{cfg[:-5]}{'_q' if ov else ''}_s{s}", s) for s in args.seeds]
+        rows.append({"family": fam, "test acc": stat([r["test_acc"] for r in res]),
+                     "strict count": stat([r["test_acc_strict"] for r in res]),
+                     "val acc": stat([r["val_acc"] for r in res]),
+                     "20 chips (naive)": stat([r["chips"]["acc"]["mean"] for r in res]) if "chips" in res[0] else "",
+                     "seeds": len(res), "s/run": f"{statistics.mean(r['seconds'] for r in res):.0f}"})
+    write("families", rows, ["family", "test acc", "strict count", "val acc", "20 chips (naive)", "seeds", "s/run"])
+
+
+def robustness(args) -> None:
+    rows = []
+    for sigma in args.sigma_scales:
+        for aware in (False, True):
+            ov = {"hardware": {"eval_chips": 20, "sigma_scale": sigma, "train": aware, "prog_noise": args.prog_noise}}
+            res = [run("digits_vteam.toml", ov, args.runs / "robustness" / f"vteam_sig{sigma:g}_{'aware' if aware else 'naive'}_s{s}", s)
+                   for s in args.seeds]
+            nominal = [r["test_acc"] for r in res]
+            chips = [r["chips"]["acc"]["mean"] for r in res]
+            spread = [r["chips"]["acc"]["std"] for r in res]
+            rows.append({"variation": f"fitted Monte Carlo x{sigma:g}" + (f" + {100 * args.prog_noise:g} % prog" if args.prog_noise else ""),
+                         "training": "hardware-aware" if aware else "naive", "nominal test": stat(nominal),
+                         "20 chips mean": stat(chips), "chip-to-chip std": f"{100 * statistics.mean(spread):.2f} %",
+                         "drop (points)": f"{100 * statistics.mean(n - c for n, c in zip(nominal, chips)):.2f}"})
+    write("robustness", rows, ["variation", "training", "nominal test", "20 chips mean", "chip-to-chip std", "drop (points)"])
+
+
+def pruning(args) -> None:
+    fr = [0.5, 0.6, 0.7, 0.8, 0.9]
+    rows = []
+    for l1 in args.l1:
+        ov = {"prune": {"l1": l1, "fractions": fr}, "hardware": {"eval_chips": 0}}
+        res = [run("digits_vteam.toml", ov, args.runs / "pruning" / f"vteam_l1_{l1:g}_s{s}", s) for s in args.seeds]
+        for k, f in enumerate([0.0] + fr):
+            rows.append({"l1": l1, "pruned": f"{100 * f:.0f} %", "test acc": stat([r["prune"][k]["test_acc"] for r in res]),
+                         "loss vs unpruned (points)": f"{100 * statistics.mean(r['prune'][0]['test_acc'] - r['prune'][k]['test_acc'] for r in res):.2f}",
+                         "val acc": stat([r["prune"][k]["val_acc"] for r in res])})
+    write("pruning", rows, ["l1", "pruned", "test acc", "loss vs unpruned (points)", "val acc"])
+
+
+def fashion(args) -> None:
+    rows = []
+    for cfg in args.configs:
+        res = [run(cfg, {"run": {"epochs": args.epochs}}, args.runs / "fashion" / f"{cfg[:-5]}_s{s}", s) for s in args.seeds]
+        rows.append({"config": cfg, "test acc": stat([r["test_acc"] for r in res]), "epochs": args.epochs,
+                     "s/epoch": f"{statistics.mean(r['seconds'] / r['epochs'] for r in res):.0f}"})
+    write("fashion", rows, ["config", "test acc", "epochs", "s/epoch"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("study", choices=("families", "robustness", "pruning", "fashion"))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
+    ap.add_argument("--sigma-scales", type=float, nargs="+", default=[1.0, 3.0])
+    ap.add_argument("--prog-noise", type=float, default=0.0)
+    ap.add_argument("--l1", type=float, nargs="+", default=[0.0, 1e-2])
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--configs", nargs="+", default=["fashion_vteam.toml"])
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    {"families": families, "robustness": robustness, "pruning": pruning, "fashion": fashion}[args.study](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

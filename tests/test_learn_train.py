@@ -1,0 +1,331 @@
+"""The gradient trainer: gradients, learning, device bounds, quantization grid, resume after a
+kill, config errors with lines, the saved model and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from circuitsnn.errors import ValidationError
+from circuitsnn.learn import surrogate as S
+from circuitsnn.learn.checkpoint import load_trained
+from circuitsnn.learn.config import ConfigError, config, load_config
+from circuitsnn.learn.hardware import HardwareSpec, on_chip, sample_chip
+from circuitsnn.learn.ideal import IdealConductance
+from circuitsnn.learn.layers import DeviceModel, DeviceNetwork, DeviceSynapses, PulseSpec
+from circuitsnn.learn.neurons import TrainState, lif_train_step
+from circuitsnn.learn.trainer import build, train
+from circuitsnn.surrogates.artifacts import lif_parameters
+from circuitsnn.surrogates.functional import lif_initial_state, lif_step
+from circuitsnn.surrogates.weights import weights_for
+
+LIF = lif_parameters("models/lif.json")
+VTEAM_NS = "examples/train/models/memristor_vteam_nS.json"
+
+
+def vteam():
+    return weights_for("memristor_vteam", VTEAM_NS)
+
+
+def families():
+    """Every family the trainer is tested with: the ideal device, a quantizing stand-in for the
+    digital code, and the memristors (fitted at network scale)."""
+    return {
+        "ideal": IdealConductance(1e-9, 50e-9),
+        "quantized": IdealConductance(1e-9, 50e-9, levels=16),
+        "memristor_vteam": vteam(),
+        "memristor_biolek": weights_for("memristor_biolek", "examples/train/models/memristor_biolek_nS.json"),
+    }
+
+
+def tiny_net(device, sizes=(6, 8, 3), recurrent=False, amplitude=None, seed=0):
+    dt = 2e-4
+    amp = amplitude or device.v_read
+    return DeviceNetwork(list(sizes), DeviceModel(device, [amp]), LIF, dt=dt, n_steps=20, pulse=PulseSpec(amp, dt),
+                         spike=S.SpikeFunction("fast_sigmoid", 10.0), recurrent=recurrent, init_std=0.6, seed=seed)
+
+
+@pytest.mark.parametrize("shape", sorted(S.SHAPES))
+def test_surrogate_shapes_integrate_to_one_and_match_autograd(shape):
+    x = torch.linspace(-3, 3, 600_001, dtype=torch.float64)
+    d = S.derivative(shape, x, 1000.0)  # width 1 mV: the tails beyond +-3 V hold < 1e-3
+    assert abs(float(torch.trapezoid(d, x)) - 1.0) < 1e-3
+    xs = torch.tensor([-0.2, -0.01, 0.0, 0.03], dtype=torch.float64, requires_grad=True)
+    fn = S.get(shape, 10.0)
+    y = fn(xs)
+    assert y.tolist() == [0.0, 0.0, 1.0, 1.0]
+    y.sum().backward()
+    assert torch.allclose(xs.grad, S.derivative(shape, xs.detach(), 10.0))
+
+
+def test_train_step_equals_the_fitted_lif_step():
+    for name, dt in (("lif", 2e-4), ("adaptive_lif", 5e-5)):
+        p = lif_parameters(f"models/{name}.json")
+        cur = torch.rand(120, 3, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 12e-9
+        ref = lif_initial_state((3, 5), p)
+        mine = TrainState(ref.v.clone(), ref.ref.clone(), ref.w.clone())
+        for t in range(len(cur)):
+            z1, ref = lif_step(cur[t], ref, p, dt)
+            z2, mine = lif_train_step(cur[t], mine, p, dt, S.get(), adapt=float(p.b) != 0)
+            assert torch.equal(z1, z2)
+            assert torch.allclose(ref.v, mine.v, atol=1e-12) and torch.allclose(ref.ref, mine.ref, atol=1e-15)
+
+
+def test_column_read_is_the_device_read_in_amperes():
+    dev = vteam()
+    net = tiny_net(dev)
+    syn = net.synapses[0]
+    gp, gn = syn.conductances()
+    sp, sn = syn.states()
+    # the current of one pulse on input 2: the devices' read at 0.2 V, their states from the interface
+    i_dev = dev.read(sp[:, 2], 0.2) - dev.read(sn[:, 2], 0.2)
+    x = torch.zeros(1, 6)
+    x[0, 2] = 1.0
+    assert torch.allclose(syn(x)[0].double(), i_dev, rtol=1e-4, atol=1e-15)
+    assert torch.allclose(dev.conductance(sp), gp.double(), rtol=1e-5)
+    assert 5e-9 < float(i_dev.abs().max()) < 11e-9  # nA-scale currents into a 100 MOhm neuron
+
+
+@pytest.mark.parametrize("family", ["ideal", "quantized", "memristor_vteam", "memristor_biolek"])
+def test_gradients_reach_every_trainable_tensor(family):
+    torch.manual_seed(0)
+    net = tiny_net(families()[family], recurrent=True)
+    x = (torch.rand(20, 4, 6) < 0.4).float()
+    out = net(x)
+    loss = torch.nn.functional.cross_entropy(net.logits(out), torch.tensor([0, 1, 2, 0]))
+    loss.backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and float(p.grad.abs().sum()) > 0, name
+
+
+def test_conductances_stay_in_range_and_codes_on_grid_after_every_step():
+    fams = families()
+    for family in ("memristor_vteam", "quantized"):
+        dev = fams[family]
+        net = tiny_net(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=0.5)  # large steps push against the bounds
+        g_lo, g_hi = dev.g_range()
+        for step in range(6):
+            out = net((torch.rand(20, 8, 6, generator=torch.Generator().manual_seed(step)) < 0.5).float())
+            loss = -out.counts.sum() + net.synapses[1].theta.sum() * 50
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            net.project()
+            for _, syn in net.arrays():
+                for g in (c.detach() for c in syn.conductances()):
+                    assert float(g.min()) >= g_lo * (1 - 1e-6) and float(g.max()) <= g_hi * (1 + 1e-6)
+                    if family == "quantized":
+                        grid = dev.grid()
+                        dist = (g.double().unsqueeze(-1) - grid).abs().min(-1).values
+                        assert float(dist.max()) < 1e-6 * g_hi
+
+
+def test_a_tiny_task_learns():
+    torch.manual_seed(0)
+    net = tiny_net(IdealConductance(1e-9, 50e-9), sizes=(4, 2))
+    # class 0: inputs 0-1 pulse; class 1: inputs 2-3 pulse
+    x = torch.zeros(20, 32, 4)
+    y = torch.arange(32) % 2
+    g = torch.Generator().manual_seed(0)
+    for b in range(32):
+        cols = [0, 1] if y[b] == 0 else [2, 3]
+        x[:, b, cols] = (torch.rand(20, 2, generator=g) < 0.5).float()
+    opt = torch.optim.Adam(net.parameters(), lr=0.05)
+    for _ in range(40):
+        out = net(x)
+        loss = torch.nn.functional.cross_entropy(net.logits(out), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        net.project()
+    acc = float((net.scores(net(x)).argmax(1) == y).float().mean())
+    assert acc == 1.0
+
+
+def test_chips_vary_reads_and_noise_is_seeded():
+    net = tiny_net(vteam())
+    x = (torch.rand(20, 2, 6, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+    w0 = net.synapses[0].effective().detach()
+    spec = HardwareSpec(variation=True, sigma_scale=1.0)
+    c1, c1b, c2 = sample_chip(net, spec, 1), sample_chip(net, spec, 1), sample_chip(net, spec, 2)
+    with on_chip(net, c1):
+        w1 = net.synapses[0].effective().detach()
+    with on_chip(net, c1b):
+        assert torch.equal(w1, net.synapses[0].effective().detach())
+    with on_chip(net, c2):
+        w2 = net.synapses[0].effective().detach()
+    rel = ((w1 - w0).abs() / w0.abs().clamp(min=1e-12)).median()
+    assert 0.005 < float(rel) < 0.2 and not torch.equal(w1, w2)
+    assert net.synapses[0].chip is None  # the nominal devices again after the block
+    net(x)
+
+
+def test_bad_configs_name_key_and_line(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text("[run]\nepochs = 3\n\n[network]\nhiden = [10]\n")
+    with pytest.raises(ConfigError, match=r"bad.toml, line 5: \[network\] hiden: unknown key"):
+        load_config(p)
+    p.write_text("[time]\ndt = 2e-4\nduration = 1.1e-3\n")
+    with pytest.raises(ConfigError, match=r"line 3: \[time\] duration: .* whole number of steps"):
+        load_config(p)
+    p.write_text("[surrogate]\nshape = \"gauss\"\n")
+    with pytest.raises(ConfigError, match=r"line 2: \[surrogate\] shape: must be one of"):
+        load_config(p)
+    p.write_text("[synapse]\ncomponent = \"lif\"\n")
+    with pytest.raises(ConfigError, match=r"line 2: \[synapse\] component: 'lif' is a neuron"):
+        load_config(p)
+    p.write_text("[encoding]\nmax_rate = 20000.0\n")
+    with pytest.raises(ConfigError, match=r"line 2: \[encoding\] max_rate: .* more than one pulse per step"):
+        load_config(p)
+    p.write_text("[pulse]\nwidth = \"1M\"\n")
+    with pytest.raises(ConfigError, match=r"line 2: \[pulse\] width"):
+        load_config(p)
+
+
+def small_cfg(**extra):
+    sections = {"run": {"epochs": 3, "batch_size": 128, "eval_batch_size": 400},
+                "network": {"hidden": [16]}, "time": {"dt": 4e-4, "duration": 6e-3},
+                "encoding": {"max_rate": 2000.0}, "hardware": {"eval_chips": 0}}
+    for k, v in extra.items():
+        sections.setdefault(k, {}).update(v)
+    return config(**sections)
+
+
+def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
+    cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, hardware={"train": True})
+    full = train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
+
+    class Killed(Exception):
+        pass
+
+    def kill(epoch, batch):
+        if epoch == 2 and batch == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(cfg, tmp_path / "killed", progress=False, plots=False, on_batch=kill, log=lambda s: None)
+    resumed = train(cfg, tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
+    b = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)
+    for k in a["net"]:
+        assert torch.equal(a["net"][k], b["net"][k]), k
+    assert full["test_acc"] == resumed["test_acc"]
+    rows = (tmp_path / "killed" / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 4 and rows[0].startswith("epoch,train_loss")
+    # a checkpoint of another configuration is not resumed silently
+    with pytest.raises(ValidationError, match="different configuration"):
+        train(small_cfg(run={"seed": 5}), tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+
+
+def test_saved_model_holds_device_states_and_pruning(tmp_path):
+    cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, prune={"l1": 1e-3, "fractions": [0.3]},
+                    run={"epochs": 2})
+    s = train(cfg, tmp_path, progress=False, log=lambda s: None)
+    assert {p.split("/")[-1] for p in s["plots"]} == {"curves.png", "rasters.png", "conductances.png"}
+    doc, arrays = load_trained(tmp_path / "model")
+    assert doc["topology"]["sizes"] == [64, 16, 10]
+    assert doc["device"]["interface"]["component"] == "memristor_vteam"
+    assert len(doc["device"]["sha256"]) == 64 and doc["neuron"]["name"] == "lif"
+    dev = vteam()
+    g_lo, g_hi = dev.g_range()
+    for a in doc["arrays"]:
+        n = a["name"]
+        m = arrays[f"{n}.mask"].astype(bool)
+        assert a["pairs"] == int(m.sum()) and a["devices"] == 2 * a["pairs"]
+        gp = arrays[f"{n}.g_pos"]
+        assert np.all(np.isnan(gp[~m])) and np.all(arrays[f"{n}.weight"][~m] == 0)
+        assert np.all((gp[m] >= g_lo * (1 - 1e-6)) & (gp[m] <= g_hi * (1 + 1e-6)))
+        g_from_state = dev.conductance(torch.as_tensor(arrays[f"{n}.state_pos"][m])).numpy()
+        assert np.allclose(g_from_state, gp[m], rtol=1e-4)
+    if "pruned" in s:
+        assert sum(a["pruned_pairs"] for a in doc["arrays"]) == s["pruned"]["pruned"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["prune"][0]["target"] == 0.0 and math.isfinite(summary["test_acc"])
+
+
+def test_cli_train_and_help(tmp_path, capsys):
+    from circuitsnn.cli.main import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[run]\nepochs = 1\nbatch_size = 256\n[network]\nhidden = [8]\n[time]\ndt = 5e-4\nduration = 5e-3\n'
+                   '[encoding]\nmax_rate = 1000.0\n')
+    assert main(["train", str(cfg), "--out", str(tmp_path / "o"), "--no-progress", "--no-plots",
+                 "--set", "run.seed=3"]) == 0
+    assert (tmp_path / "o" / "model" / "model.json").exists()
+    assert json.loads((tmp_path / "o" / "model" / "model.json").read_text())["config"]["run"]["seed"] == 3
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "virtual ground" in capsys.readouterr().out
+    assert main(["train", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "x")]) == 1
+
+
+def test_nir_round_trip_and_snntorch_import(tmp_path):
+    import nir
+
+    from circuitsnn.learn.export_nir import export_nir, to_nir
+
+    net = tiny_net(vteam(), recurrent=True)
+    net.synapses[0].mask[0, :3] = 0  # pruned pairs are absent (zero weight)
+    net.project()
+    g = nir.read(export_nir(net, tmp_path / "n.nir"))
+    assert set(g.nodes) == {"input", "layer0", "lif0", "layer0_rec", "layer1", "lif1", "output"}
+    assert ("lif0", "layer0_rec") in g.edges and ("layer0_rec", "lif0") in g.edges
+    w = g.nodes["layer0"].weight
+    assert np.allclose(w, net.synapses[0].effective().detach().double().numpy())
+    assert np.all(w[0, :3] == 0)
+    lif = g.nodes["lif1"]
+    assert np.allclose(lif.tau, float(LIF.tau_m)) and np.allclose(lif.r, float(LIF.r_in))
+    assert np.allclose(lif.v_threshold, float(LIF.v_th)) and lif.metadata["t_ref"] == pytest.approx(float(LIF.t_ref))
+    snntorch_import = pytest.importorskip("snntorch.import_nir")
+    ff = tiny_net(vteam())
+    module = snntorch_import.import_from_nir(to_nir(ff))
+    out, _ = module(torch.rand(2, 6))
+    assert out.shape == (2, 3)
+
+
+class SaturatingRead(IdealConductance):
+    """A stand-in with a read nonlinearity (current saturating in the voltage, as a Schottky
+    read in saturation): I = G v_s tanh(v / v_s)."""
+
+    def read(self, state, v, params=None):
+        v_s = 0.1
+        return self._t(state) * v_s * torch.tanh(torch.as_tensor(v, dtype=torch.float64) / v_s)
+
+
+def test_nonlinear_read_goes_through_the_device_read():
+    dev = SaturatingRead(1e-9, 50e-9, v_read=0.05)
+    model = DeviceModel(dev, [0.3])
+    assert not model.linear and model.nonlinearity > 0.5
+    syn = DeviceSynapses(5, 4, model, PulseSpec(0.3, 1e-4), 1e-4, init_std=0.5)
+    gp, gn = (g.double() for g in syn.conductances())
+    sp, sn = dev.state_for(gp), dev.state_for(gn)
+    expect = (dev.read(sp, 0.3) - dev.read(sn, 0.3))
+    assert torch.allclose(syn.effective().double(), expect, rtol=1e-3, atol=1e-14)
+    # analog inputs: each level read at its own voltage
+    exp_model = DeviceModel(dev, [0.3] + [0.3 * k / 4 for k in range(1, 5)])
+    syn2 = DeviceSynapses(5, 4, exp_model, PulseSpec(0.3, 1e-4), 1e-4, init_std=0.5)
+    x = torch.tensor([[0.5, 0.0, 1.0, 0.25, 0.75]])
+    gp, gn = (g.double() for g in syn2.conductances())
+    v = (x[0] * 0.3).double()
+    want = (dev.read(dev.state_for(gp), v) - dev.read(dev.state_for(gn), v)).sum(1)
+    assert torch.allclose(syn2(x, binary=False)[0].double(), want, rtol=1e-3, atol=1e-14)
+
+
+def test_randman_and_latency_configs_build_and_run(tmp_path):
+    cfg = load_config("examples/train/randman_vteam.toml", {"data": {"nb_samples": 10}, "run": {"epochs": 1}})
+    exp = build(cfg)
+    assert exp.net.recurrent and exp.splits.train.kind == "times"
+    x, _ = next(exp.splits.train.batches(4))
+    out = exp.net(exp.encoder(x, exp.n_steps, exp.dt))
+    assert out.v_out.shape == (50, 4, 10)
+    lat = small_cfg(encoding={"kind": "latency"}, network={"readout": "membrane"})
+    e2 = build(lat)
+    x, _ = next(e2.splits.train.batches(3))
+    inp = e2.encoder(x, e2.n_steps, e2.dt)
+    assert float(inp.sum(0).max()) == 1.0  # one pulse per input at most
+    assert e2.net(inp).v_out.shape[1:] == (3, 10)
