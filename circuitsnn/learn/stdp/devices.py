@@ -447,6 +447,10 @@ class DriveProgrammer(Programmer):
         self.codes = torch.as_tensor(device.dac(self.codes), dtype=torch.float64)
         self.g_codes = self.conductance(self.codes)
         self.w_codes = (self.g_codes - self.g_min) / self.span
+        from ...surrogates import optocoupler as O
+
+        #: LED power (W) at every DAC level: a drive change costs power x t_hold
+        self.p_codes = (self.codes * O.led_current(self.codes, device.values)).abs().to(torch.float64)
 
     def code_of(self, states: torch.Tensor) -> torch.Tensor:
         return torch.round(states / self.device.dac_step).long()
@@ -486,15 +490,23 @@ class DriveProgrammer(Programmer):
         s = states.clone()
         g_new = g_now.clone()
         st = ProgramStats()
-        for k in torch.unique(k_new[changed]).tolist():
-            sel = changed & (k_new == k)
-            pulse = Pulse(float(self.codes[k]), self.t_hold, terminal="led")
-            old = s[sel]
-            s[sel] = torch.as_tensor(self.device.program(old, pulse), dtype=torch.float64)
-            g_new[sel] = self.device.conductance_after(old, pulse, g_from=g_now[sel]).to(torch.float64)
-            st.energy += float(pulse_energy(self.device, np.zeros(1), pulse)[0]) * int(sel.sum())
-            st.up += int((sel & (k_new > k_old)).sum())
-            st.down += int((sel & (k_new < k_old)).sum())
+        if bool(changed.any()):
+            from ...surrogates import optocoupler as O
+
+            # each new drive through the interface's programming event (one call per DAC level);
+            # the lag of every changed device at once with the closed form conductance_after
+            # uses (O.relax: g_from -> G_ss(new drive) over t_hold)
+            drive = torch.empty(len(self.codes), dtype=torch.float64)
+            for k in torch.unique(k_new[changed]).tolist():
+                drive[k] = float(self.device.program(0.0, Pulse(float(self.codes[k]), self.t_hold, terminal="led")))
+            energy = self.p_codes * self.t_hold
+            kc = k_new[changed]
+            s[changed] = drive[kc]
+            g_ss = self.conductance(s[changed])
+            g_new[changed] = O.relax(g_now[changed], g_ss, self.t_hold, self.device.values)[0].to(torch.float64)
+            st.energy += float(energy[kc].sum())
+            st.up += int((k_new > k_old).sum())
+            st.down += int((k_new < k_old).sum())
         if extra is not None:
             extra["g"] = g_new
         st2 = self._stats(w_now, (g_new - self.g_min) / self.span, dw)
