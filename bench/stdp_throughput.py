@@ -11,9 +11,9 @@ sequential network). Brian2 runs in a benchmark-only environment (Brian2 2.9.0 n
 2.3.x; ``bench/.venv-brian2``, created here when missing) with its cython and numpy targets;
 one warm-up presentation (code generation, compilation) is excluded.
 
-    python bench/stdp_throughput.py [--sizes 100 400] [--batch 32] [--samples 5] [--rounds 2]
+    python bench/stdp_throughput.py [--sizes 100 400] [--batch 32] [--samples 5] [--rounds 2] [--quick]
 
-Writes ``bench/results/stdp_throughput.json`` and prints a table of samples/s and ratios.
+Writes ``reports/bench/stdp_throughput.json`` and prints a table of samples/s and ratios.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def brian2(py: Path, target: str, n_e: int, samples: int) -> dict:
     a["dv_max"] = PARAMS["charge_fraction"] * (PARAMS["v_th"] - PARAMS["v_rest"])
     a["dv_inh"] = PARAMS["inhibition"] * (PARAMS["v_th"] - PARAMS["v_rest"])
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([str(py), str(HERE / "stdp_brian2_dc.py"), json.dumps(a)], capture_output=True, text=True,
+    out = subprocess.run([str(py), str(HERE / "_stdp_brian2_dc.py"), json.dumps(a)], capture_output=True, text=True,
                          env=env, timeout=3600)
     if out.returncode != 0:
         raise RuntimeError(f"brian2 ({target}) failed:\n{out.stderr[-2000:]}")
@@ -113,8 +113,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--targets", nargs="+", default=["cython", "numpy"])
     ap.add_argument("--device", default="digital_code", help="a synapse family measured beside ideal weights")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "stdp_throughput.json")
+    ap.add_argument("--out", type=Path, default=HERE.parent / "reports" / "bench" / "stdp_throughput.json")
+    ap.add_argument("--quick", action="store_true", help="N_e = 100 only, one round, cython only")
     args = ap.parse_args()
+    if args.quick:
+        args.sizes, args.rounds, args.targets = [100], 1, ["cython"]
     torch.set_num_threads(1)
     py = ensure_brian2()
     res: dict = {"params": PARAMS, "batch": args.batch, "rounds": args.rounds, "sizes": {}}

@@ -18,8 +18,9 @@ Sections and keys (SI units; defaults in brackets)::
                (poisson | neurons: LIF input neurons, needed by VDSP), rate_boost [32 Hz],
                max_retries [4], min_spikes [3]
     [network]  neurons [100], inhibition [1.0] (inhibitory charge per spike / threshold
-               charge), theta_plus [1e-3 V], tau_theta [1e4 s], normalize [0.1] (mean
-               normalized weight per neuron kept by Diehl & Cook's normalization; 0: off),
+               charge), theta_plus [1e-3 V], tau_theta [1e4 s], normalize [0.1] (the mean
+               (norm = "l1", Diehl & Cook) or root-mean-square (norm = "l2") normalized
+               weight per neuron kept by the normalization; 0: off), norm ["l1"],
                init_lo [0.0], init_hi [0.3], neuron_step ["lean"] (lean | exact)
     [rule]     kind ["triplet"] (pair | triplet | vdsp; reward tasks: pair feeds the
                eligibility), and the rule's parameters (a_plus, a_minus, tau_plus, tau_minus,
@@ -79,7 +80,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
               "max_retries": (_number(0, integer=True), 4), "min_spikes": (_number(0, integer=True), 3)},
     "network": {"neurons": (_number(1, integer=True), 100), "inhibition": (_number(0), 1.0),
                 "theta_plus": (_number(0, unit="V"), 1e-3), "tau_theta": (_number(positive=True, unit="s"), 1e4),
-                "normalize": (_number(0, 1), 0.1), "init_lo": (_number(0, 1), 0.0), "init_hi": (_number(0, 1), 0.3),
+                "normalize": (_number(0, 1), 0.1), "norm": (_choice(("l1", "l2")), "l1"), "init_lo": (_number(0, 1), 0.0), "init_hi": (_number(0, 1), 0.3),
                 "neuron_step": (_choice(("lean", "exact")), "lean")},
     "rule": {"kind": (_choice(("pair", "triplet", "vdsp")), "triplet"),
              **{k: (_rule_value, None) for keys in RULE_KEYS.values() for k in keys}},

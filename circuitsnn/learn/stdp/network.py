@@ -219,15 +219,17 @@ class SpikingLayer:
         self.stats = ProgramStats(**d["stats"])
 
 
-def normalize_request(w: torch.Tensor, dw: torch.Tensor, total: float | None) -> torch.Tensor:
+def normalize_request(w: torch.Tensor, dw: torch.Tensor, total: float | None, kind: str = "l1") -> torch.Tensor:
     """Diehl & Cook's normalization folded into the request: the weights after ``dw`` rescaled
-    so each neuron's inputs sum to ``total`` (clipped to ``[0, 1]``); returns the change to ask
-    the devices for. ``total = None``: ``dw`` unchanged."""
+    per neuron — ``kind = "l1"``: inputs summing to ``total`` (Diehl & Cook); ``"l2"``: an
+    input-weight vector of Euclidean norm ``total`` (then the best-driven neuron is the one
+    whose weights point most nearly along the input: cosine matching) — clipped to ``[0, 1]``;
+    returns the change to ask the devices for. ``total = None``: ``dw`` unchanged."""
     if total is None:
         return dw
     target = torch.clamp(w + dw, 0.0, 1.0)
-    s = target.sum(0, keepdim=True).clamp(min=1e-12)
-    target = torch.clamp(target * (total / s), 0.0, 1.0)
+    norm = target.sum(0, keepdim=True) if kind == "l1" else target.norm(dim=0, keepdim=True)
+    target = torch.clamp(target * (total / norm.clamp(min=1e-12)), 0.0, 1.0)
     return target - w
 
 

@@ -219,8 +219,10 @@ def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Ge
         info.update(correct=int(correct.sum()), reward=float(r.sum()))
     else:
         dw = request(exp, out["shows"], w)
-        total = exp.cfg.network["normalize"] * layer.spec.n_input
-        dw = normalize_request(w, dw, total if total > 0 else None)
+        net = exp.cfg.network
+        n_in = layer.spec.n_input
+        total = net["normalize"] * (n_in if net["norm"] == "l1" else n_in ** 0.5)
+        dw = normalize_request(w, dw, total if total > 0 else None, net["norm"])
         layer.theta += layer.spec.theta_plus * out["counts"].sum(0)
         layer.decay_theta(len(xb))
     info["stats"] = layer.program(dw, g)

@@ -10,7 +10,7 @@ nu_pre post1``; post: ``w += nu_post pre post2(before)``); weights normalized pe
 every presentation; presentation ``t_present`` then ``t_rest`` with the inputs off (two ``run()``
 calls, as Diehl & Cook's script).
 
-Usage: python stdp_brian2_dc.py '{"target": "cython", "n_e": 100, "samples": 5, ...}'
+Usage: python _stdp_brian2_dc.py '{"target": "cython", "n_e": 100, "samples": 5, ...}'
 prints one JSON line: seconds per presentation (after one warm-up presentation).
 """
 
