@@ -11,7 +11,9 @@ Sections and keys (SI units; defaults in brackets)::
                limit_test, val_fraction
     [task]     kind ["unsupervised"] (unsupervised: Diehl & Cook, labels assigned after
                learning | reward: an R-STDP readout learning the classes from reward alone)
-    [time]     dt [0.5e-3 s], t_present [0.15 s], t_rest [0.15 s]
+    [time]     dt [0.5e-3 s], t_present [0.15 s], t_rest [0.15 s], t_eval (s; presentation
+               time for label assignment and evaluation, default t_present; may change after
+               training: rerunning a finished run re-evaluates)
     [input]    max_rate [127.5 Hz], amplitude (V; default the family's read bias),
                charge_fraction [0.2] (charge of one read pulse at g_max / the neuron's
                threshold charge: sets the pulse width) or width (s), kind ["poisson"]
@@ -73,7 +75,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
              "val_fraction": (_number(positive=True, hi=0.9), None)},
     "task": {"kind": (_choice(("unsupervised", "reward")), "unsupervised")},
     "time": {"dt": (_number(positive=True, unit="s"), 0.5e-3), "t_present": (_number(positive=True, unit="s"), 0.15),
-             "t_rest": (_number(0, unit="s"), 0.15)},
+             "t_rest": (_number(0, unit="s"), 0.15), "t_eval": (_number(positive=True, unit="s"), None)},
     "input": {"max_rate": (_number(positive=True, unit="Hz"), 127.5), "amplitude": (_number(positive=True, unit="V"), None),
               "charge_fraction": (_number(positive=True), 0.2), "width": (_number(positive=True, unit="s"), None),
               "kind": (_choice(("poisson", "neurons")), "poisson"), "rate_boost": (_number(0, unit="Hz"), 32.0),
@@ -163,9 +165,12 @@ def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: s
 
 def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
     t = cfg.time
-    n = t["t_present"] / t["dt"]
-    if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
-        raise fail(("time", "t_present"), f"{t['t_present']:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
+    for key in ("t_present", "t_eval"):
+        if key not in t:
+            continue
+        n = t[key] / t["dt"]
+        if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+            raise fail(("time", key), f"{t[key]:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
     if cfg.input["max_rate"] * t["dt"] > 1:
         raise fail(("input", "max_rate"), f"{cfg.input['max_rate']:g} Hz asks for more than one pulse per step.",
                    hint=f"Keep max_rate <= 1/dt = {1 / t['dt']:g} Hz.")

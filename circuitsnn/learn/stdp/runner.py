@@ -234,8 +234,14 @@ def counts_of(exp: Experiment, split: str, *, seed: int = 7) -> torch.Tensor:
     xs = exp.x[split]
     bs = int(exp.cfg.run["eval_batch_size"])
     out = []
-    for k in range(0, len(xs), bs):
-        out.append(exp.layer.present(xs[k:k + bs], _gen(seed, k))["counts"])
+    spec = exp.layer.spec
+    t_learn = spec.t_present
+    spec.t_present = exp.cfg.time.get("t_eval", t_learn)
+    try:
+        for k in range(0, len(xs), bs):
+            out.append(exp.layer.present(xs[k:k + bs], _gen(seed, k))["counts"])
+    finally:
+        spec.t_present = t_learn
     return torch.cat(out) if out else torch.zeros(0, exp.layer.spec.n_neurons)
 
 
@@ -276,7 +282,7 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
     running = {"correct": 0, "reward": 0.0, "seen": 0, "presentations": 0, "spikes": 0.0}
     elapsed = 0.0
     if ck is not None:
-        if ck.get("config") != cfg.to_dict()["run"] | {} and ck.get("config_all") != _comparable(cfg):
+        if _strip(ck.get("config_all")) != _comparable(cfg):
             raise ValidationError(f"{out / CHECKPOINT} belongs to another configuration.",
                                   hint="Use another --out, or --restart to start over.")
         layer.load_state_dict(ck["layer"])
@@ -348,11 +354,23 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
     return finish(exp, out, history, evolution, plots=plots, elapsed=elapsed + time.perf_counter() - t0)
 
 
-def _comparable(cfg: STDPConfig) -> dict[str, Any]:
-    d = cfg.to_dict()
+#: settings a finished or interrupted run may change when it is started again (more epochs,
+#: another evaluation presentation): everything else must equal the checkpoint's
+FREE = {"run": ("epochs", "threads", "checkpoint_every", "eval_batch_size"), "time": ("t_eval",)}
+
+
+def _strip(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in d.items()}
     d.pop("path", None)
-    d["run"] = {k: v for k, v in d["run"].items() if k not in ("epochs", "threads", "checkpoint_every")}
+    for sec, keys in FREE.items():
+        d[sec] = {k: v for k, v in d.get(sec, {}).items() if k not in keys}
     return d
+
+
+def _comparable(cfg: STDPConfig) -> dict[str, Any]:
+    return _strip(cfg.to_dict())
 
 
 def _row(exp: Experiment, epoch: int, n_train: int, running: dict, val: float, elapsed: float) -> dict[str, Any]:
