@@ -34,7 +34,8 @@ DIR receives:
 EPILOG = """\
 examples:
   circuitsnn stdp examples/stdp/digits_ideal.toml --out runs/stdp_ideal
-  circuitsnn stdp examples/stdp/digits_digital_code.toml --out runs/stdp_code --set run.seed=1
+  circuitsnn stdp examples/stdp/digits_ideal.toml --out runs/stdp_code --set synapse.component='"digital_code"'
+  circuitsnn stdp examples/stdp/fashion_digital_code.toml --out runs/stdp_fashion
   circuitsnn stdp examples/stdp/digits_rstdp.toml --out runs/rstdp
   python examples/stdp/compare_families.py --out runs/stdp_compare      (all families side by side)
 
