@@ -73,7 +73,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "data": {"name": (_choice(("digits", "fashion_mnist", "idx")), "digits"), "folder": (_str, None),
              "limit_train": (_number(1, integer=True), None), "limit_test": (_number(1, integer=True), None),
              "val_fraction": (_number(positive=True, hi=0.9), None)},
-    "task": {"kind": (_choice(("unsupervised", "reward")), "unsupervised")},
+    "task": {"kind": (_choice(("unsupervised", "reward")), "unsupervised"), "features": (_str, None)},
     "time": {"dt": (_number(positive=True, unit="s"), 0.5e-3), "t_present": (_number(positive=True, unit="s"), 0.15),
              "t_rest": (_number(0, unit="s"), 0.15), "t_eval": (_number(positive=True, unit="s"), None)},
     "input": {"max_rate": (_number(positive=True, unit="Hz"), 127.5), "amplitude": (_number(positive=True, unit="V"), None),
@@ -186,6 +186,12 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
                    hint='Set [input] kind = "neurons".')
     if cfg.task["kind"] == "reward" and kind != "pair":
         raise fail(("rule", "kind"), "the reward task's eligibility is fed by pair STDP.", hint='Set kind = "pair".')
+    if "features" in cfg.task:
+        if cfg.task["kind"] != "reward":
+            raise fail(("task", "features"), "a frozen feature layer feeds the reward task's readout only.")
+        if not (cfg.resolve_path(cfg.task["features"]) / "model.json").exists():
+            raise fail(("task", "features"), f"no saved STDP model in {cfg.task['features']!r}.",
+                       hint="Train one: circuitsnn stdp CONFIG.toml --out DIR (the model is DIR/model).")
     if cfg.data["name"] == "idx" and "folder" not in cfg.data:
         raise fail(("data", "name"), "an idx data set needs a folder.")
     syn = cfg.synapse

@@ -86,6 +86,8 @@ class SpikingLayer:
         #: LIF input neurons (``input_kind = "neurons"``): a neuron surrogate whose reset lies
         #: below rest, driven by ``x I(rate)``; their spikes are the read pulses
         self.input_neuron = input_neuron
+        #: a frozen layer in front (its output spikes are this layer's read pulses)
+        self.upstream: "SpikingLayer | None" = None
         self.programmer = programmer
         self.neuron = neuron
         self.states = states.to(torch.float64)
@@ -181,7 +183,10 @@ class SpikingLayer:
         shows = []
         n_present = 0
         for attempt in range(spec.max_retries + 1):
-            if spec.input_kind == "neurons":
+            if self.upstream is not None:
+                up = self.upstream
+                s_in, u = up.run(up.encode(x[idx], rate[idx], generator))["z"], None
+            elif spec.input_kind == "neurons":
                 s_in, u = self.encode_neurons(x[idx], rate[idx], generator)
             else:
                 s_in, u = self.encode(x[idx], rate[idx], generator), None

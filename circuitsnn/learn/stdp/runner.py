@@ -134,7 +134,13 @@ def build(cfg: STDPConfig) -> Experiment:
         raise ValidationError(f"the read pulse would need {width:g} s (> dt = {t['dt']:g} s) to carry charge_fraction "
                               f"{inp['charge_fraction']:g} of the threshold charge at g_max.",
                               hint="Raise [input] amplitude, lower charge_fraction, or lengthen dt.")
-    n_in = x["train"].shape[1]
+    upstream = None
+    if "features" in cfg.task:
+        upstream = load_layer(cfg.resolve_path(cfg.task["features"]))
+        if upstream.spec.n_input != x["train"].shape[1]:
+            raise ValidationError(f"the feature layer reads {upstream.spec.n_input} inputs; the data have "
+                                  f"{x['train'].shape[1]}.")
+    n_in = x["train"].shape[1] if upstream is None else upstream.spec.n_neurons
     n_out = n_classes if cfg.task["kind"] == "reward" else int(net["neurons"])
     spec = LayerSpec(n_input=n_in, n_neurons=n_out, dt=t["dt"], t_present=t["t_present"], t_rest=t["t_rest"],
                      max_rate=inp["max_rate"], amplitude=float(amplitude), width=float(width),
@@ -148,6 +154,7 @@ def build(cfg: STDPConfig) -> Experiment:
         vth = float(neuron.params.v_th)
         input_neuron, _ = build_neuron(cfg, {"v_reset": -0.5 * vth})
     layer = SpikingLayer(spec, prog, neuron, prog.states_for(w0), input_neuron=input_neuron)
+    layer.upstream = upstream
     rp = cfg.rule_params()
     kind = cfg.rule["kind"]
     if cfg.task["kind"] == "reward":
@@ -167,6 +174,23 @@ def build(cfg: STDPConfig) -> Experiment:
     if exp.reward:
         exp.baseline = RewardBaseline(n_classes if cfg.reward["baseline"] == "class" else 1, cfg.reward["baseline_rate"])
     return exp
+
+
+def load_layer(folder: Path) -> SpikingLayer:
+    """A saved unsupervised model's layer, frozen (its devices as saved, its thresholds)."""
+    from .config import SECTIONS, from_dict
+
+    doc, arrays = load_model(folder)
+    raw = {k: v for k, v in doc["config"].items() if k in SECTIONS}
+    raw["task"] = {k: v for k, v in raw.get("task", {}).items() if k != "features"}
+    sub = build(from_dict(raw))
+    layer = sub.layer
+    layer.states = torch.as_tensor(arrays["exc.state"], dtype=torch.float64)
+    layer.extra = layer.programmer.init_extra(layer.states)
+    if "g" in layer.extra:
+        layer.extra["g"] = torch.as_tensor(arrays["exc.g"], dtype=torch.float64)
+    layer.theta = torch.as_tensor(arrays["theta"], dtype=torch.float64)
+    return layer
 
 
 def _top_state(prog: Any) -> float:
