@@ -41,6 +41,8 @@ def main() -> int:
                     default=["ideal"] + [c.name for c in registry.components("synapse", builtin_only=True)])
     ap.add_argument("--network-scale", action="store_true", help="memristors: the nS fits of examples/train/models")
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--collect", action="store_true",
+                    help="train nothing: gather the finished runs under --out (summary.json, metrics.csv)")
     args = ap.parse_args()
     rows, curves = [], {}
     for fam in args.families:
@@ -55,7 +57,12 @@ def main() -> int:
             cfg = load_config(args.config, ov)
             out = args.out / fam / f"seed{seed}"
             t0 = time.perf_counter()
-            s = train(cfg, out, progress=False, plots=True)
+            if args.collect:
+                if not (out / "summary.json").exists():
+                    continue
+                s = json.loads((out / "summary.json").read_text())
+            else:
+                s = train(cfg, out, progress=False, plots=True)
             print(f"{fam:22s} seed {seed}: test {s['test_acc']:.4f}, levels used {s['levels_used']}/{s['levels']}, "
                   f"events/sample {s['events_per_sample']:.1f}, {time.perf_counter() - t0:.0f} s", flush=True)
             accs.append(s["test_acc"])
@@ -64,6 +71,8 @@ def main() -> int:
 
             with open(out / "metrics.csv") as f:
                 curves.setdefault(fam, list(csv.DictReader(f)))
+        if not accs:
+            continue
         for h in curves.get(fam, []):
             for k in ("samples", "val_acc"):
                 h[k] = float(h[k])
