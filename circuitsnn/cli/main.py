@@ -12,7 +12,7 @@ from ..errors import CircuitSNNError, SimulationError
 from .common import readable_warnings
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = ("simulate", "list", "characterize", "netlists", "sweep", "fit", "train", "demo")
+COMMANDS = ("simulate", "list", "characterize", "netlists", "sweep", "fit", "train", "stdp", "demo")
 
 EPILOG = """\
 examples:

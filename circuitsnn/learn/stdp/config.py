@@ -1,0 +1,233 @@
+"""STDP run configuration: a TOML file (``circuitsnn stdp CONFIG.toml``), checked before anything
+runs; every problem names the key and the file's line (the trainer's checkers and
+:class:`~circuitsnn.learn.config.ConfigError`).
+
+Sections and keys (SI units; defaults in brackets)::
+
+    [run]      seed [0], epochs [3], batch_size [32] (independent samples presented at once;
+               the devices are programmed after each batch), eval_batch_size [256],
+               threads [1], checkpoint_every [20] (batches), name
+    [data]     name ["digits"] (digits | fashion_mnist | idx), folder (idx), limit_train,
+               limit_test, val_fraction
+    [task]     kind ["unsupervised"] (unsupervised: Diehl & Cook, labels assigned after
+               learning | reward: an R-STDP readout learning the classes from reward alone)
+    [time]     dt [0.5e-3 s], t_present [0.15 s], t_rest [0.15 s], t_eval (s; presentation
+               time for label assignment and evaluation, default t_present; may change after
+               training: rerunning a finished run re-evaluates)
+    [input]    max_rate [127.5 Hz], amplitude (V; default the family's read bias),
+               charge_fraction [0.2] (charge of one read pulse at g_max / the neuron's
+               threshold charge: sets the pulse width) or width (s), kind ["poisson"]
+               (poisson | neurons: LIF input neurons, needed by VDSP), rate_boost [32 Hz],
+               max_retries [4], min_spikes [3]
+    [network]  neurons [100], inhibition [1.0] (inhibitory charge per spike / threshold
+               charge), theta_plus [1e-3 V], tau_theta [1e4 s], normalize [0.1] (the mean
+               (norm = "l1", Diehl & Cook) or root-mean-square (norm = "l2") normalized
+               weight per neuron kept by the normalization; 0: off), norm ["l1"],
+               init_lo [0.0], init_hi [0.3], neuron_step ["lean"] (lean | exact)
+    [rule]     kind ["triplet"] (pair | triplet | vdsp; reward tasks: pair feeds the
+               eligibility), and the rule's parameters (a_plus, a_minus, tau_plus, tau_minus,
+               multiplicative, mu_plus, mu_minus, nearest; a2_plus, a3_plus, a2_minus,
+               a3_minus, tau_x, tau_y; eta_plus, eta_minus, mu, u_reset)
+    [reward]   tau_e [0.2 s], eta [1.0], baseline ["class"] (class | global),
+               baseline_rate [0.05], correct [1.0], wrong [0.0]
+    [synapse]  component ["ideal"] (or a registered synapse), model (fitted surrogate JSON),
+               nominal [false], g_min [0 S], g_max [10e-9 S], v_read [0.2 V] (ideal only),
+               mapping ["local"] (local | nominal), exact [false], table_points [2049],
+               max_events [64], e_bit [1e-15 J], t_hold (s; default t_rest)
+    [neuron]   component ["lif"], model (a fitted neuron surrogate JSON; default none: the
+               circuit's nominal values with ``params``), params [{r = 2e9}] (Params overrides)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from ...errors import ValidationError
+from ...sweep.spec import find_line
+from ..config import ConfigError, REPO, _bool, _choice, _number, _str, _table
+
+SECTIONS = ("run", "data", "task", "time", "input", "network", "rule", "reward", "synapse", "neuron")
+
+RULE_KEYS = {
+    "pair": ("a_plus", "a_minus", "tau_plus", "tau_minus", "multiplicative", "mu_plus", "mu_minus", "nearest"),
+    "triplet": ("a2_plus", "a3_plus", "a2_minus", "a3_minus", "tau_plus", "tau_minus", "tau_x", "tau_y",
+                "multiplicative", "mu_plus", "mu_minus", "nearest"),
+    "vdsp": ("eta_plus", "eta_minus", "mu", "u_reset"),
+}
+
+
+def _rule_value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return v
+    return _number()(v)
+
+
+SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
+    "run": {"seed": (_number(0, integer=True), 0), "epochs": (_number(1, integer=True), 3),
+            "batch_size": (_number(1, integer=True), 32), "eval_batch_size": (_number(1, integer=True), 256),
+            "threads": (_number(1, integer=True), 1), "checkpoint_every": (_number(1, integer=True), 20),
+            "name": (_str, None)},
+    "data": {"name": (_choice(("digits", "fashion_mnist", "idx")), "digits"), "folder": (_str, None),
+             "limit_train": (_number(1, integer=True), None), "limit_test": (_number(1, integer=True), None),
+             "val_fraction": (_number(positive=True, hi=0.9), None)},
+    "task": {"kind": (_choice(("unsupervised", "reward")), "unsupervised"), "features": (_str, None)},
+    "time": {"dt": (_number(positive=True, unit="s"), 0.5e-3), "t_present": (_number(positive=True, unit="s"), 0.15),
+             "t_rest": (_number(0, unit="s"), 0.15), "t_eval": (_number(positive=True, unit="s"), None)},
+    "input": {"max_rate": (_number(positive=True, unit="Hz"), 127.5), "amplitude": (_number(positive=True, unit="V"), None),
+              "charge_fraction": (_number(positive=True), 0.2), "width": (_number(positive=True, unit="s"), None),
+              "kind": (_choice(("poisson", "neurons")), "poisson"), "rate_boost": (_number(0, unit="Hz"), 32.0),
+              "max_retries": (_number(0, integer=True), 4), "min_spikes": (_number(0, integer=True), 3)},
+    "network": {"neurons": (_number(1, integer=True), 100), "inhibition": (_number(0), 1.0),
+                "theta_plus": (_number(0, unit="V"), 1e-3), "tau_theta": (_number(positive=True, unit="s"), 1e4),
+                "normalize": (_number(0, 1), 0.1), "norm": (_choice(("l1", "l2")), "l1"), "init_lo": (_number(0, 1), 0.0), "init_hi": (_number(0, 1), 0.3),
+                "neuron_step": (_choice(("lean", "exact")), "lean")},
+    "rule": {"kind": (_choice(("pair", "triplet", "vdsp")), "triplet"),
+             **{k: (_rule_value, None) for keys in RULE_KEYS.values() for k in keys}},
+    "reward": {"tau_e": (_number(positive=True, unit="s"), 0.2), "eta": (_number(positive=True), 1.0),
+               "baseline": (_choice(("class", "global")), "class"), "baseline_rate": (_number(positive=True, hi=1), 0.05),
+               "correct": (_number(), 1.0), "wrong": (_number(), 0.0)},
+    "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
+                "g_min": (_number(0, unit="S"), 0.0), "g_max": (_number(positive=True, unit="S"), 10e-9),
+                "v_read": (_number(positive=True, unit="V"), 0.2), "mapping": (_choice(("local", "nominal")), "local"),
+                "exact": (_bool, False), "table_points": (_number(17, integer=True), 2049),
+                "max_events": (_number(1, integer=True), 64), "e_bit": (_number(0, unit="J"), 1e-15),
+                "t_hold": (_number(positive=True, unit="s"), None)},
+    "neuron": {"component": (_str, "lif"), "model": (_str, None), "params": (_table, {"r": 2e9})},
+}
+
+
+@dataclass
+class STDPConfig:
+    run: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    task: dict[str, Any] = field(default_factory=dict)
+    time: dict[str, Any] = field(default_factory=dict)
+    input: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    rule: dict[str, Any] = field(default_factory=dict)
+    reward: dict[str, Any] = field(default_factory=dict)
+    synapse: dict[str, Any] = field(default_factory=dict)
+    neuron: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+    def resolve_path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        if p.is_absolute():
+            return p
+        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
+        return next((c for c in cands if c.exists()), cands[0])
+
+    def rule_params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.rule.items() if k != "kind"}
+
+
+def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: str | None = None) -> STDPConfig:
+    where = str(path) if path else ""
+
+    def fail(keys: Sequence[str], msg: str, hint: str = "") -> ConfigError:
+        line = find_line(text, keys) if text else None
+        return ConfigError(keys, msg, hint=hint, where=where, line=line)
+
+    out: dict[str, dict[str, Any]] = {}
+    for section, value in raw.items():
+        if section not in SCHEMA:
+            raise fail((section,), "unknown section.", hint=f"Sections: {', '.join(SECTIONS)}.")
+        if not isinstance(value, dict):
+            raise fail((section,), f"expected a table [{section}], got {value!r}.")
+    for section, keys in SCHEMA.items():
+        given = dict(raw.get(section, {}))
+        sec: dict[str, Any] = {}
+        for key in given:
+            if key not in keys:
+                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
+        for key, (check, default) in keys.items():
+            if key in given:
+                try:
+                    sec[key] = check(given[key])
+                except ValueError as exc:
+                    raise fail((section, key), f"{exc}.") from None
+            elif default is not None:
+                sec[key] = default
+        out[section] = sec
+    cfg = STDPConfig(**out, path=str(path) if path else None, text=text)
+    _cross_check(cfg, fail)
+    return cfg
+
+
+def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
+    t = cfg.time
+    for key in ("t_present", "t_eval"):
+        if key not in t:
+            continue
+        n = t[key] / t["dt"]
+        if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+            raise fail(("time", key), f"{t[key]:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
+    if cfg.input["max_rate"] * t["dt"] > 1:
+        raise fail(("input", "max_rate"), f"{cfg.input['max_rate']:g} Hz asks for more than one pulse per step.",
+                   hint=f"Keep max_rate <= 1/dt = {1 / t['dt']:g} Hz.")
+    if "width" in cfg.input and cfg.input["width"] > t["dt"] * (1 + 1e-9):
+        raise fail(("input", "width"), f"{cfg.input['width']:g} s is longer than the time step {t['dt']:g} s.")
+    kind = cfg.rule["kind"]
+    for key in cfg.rule:
+        if key != "kind" and key not in RULE_KEYS[kind]:
+            raise fail(("rule", key), f"is not a parameter of the {kind} rule.",
+                       hint=f"{kind}: {', '.join(RULE_KEYS[kind])}.")
+    if kind == "vdsp" and cfg.input["kind"] != "neurons":
+        raise fail(("rule", "kind"), "VDSP reads the presynaptic membrane: the inputs must be neurons.",
+                   hint='Set [input] kind = "neurons".')
+    if cfg.task["kind"] == "reward" and kind != "pair":
+        raise fail(("rule", "kind"), "the reward task's eligibility is fed by pair STDP.", hint='Set kind = "pair".')
+    if "features" in cfg.task:
+        if cfg.task["kind"] != "reward":
+            raise fail(("task", "features"), "a frozen feature layer feeds the reward task's readout only.")
+        if not (cfg.resolve_path(cfg.task["features"]) / "model.json").exists():
+            raise fail(("task", "features"), f"no saved STDP model in {cfg.task['features']!r}.",
+                       hint="Train one: circuitsnn stdp CONFIG.toml --out DIR (the model is DIR/model).")
+    if cfg.data["name"] == "idx" and "folder" not in cfg.data:
+        raise fail(("data", "name"), "an idx data set needs a folder.")
+    syn = cfg.synapse
+    if syn["component"] == "ideal":
+        if not syn["g_max"] > syn["g_min"]:
+            raise fail(("synapse", "g_max"), f"must be above g_min = {syn['g_min']:g} S.")
+    else:
+        from ...library import registry
+
+        try:
+            comp = registry.get(syn["component"])
+        except ValidationError as exc:
+            raise fail(("synapse", "component"), exc.message, hint=exc.hint or 'Or use "ideal".') from None
+        if comp.kind != "synapse":
+            raise fail(("synapse", "component"), f"{comp.name!r} is a {comp.kind}, not a synapse.")
+        if "model" in syn and not cfg.resolve_path(syn["model"]).exists():
+            raise fail(("synapse", "model"), f"no file {syn['model']!r}.", hint=f"Fit one: circuitsnn fit {comp.name}.")
+    if "model" in cfg.neuron and not cfg.resolve_path(cfg.neuron["model"]).exists():
+        raise fail(("neuron", "model"), f"no neuron surrogate {cfg.neuron['model']!r}.")
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> STDPConfig:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise ValidationError(f"no config file {str(p)!r}.", hint="See examples/stdp/*.toml.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{p}: not valid TOML: {exc}.") from None
+    for sec, kv in (overrides or {}).items():
+        raw.setdefault(sec, {}).update(kv)
+    return from_dict(raw, path=p, text=text)
+
+
+def config(**sections: Mapping[str, Any]) -> STDPConfig:
+    """A config from Python: ``config(run={"epochs": 1}, synapse={"component": "digital_code"})``."""
+    return from_dict({k: dict(v) for k, v in sections.items()})
