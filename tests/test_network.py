@@ -25,13 +25,15 @@ SMALL_LIF = dict(c=0.1e-12, r=10e9)
 
 
 def tiny_network() -> tuple[Topology, SpikeInput]:
-    """3-2-2: memristor (VTEAM) layer, then a digital-code (bit-line) layer; 4 ms of input."""
-    w1 = np.array([[2.0e-6, 0.0], [-1.0e-6, 0.5e-6], [1.0e-6, 3.0e-6]])
+    """3-2-2: memristor (VTEAM) layer, then a digital-code (bit-line) layer, small LIFs that one
+    read pulse can fire; 4 ms of input."""
+    # inside VTEAM's network-scale range (5-500 nS at its 0.2 V read)
+    w1 = np.array([[200e-9, 0.0], [-100e-9, 50e-9], [100e-9, 300e-9]])
     codes_p = np.array([[15, 0], [0, 3]])
     codes_n = np.array([[0, 0], [2, 0]])
     topo = Topology(3, [
-        Layer("memristor_vteam", weights=w1),
-        Layer("digital_code_bitlines", states=(codes_p, codes_n)),
+        Layer("memristor_vteam", weights=w1, neuron_params=SMALL_LIF),
+        Layer("digital_code_bitlines", states=(codes_p, codes_n), neuron_params=SMALL_LIF),
     ], name="tiny")
     stim = SpikeInput((np.array([0.5e-3, 1.5e-3]), np.array([1.0e-3]), np.array([0.6e-3, 2.5e-3])), 4e-3)
     return topo, stim

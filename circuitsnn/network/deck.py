@@ -248,12 +248,12 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
             # current the membrane's DC level is otherwise ill-conditioned)
             ics.update({node: float(v_rest) for node in mem})
         thresholds.append(float(layer.neuron_params.spike_threshold()))
-        for comp in (layer.synapse, layer.neuron, part.driver, part.column):
+        for comp, cp in ((layer.synapse, layer.synapse_params), (layer.neuron, layer.neuron_params),
+                         (part.driver, part.driver_params), (part.column, part.column_params)):
             sources.append((comp.name, comp.sim_options))
-            if comp.max_step is not None:
-                max_steps.append(float(comp.max_step))
-        if hasattr(layer.neuron_params, "max_step"):
-            max_steps.append(float(layer.neuron_params.max_step()))
+            h_comp = comp.max_step_for(cp)
+            if h_comp is not None:
+                max_steps.append(float(h_comp))
     options = merge_options(sources)
     options.update({k.lower(): v for k, v in topology.sim_options.items()})
     h = topology.max_step if topology.max_step is not None else (min(max_steps) if max_steps else stimulus.edge / 2)
