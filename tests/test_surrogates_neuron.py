@@ -92,21 +92,26 @@ def test_duty_is_differentiable_in_the_input_current():
 
 
 def test_a_synapse_read_current_feeds_a_neuron_directly():
-    """Pre neuron -> memristor synapse (its weight interface's read at the pulse amplitude) ->
-    post neuron, all in SI: one pulse through G passes G * amplitude * width coulombs; well
-    above the post neuron's threshold charge C v_th, every pre spike makes one post spike."""
+    """Pre neuron -> row driver (a read pulse at the synapse's v_read for the spike's width) ->
+    memristor synapse (its weight interface's read) -> post neuron, all in SI: one pulse through
+    G passes G * v_read * width coulombs. At the network scales one read spike carries a
+    fraction of the default LIF's threshold charge, so the post neuron here is a 0.1 pF LIF
+    whose threshold charge C v_th is well below it: every pre spike makes one post spike."""
     from circuitsnn.surrogates.weights import weights_for
 
     pre = surrogate_for("lif", nominal=True)
-    post = surrogate_for("lif", nominal=True)
     p = registry.get("lif").default_params()
+    small = p.replace(c=0.1e-12, r=10e9)  # same tau, 100x less threshold charge
+    post = surrogate_for("lif", nominal=True, params=small)
     syn = weights_for("memristor_vteam", nominal=True)
-    g_lo, g_hi = syn.g_range(pre.amplitude)
-    g = (g_lo * g_hi) ** 0.5
-    x = syn.state_for(torch.tensor([g], dtype=D), v_read=pre.amplitude)
-    i_read = syn.read(x, pre.amplitude)  # A, at the pulse's amplitude
-    assert float(i_read) == pytest.approx(g * pre.amplitude, rel=1e-6)
-    assert g * pre.volt_seconds > 3 * p.c * p.v_th  # one pulse carries more than the threshold charge
+    g_lo, g_hi = syn.g_range()
+    g = g_lo + 0.8 * (g_hi - g_lo)
+    x = syn.state_for(torch.tensor([g], dtype=D))
+    i_read = syn.read(x, syn.v_read)  # A, at the read bias
+    assert float(i_read) == pytest.approx(g * syn.v_read, rel=1e-6)
+    q_read = g * syn.v_read * pre.width
+    assert q_read < 0.5 * p.c * p.v_th  # the default LIF needs several read spikes
+    assert q_read > 3 * small.c * small.v_th  # one read spike fires the small one
     dt = pre.width / 2
     n = int(4e-3 / dt)
     drive = torch.full((n, 1), 3 * p.rheobase, dtype=D)

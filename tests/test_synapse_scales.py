@@ -102,7 +102,7 @@ def _full_read_deck(comp, state):
         return comp.testbench("spike", p, dphi=state)
     if comp.family == "optocoupler":
         return comp.testbench("spike", p, v_led=state)
-    if comp.name == "digital_code":
+    if hasattr(p, "code"):  # the code as a parameter (digital_code and its GF180 variant)
         return comp.testbench("spike", p.replace(code=int(state)))
     return comp.testbench("spike", p, code=int(state))
 
