@@ -13,6 +13,8 @@ from circuitsnn.netlist_library import expected_files, stale
 
 NETLISTS = Path(__file__).resolve().parents[1] / "netlists"
 NAMES = registry.names(builtin_only=True)
+#: characterized in `make test-all` only: the BSIM4 f-I deck alone takes 1.5-5 min of ngspice
+SLOW_TO_CHARACTERIZE = {"axon_hillock_gf180"}
 
 
 def test_library_has_every_kind():
@@ -21,7 +23,8 @@ def test_library_has_every_kind():
 
 
 @pytest.mark.ngspice
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow, pytest.mark.timeout(1800)])
+                                  if n in SLOW_TO_CHARACTERIZE else n for n in NAMES])
 def test_every_component_characterizes(name, tmp_path):
     """Every testbench of every component runs in ngspice, writes data and a plot."""
     report = characterize(name, tmp_path, progress=False)
