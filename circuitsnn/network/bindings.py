@@ -283,7 +283,7 @@ SHAPE_SPAN = (0.0, 1.5)
 #: makes its read separable to ~3e-4 only (the drop I r_s is state dependent)
 SEPARABLE_RTOL = 1e-3
 #: the tabulated shape's largest interpolation error (relative to f(v_read) = 1)
-SHAPE_TOL = 1e-4
+SHAPE_TOL = 2e-4
 
 
 def _separable(weights: Any, states: np.ndarray, s_ref: float, v_read: float, rtol: float = SEPARABLE_RTOL) -> bool:
@@ -331,6 +331,7 @@ def _shape_table(weights: Any, s_ref: float, v_read: float, tol: float = SHAPE_T
         order = np.argsort(xs)
         xs = xs[order]
         ys = np.concatenate([ys, f(mid[bad])])[order]
+    ys = np.where(np.abs(ys) < 1e-12, 0.0, ys)  # f(0) = 0 up to rounding
     return [(float(f"{x:.6g}"), float(f"{y:.8g}")) for x, y in zip(xs, ys)]
 
 
