@@ -56,15 +56,22 @@ from circuitsnn.spice.simulator import ngspice_version
 SIZES = (64, 32, 10)
 T_STOP = 20e-3
 
+#: the LIF of every layer: the library's 1 ms time constant at a tenth of its capacitance (1 pF,
+#: 1 GOhm, Q_th = 0.5 pC). The weights calibrated on it (about 10-15 nA per active row, |W| <= 46
+#: nA) lie inside every family's network-scale range at its library defaults (README, "Default
+#: scales in a network": VTEAM, Biolek and the optocoupler reach ~0.1 uA at their read bias, the
+#: 5 um^2 Schottky junction 48 nA at 1 V, the digital code 75 nA in 5 nA steps); the default
+#: 10 pF LIF would need ten times the current and clip 35-75 % of them
+LIF = dict(c=1e-12, r=1e9)
+
 #: per family: the component and the device parameters that put the weights inside its range
+#: (the library defaults: the network scales)
 FAMILIES = {
     "memristor_vteam": dict(synapse="memristor_vteam", params={}),
     "memristor_biolek": dict(synapse="memristor_biolek", params={}),
-    # defaults reach 0.42-10 nS at 1 V: 50x the junction area (50 um^2) reaches 21-500 nS
-    "schottky_gated": dict(synapse="schottky_gated", params={"area": 50e-12}),
+    "schottky_gated": dict(synapse="schottky_gated", params={}),
     "optocoupler": dict(synapse="optocoupler", params={}),
-    # 0.25 uS LSB: 15 codes span the weights (the default 1 uS LSB would quantize them to 0..4)
-    "digital_code_bitlines": dict(synapse="digital_code_bitlines", params={"g_lsb": 0.25e-6}),
+    "digital_code_bitlines": dict(synapse="digital_code_bitlines", params={}),
 }
 
 
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=7200.0)
     args = ap.parse_args(argv)
 
-    p = LIFParams()
+    p = LIFParams(**LIF)
     rng = np.random.default_rng(args.seed)
     z = [rng.standard_normal((a, b)) + args.mu for a, b in zip(SIZES[:-1], SIZES[1:])]
     calib = samples(args.calib, 10_000, args.r_total, args.t_stop)
@@ -147,16 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scales (A per active row): {', '.join(f'{s:.4g}' for s in scales)}", flush=True)
     measured = samples(args.samples, 0, args.r_total, args.t_stop)
     opts = {"method": args.method} if args.method else None
-    read = neuron = None
+    read, neuron = None, p
     if args.cmos:
         read = ReadInterface.cmos()
         # the n-side copy needs the membrane above v_ref + ~50 mV: rest and reset at 0.3 V
-        neuron = LIFParams(v_rest=0.3, v_reset=0.3, v_th=0.8)
+        neuron = LIFParams(**LIF, v_rest=0.3, v_reset=0.3, v_th=0.8)
     rows = []
     for fam in args.families:
         topo = topology(fam, w_current, read=read, neuron_params=neuron, sim_options=opts, max_step=args.max_step,
                         fidelity=args.fidelity)
         desc = topo.describe()
+        clipped = [d["clipped"] for d in desc]
+        if any(clipped):
+            print(f"{fam}: weights outside the reachable range, clipped per layer: {clipped}", flush=True)
         for k, st in enumerate(measured):
             if args.window:
                 st = st.until(args.window)
@@ -188,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 for d in desc]})
     report = {
         "sizes": SIZES, "t_stop": args.t_stop, "scales_A": scales, "rate_target_Hz": args.rate, "mu": args.mu,
-        "r_total_Hz": args.r_total, "families": {f: FAMILIES[f] for f in args.families}, "cmos": args.cmos,
+        "r_total_Hz": args.r_total, "lif": LIF, "families": {f: FAMILIES[f] for f in args.families}, "cmos": args.cmos,
         "fidelity": args.fidelity, "window": args.window,
         "ngspice": ngspice_version(), "python": sys.version.split()[0], "machine": platform.platform(),
         "cpus": os.cpu_count(), "rows": rows,

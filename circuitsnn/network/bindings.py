@@ -181,15 +181,19 @@ class ReadModeBinding(Binding):
     * **linear** read (memristors, the optocoupler's photoresistor, the digital code's
       resistor-switch branches): a resistor of ``v_read / I_read(state, v_read)``;
     * **separable** read, ``I(state, v) = I(state, v_read) * f(v)`` with one shape ``f`` for
-      every state (the Schottky synapse: the state scales the saturation current, the voltage
-      only shapes it): one B-source per *row* computes ``f`` of the row's read voltage onto a
-      node, and each device is a linear VCCS ``I(state, v_read) * v(f)``. Exact while the
-      column sits at its reference (the virtual ground: within the read-out's error);
-    * otherwise: a B-source of the law's own branch current with the state as an instance
-      parameter and the control inputs at their tie level (0 V).
+      every state over the rows' voltage span (:data:`SHAPE_SPAN`; within
+      :data:`SEPARABLE_RTOL`: the Schottky junction, whose state scales the saturation
+      current while the voltage only shapes it, its series resistance aside): one B-source per
+      *row* computes ``f`` of the row's read voltage onto a node, ``f`` the law's own read
+      through the weight interface tabulated as an ngspice ``pwl`` (:func:`_shape_table`), and
+      each device is a linear VCCS ``I(state, v_read) * v(f)``. Exact while the column sits at
+      its reference (the virtual ground: within the read-out's error);
+    * otherwise: the component's own read-mode subcircuit (``Component.read_mode``) at each
+      device's state, or, for a behavioural law without one, a B-source of the law's branch
+      current with the state as an instance parameter and the control inputs at 0 V.
 
-    All three are the law's own read (through the weight interface or the law's branch
-    expression), never a restatement of it.
+    All are the law's own read (through the weight interface, the component's read-mode
+    subcircuit or the law's branch expression), never a restatement of it.
     """
 
     def place(self, comp: Component, params: Params, states: np.ndarray, weights: Any, *,
@@ -213,35 +217,48 @@ class ReadModeBinding(Binding):
 
             return Placed((), (), instance, (f"{comp.name} in read mode: each device a resistor 1/G(state) at its "
                                              f"read (linear in v); no state dynamics",))
+        s_ref = float(uniq[len(uniq) // 2])
+        if _separable(weights, uniq, s_ref, v):
+            table = _shape_table(weights, s_ref, v)
+            pairs = ", ".join(f"{to_spice(Num(x))}, {to_spice(Num(y))}" for x, y in table)
+            gain = dict(zip(uniq.tolist(), (g1 * v).tolist()))
+
+            def per_row(row: str, ref: str) -> list:
+                return [B(f"Bf_{row}", f"f_{row}", "0", v=Expr(f"pwl(v({row},{ref}), {pairs})"))]
+
+            def instance(name: str, row: str, col: str, state: float) -> Element:
+                return Element("G" + name, (row, col, f"f_{row}", "0"), gain[float(state)])
+
+            return Placed((), (), instance, (f"{comp.name} in read mode: separable read I(state, v) = I(state, v_read) "
+                                             f"* f(v); f, the law's read at state {s_ref:.6g} over I(v_read), tabulated "
+                                             f"({len(table)} points, {SHAPE_TOL:g} of f(v_read)) of each row's read "
+                                             "voltage on node f_<row> (one B-source per row), each device a VCCS "
+                                             "I(state, v_read) * v(f_<row>)",),
+                          per_row=per_row)
+        if comp.read_mode is not None:
+            # the component's own read-mode subcircuit (e.g. the Schottky junction: a diode
+            # primitive at the stored state's barrier), renamed after the device's hashed
+            # subcircuit so that layers at different parameters do not collide
+            sub, _ = comp.read_mode(params, None)
+            sub = dataclasses.replace(sub, name=f"{comp.subckt(params).name}_read")
+
+            def instance(name: str, row: str, col: str, state: float) -> Element:
+                return X("X" + name, (row, col), sub.name, **comp.read_mode(params, state)[1])
+
+            return Placed((sub,), (), instance, (f"{comp.name} in read mode: the component's read-mode subcircuit at "
+                                                 f"each device's state; no state dynamics",))
         law = comp.law
-        if law is None or len(law.states) != 1 or not law.states[0].initial or len(law.branches) != 1:
-            raise ValidationError(f"{comp.name}: its read is nonlinear and it has no single-branch, single-state law "
-                                  "to render a read-mode device from.", hint="Use fidelity='full' for this family.")
+        if law is None or len(law.states) != 1 or not law.states[0].initial or len(law.branches) != 1 \
+                or law.primitives:
+            raise ValidationError(f"{comp.name}: its read is nonlinear and it has neither a read-mode subcircuit nor a "
+                                  "single-branch, single-state behavioural law to render a read-mode device from.",
+                                  hint="Use fidelity='full' for this family.")
         st, br = law.states[0], law.branches[0]
         key = st.initial
         controls = law.ports[2:]
         tie = {n.name: Num(0.0) for n in br.current.walk() if isinstance(n, Input)
                and any(re.search(rf"\(\s*{re.escape(c)}\s*[,)]", n.spice, re.I) for c in controls)}
         values = {k: val for k, val in values_of(params).items() if k != key}
-        reads = [n for n in br.current.walk() if isinstance(n, Input) and re.fullmatch(r"v\(in,\s*out\)", n.spice)]
-        s_ref = float(uniq[len(uniq) // 2])
-        if reads and _separable(weights, uniq, s_ref, v):
-            i_ref = float(weights.read(weights._t(s_ref), v).item())
-            gain = dict(zip(uniq.tolist(), (g1 * v).tolist()))
-
-            def per_row(row: str, ref: str) -> list:
-                shape = substitute(br.current, {st.name: Num(s_ref), reads[0].name: Input("v_row", f"v({row},{ref})"),
-                                                **tie})
-                return [B(f"Bf_{row}", f"f_{row}", "0", v=Expr(f"({to_spice(shape, values)})/"
-                                                                  f"{to_spice(Num(i_ref))}"))]
-
-            def instance(name: str, row: str, col: str, state: float) -> Element:
-                return Element("G" + name, (row, col, f"f_{row}", "0"), gain[float(state)])
-
-            return Placed((), (), instance, (f"{comp.name} in read mode: separable read I(state, v) = I(state, v_read) "
-                                             f"* f(v); f of each row's read voltage on node f_<row> (one B-source "
-                                             "per row), each device a VCCS I(state, v_read) * v(f_<row>)",),
-                          per_row=per_row)
         current = substitute(br.current, {st.name: Input(key, key), **tie})
         sub = Subckt(f"{comp.subckt(params).name}_read", ("in", "out"),
                      (Comment(f"{comp.name} read law at a fixed state {key} (controls at 0 V): {br.doc}"),
@@ -257,12 +274,25 @@ class ReadModeBinding(Binding):
                                              f"state; no state dynamics",))
 
 
-def _separable(weights: Any, states: np.ndarray, s_ref: float, v_read: float, rtol: float = 1e-9) -> bool:
-    """``I(s, v) / I(s, v_read)`` the same for every state ``s``, on a grid of read voltages."""
+#: a row's voltage over the column reference stays inside [0, 1.5] v_read: rows idle at the
+#: reference and rise to v_read (with margin for the drivers' overshoot); the read is checked
+#: for separability and tabulated there
+SHAPE_SPAN = (0.0, 1.5)
+#: separable when I(s, v) / I(s, v_read) agrees across states within this (relative to
+#: max(1, |ratio|)): below ngspice's reltol (1e-3). The Schottky junction's series resistance
+#: makes its read separable to ~3e-4 only (the drop I r_s is state dependent)
+SEPARABLE_RTOL = 1e-3
+#: the tabulated shape's largest interpolation error (relative to f(v_read) = 1)
+SHAPE_TOL = 2e-4
+
+
+def _separable(weights: Any, states: np.ndarray, s_ref: float, v_read: float, rtol: float = SEPARABLE_RTOL) -> bool:
+    """``I(s, v) / I(s, v_read)`` the same for every state ``s``, on a grid of read voltages
+    over :data:`SHAPE_SPAN`."""
     import torch
 
-    vs = np.concatenate([np.linspace(-0.2, 1.5, 18) * v_read, [0.01 * v_read]])
-    probe = np.unique(np.concatenate([states[:: max(1, len(states) // 16)], [s_ref]]))
+    vs = np.concatenate([np.linspace(*SHAPE_SPAN, 31) * v_read, [0.003 * v_read, 0.01 * v_read, 0.03 * v_read]])
+    probe = np.unique(np.concatenate([states[:: max(1, len(states) // 16)], [s_ref, states[-1]]]))
     s_t = torch.as_tensor(probe, dtype=torch.float64)
     base = weights.read(s_t, v_read)
     if not torch.all(torch.abs(base) > 0):
@@ -272,6 +302,37 @@ def _separable(weights: Any, states: np.ndarray, s_ref: float, v_read: float, rt
         if np.max(np.abs(ratio - ratio[0])) > rtol * max(1.0, float(np.max(np.abs(ratio)))):
             return False
     return True
+
+
+def _shape_table(weights: Any, s_ref: float, v_read: float, tol: float = SHAPE_TOL,
+                 max_points: int = 400) -> list[tuple[float, float]]:
+    """``(v, f(v))`` points of the read's shape ``f(v) = I(s_ref, v) / I(s_ref, v_read)`` over
+    :data:`SHAPE_SPAN`, refined until linear interpolation is within ``tol`` at every segment's
+    midpoint (the law's own read through the weight interface, for an ngspice ``pwl``; outside
+    the span ngspice extends the end segments)."""
+    import torch
+
+    s = torch.as_tensor(s_ref, dtype=torch.float64)
+    ref = float(weights.read(s, v_read))
+
+    def f(v: np.ndarray) -> np.ndarray:
+        return (weights.read(s, torch.as_tensor(v, dtype=torch.float64)) / ref).detach().numpy()
+
+    xs = np.linspace(*SHAPE_SPAN, 7) * v_read
+    xs = np.unique(np.concatenate([xs, [v_read]]))
+    ys = f(xs)
+    while len(xs) < max_points:
+        mid = 0.5 * (xs[1:] + xs[:-1])
+        err = np.abs(f(mid) - 0.5 * (ys[1:] + ys[:-1]))
+        bad = err > tol
+        if not bad.any():
+            break
+        xs = np.concatenate([xs, mid[bad]])
+        order = np.argsort(xs)
+        xs = xs[order]
+        ys = np.concatenate([ys, f(mid[bad])])[order]
+    ys = np.where(np.abs(ys) < 1e-12, 0.0, ys)  # f(0) = 0 up to rounding
+    return [(float(f"{x:.6g}"), float(f"{y:.8g}")) for x, y in zip(xs, ys)]
 
 
 def substitute(node: Node, by_name: Mapping[str, Node]) -> Node:

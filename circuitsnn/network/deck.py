@@ -37,7 +37,7 @@ from ..errors import ValidationError
 from ..library import registry
 from ..library.registry import Component
 from ..params import Params
-from ..spice.ir import Comment, Dc, Deck, Line, Print, Subckt, Tran, V, X
+from ..spice.ir import Comment, Dc, Deck, Lib, Line, Print, Subckt, Tran, V, X
 from ..library.interfaces.technology import includes_of
 from ..spice.render import render
 from .stimulus import SpikeInput, spike_pwl
@@ -262,19 +262,34 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
         saves += [f"v({s})" for layer_nodes in membranes for s in layer_nodes]
     print_nodes = {"output": spike_nodes[-1:], "all": spike_nodes, "none": []}[prints]
     pr = tuple(Print("tran", tuple(f"v({s})" for s in nodes)) for nodes in print_nodes)
-    includes: list[Path] = []
+    includes: list[Path | Lib] = []
+    model_params: dict[str, Any] = {}
     for part in parts:
-        for inc in (*includes_of(part.driver_params), *includes_of(part.column_params), *part.driver.includes,
-                    *part.column.includes, *part.layer.synapse.includes, *part.layer.neuron.includes):
+        # synapses and neurons built in a technology (GF180MCU switches, axon_hillock_gf180): its
+        # model files at the parameters' corner and the .param switches its models read, as in
+        # every testbench of the component (Component.deck_context)
+        context = [part.layer.synapse.deck_context(part.layer.synapse_params),
+                   part.layer.neuron.deck_context(part.layer.neuron_params)]
+        found = [inc for incs, _ in context for inc in incs]
+        found += [*includes_of(part.driver_params), *includes_of(part.column_params), *part.driver.includes,
+                  *part.column.includes]
+        for inc in found:
             if inc not in includes:
                 includes.append(inc)
+        for _, values in context:
+            for key, value in values.items():
+                if key in model_params and model_params[key] != value:
+                    raise ValidationError(f"the models of layer components need different values of .param {key}: "
+                                          f"{model_params[key]!r} and {value!r}.")
+                model_params[key] = value
     label = topology.label
     title = title or (f"circuitsnn network {label}: "
                       + ", ".join(f"L{k} {p.layer.synapse.name}/{p.column.name}/{p.layer.neuron.name}"
                                   for k, p in enumerate(parts, start=1)))
     doc = _doc(topology, stimulus, parts, devices, omitted, options, h)
     deck = Deck(title, elements=tuple(els), subckts=tuple(subckts.values()), analyses=(Tran(h, stimulus.t_stop, 0.0, h),),
-                options=options, saves=tuple(saves), prints=pr, includes=tuple(includes), doc=doc, ics=ics)
+                options=options, saves=tuple(saves), prints=pr, includes=tuple(includes), doc=doc, ics=ics,
+                params=model_params)
     return NetworkDeck(deck, topology, stimulus, tuple(spike_nodes), tuple(membranes), tuple(thresholds),
                        tuple(omitted), tuple(devices))
 
