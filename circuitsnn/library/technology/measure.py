@@ -50,8 +50,8 @@ def drain_current(tech: str, corner: str, polarity: str, w: float, l: float, v_g
 
 @functools.lru_cache(maxsize=128)
 def inverter_threshold(tech: str, corner: str, w_n: float, w_p: float, l: float, vdd: float) -> float:
-    """Switching threshold V_M (V) of a static CMOS inverter: where v(out) = v(in) (DC sweep,
-    1 mV steps, interpolated)."""
+    """Switching threshold V_M (V) of a static CMOS inverter: where v(out) = v(in) (DC sweeps,
+    20 mV then 1 mV steps, interpolated)."""
     t = get(tech)
     els = [
         V("Vdd", "vdd", "0", vdd),
@@ -59,15 +59,23 @@ def inverter_threshold(tech: str, corner: str, w_n: float, w_p: float, l: float,
         t.mosfet("Mp", "out", "in", "vdd", "vdd", "p", w=w_p, l=l),
         t.mosfet("Mn", "out", "in", "0", "0", "n", w=w_n, l=l),
     ]
-    step = 1e-3
-    res = _run(_deck(tech, corner, f"{tech} inverter threshold", els, DcSweep("Vin", 0.0, vdd, step)))
-    vin = np.asarray(res.dc.axis)
-    d = np.asarray(res.dc["out"]) - vin
-    k = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0))
-    if not k.size:
-        raise ValidationError(f"{tech}: the inverter (w_n={w_n:g}, w_p={w_p:g}, l={l:g} m) never switches at vdd = {vdd:g} V.")
-    i = int(k[0])
-    return float(vin[i] + step * d[i] / (d[i] - d[i + 1]))
+    # a coarse sweep finds the transition, a 1 mV sweep across it interpolates (3,300 BSIM4 points
+    # took 7 s of CPU; these 190 take 0.4 s)
+    coarse = 20e-3
+
+    def crossing(start: float, stop: float, step: float) -> tuple[int, np.ndarray, np.ndarray]:
+        res = _run(_deck(tech, corner, f"{tech} inverter threshold", els, DcSweep("Vin", start, stop, step)))
+        vin = np.asarray(res.dc.axis)
+        d = np.asarray(res.dc["out"]) - vin
+        k = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0))
+        if not k.size:
+            raise ValidationError(f"{tech}: the inverter (w_n={w_n:g}, w_p={w_p:g}, l={l:g} m) never switches at vdd = {vdd:g} V.")
+        return int(k[0]), vin, d
+
+    i, vin, _ = crossing(0.0, vdd, coarse)
+    lo = round(float(vin[i]) / 1e-3) * 1e-3
+    i, vin, d = crossing(lo, lo + coarse, 1e-3)
+    return float(vin[i] + (vin[i + 1] - vin[i]) * d[i] / (d[i] - d[i + 1]))
 
 
 @functools.lru_cache(maxsize=256)
