@@ -145,6 +145,9 @@ def test_si_surrogate_matches_spice_on_a_current_waveform(name):
     from circuitsnn.surrogates.artifacts import load_model
     from circuitsnn.surrogates.waveforms import event_grid, source_points
 
+    if not (MODELS_DIR / f"{name}.json").exists():
+        # the closed form alone is the level-1 square law: a BSIM4 circuit needs its fitted surrogate
+        pytest.skip(f"no committed surrogate for {name} (tests/test_models.py: NOT_FITTED)")
     comp = registry.get(name)
     p = comp.default_params()
     tb = comp.testbench("spike_train", p)
