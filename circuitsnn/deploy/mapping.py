@@ -80,7 +80,7 @@ class MapSettings:
     sigma_scale: float = 1.0
     seed: int = 0
     confirm: str = "surrogate"
-    fine: tuple[float, ...] = tuple(0.5**k for k in range(1, 11))
+    fine: tuple[float, ...] = tuple(0.5**k for k in range(1, 17))
     plan_margin: float = 0.5
 
     def __post_init__(self) -> None:
@@ -269,6 +269,10 @@ def _tabulated(dev: Any, table: Sequence[Any], points: int = 2049) -> Callable[[
 
     lo, hi = dev.bounds
     ident = (dev.component, dev.source, tuple(sorted(dev.values.items())), lo, hi)
+    if points <= 0:  # exact: the interface's program on every pulse (numpy is the fast backend)
+        import torch
+
+        return lambda s, c: torch.as_tensor(np.asarray(dev.program(s.numpy(), table[c]), float), dtype=torch.float64)
 
     def program(s: Any, c: int) -> Any:
         key = (*ident, table[c])
@@ -300,8 +304,10 @@ def plan_trains(dev: Any, kind: str, start: Any, g_target: Any, tol_abs: Any, *,
     """Pulse trains from ``start`` (states the controller believes) to ``g_target`` (S) on the
     nominal surrogate, every device at once: ``(codes, table, predicted)`` with ``codes[r, j]``
     the index in ``table`` of device ``j``'s ``r``-th pulse (-1: none) and the predicted final
-    states. Two-way devices: nominal pulses towards the target until it is passed, then each
-    finer pulse while it does not overshoot; one-way: an erase when above the target, then
+    states. Two-way devices: nominal pulses towards the target until it is passed, then ever
+    finer ones; a pulse that would land farther beyond the target than it started is not
+    applied, at any width (:meth:`WeightInterface.plan` applies the nominal pulse that passes;
+    on steep devices that pulse crosses most of the range); one-way: an erase when above the target, then
     program pulses that do not pass it by more than ``tol_abs`` (:meth:`WeightInterface.plan`
     and :meth:`SchottkyWeights.plan` for one device)."""
     import torch
@@ -317,7 +323,13 @@ def plan_trains(dev: Any, kind: str, start: Any, g_target: Any, tol_abs: Any, *,
         return dev.conductance(x).detach() - g_target
 
     e = err(s)
+    lo, hi = (float(b) for b in dev.bounds)
+    edge = 1e-6 * (hi - lo)
+    g_ends = dev.conductance(torch.tensor([lo, hi], dtype=torch.float64)).detach()
+    t_lo = (g_target - g_ends[0]).abs() <= tol_abs
+    t_hi = (g_target - g_ends[1]).abs() <= tol_abs
     if kind == "one-way":
+        t_lo = torch.ones_like(t_lo)  # the erased state is where one-way climbs start
         up = e > tol_abs
         if bool(up.any()):
             row = np.full(n, -1, np.int16)
@@ -345,10 +357,11 @@ def plan_trains(dev: Any, kind: str, start: Any, g_target: Any, tol_abs: Any, *,
             flipped = torch.sign(e_new) != torch.sign(e)
             if kind == "one-way":
                 reject = e_new > tol_abs
-            elif scale < 1.0:
+            else:  # never a pulse that lands farther beyond the target than it started
                 reject = flipped & (e_new.abs() > e.abs())
-            else:
-                reject = torch.zeros_like(stage)
+            # nor one that ends on a bound the target is not at: a window function can pin
+            # the state there (Biolek/Joglekar windows vanish at x = 0 and 1)
+            reject |= ((s_new <= lo + edge) & ~t_lo) | ((s_new >= hi - edge) & ~t_hi)
             ok = stage & ~reject & (s_new != s)
             row[~ok.numpy()] = -1
             if bool(ok.any()):
