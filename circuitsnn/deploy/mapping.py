@@ -458,8 +458,11 @@ def _verify_levels(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
         k_pred = nearest(g_t / gain)
         step = (k_pred == k) | (k_pred == k_prev)  # no jumping back and forth: step one level
         k_prev = k.clone()
-        k_try = torch.where(step, torch.clamp(k + torch.where(e < 0, 1, -1), 0, len(levels) - 1), k_pred)
+        k_nb = torch.clamp(k + torch.where(e < 0, 1, -1), 0, len(levels) - 1)
+        k_try = torch.where(step, k_nb, k_pred)
         done |= need & (k_try == k)  # at the end of the range
+        # the neighbour, scaled by this device's gain, would be no closer: already the best
+        done |= need & step & ((g_nom[k_nb] * gain - g_t).abs() >= e.abs())
         k_try = torch.where(need & ~done, k_try, k)
         events += _write_levels(devices, dev, kind, levels, k, k_try).long()
         e_new = (devices.read() - g_t).abs()
