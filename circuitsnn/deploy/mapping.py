@@ -71,7 +71,8 @@ class MapSettings:
     (devices from the fitted Monte Carlo, widened by ``sigma_scale``), ``seed``, ``confirm``
     ("surrogate" or "spice") and ``fine`` (the planner's shorter pulses, x the nominal width).
     ``plan_margin``: plans aim at ``plan_margin x tol`` so a device a little off the nominal law
-    still lands inside ``tol``."""
+    still lands inside ``tol``. ``min_width`` (s): the pulse generator's shortest pulse; finer
+    scales are not used."""
 
     tol: float = 0.01
     max_tries: int = 8
@@ -82,6 +83,7 @@ class MapSettings:
     confirm: str = "surrogate"
     fine: tuple[float, ...] = tuple(0.5**k for k in range(1, 17))
     plan_margin: float = 0.5
+    min_width: float = 1e-9
 
     def __post_init__(self) -> None:
         if not (isinstance(self.tol, (int, float)) and 0 < self.tol < 1):
@@ -189,7 +191,7 @@ class _SpiceDevices(_SurrogateDevices):
         edge_min = min([min(p.rise, p.fall) for p in table if p.rise > 0] or [1e-9])
         gap = max(edge_min, 1e-9)
         v_read = self.dev.v_read
-        read_w = max(p.width for p in table)
+        read_w = self.dev.nominal_pulse(+1).width
         ports = None
         subs, els = {}, []
         trains = []
@@ -207,8 +209,10 @@ class _SpiceDevices(_SurrogateDevices):
             trains.append((t, pts))
         t_read = max(t for t, _ in trains) + gap
         t_stop = t_read + read_w + gap
-        widths = [p.width * 0.25 for p in table] + [read_w / 10]
-        step = max(min(w for w in widths if w > 0), 1e-12)
+        used = {int(c) for c in np.unique(codes) if c >= 0}
+        widths = [table[c].width for c in used] + [read_w]
+        # resolve the shortest pulse used; ngspice steps onto every PWL corner anyway
+        step = max(min(w for w in widths if w > 0) / 5, t_stop / 200_000)
         for j, (t_end, pts) in enumerate(trains):
             k = int(idx[j])
             sub = subs.setdefault(k if self.ratios else -1, self._subckt(k))
@@ -283,7 +287,7 @@ def _tabulated(dev: Any, table: Sequence[Any], points: int = 2049) -> Callable[[
     return program
 
 
-def _table(dev: Any, kind: str, fine: Sequence[float]) -> tuple[list[Any], dict[tuple[int, float], int]]:
+def _table(dev: Any, kind: str, fine: Sequence[float], min_width: float = 0.0) -> tuple[list[Any], dict[tuple[int, float], int]]:
     from ..surrogates.weights import Pulse
 
     table, index = [], {}
@@ -291,6 +295,8 @@ def _table(dev: Any, kind: str, fine: Sequence[float]) -> tuple[list[Any], dict[
     for d in directions:
         base = dev.nominal_pulse(d)
         for scale in (1.0, *fine):
+            if scale < 1.0 and base.width * scale < min_width:
+                continue
             index[(d, scale)] = len(table)
             table.append(Pulse(base.amplitude, base.width * scale, base.rise * scale, base.fall * scale, base.terminal))
     if kind == "one-way":
@@ -300,7 +306,7 @@ def _table(dev: Any, kind: str, fine: Sequence[float]) -> tuple[list[Any], dict[
 
 
 def plan_trains(dev: Any, kind: str, start: Any, g_target: Any, tol_abs: Any, *, max_pulses: int,
-                fine: Sequence[float]) -> tuple[np.ndarray, list[Any], Any]:
+                fine: Sequence[float], min_width: float = 0.0) -> tuple[np.ndarray, list[Any], Any]:
     """Pulse trains from ``start`` (states the controller believes) to ``g_target`` (S) on the
     nominal surrogate, every device at once: ``(codes, table, predicted)`` with ``codes[r, j]``
     the index in ``table`` of device ``j``'s ``r``-th pulse (-1: none) and the predicted final
@@ -312,8 +318,9 @@ def plan_trains(dev: Any, kind: str, start: Any, g_target: Any, tol_abs: Any, *,
     and :meth:`SchottkyWeights.plan` for one device)."""
     import torch
 
-    table, index = _table(dev, kind, fine)
+    table, index = _table(dev, kind, fine, min_width)
     program = _tabulated(dev, table)
+    fine = [f for f in fine if (+1, f) in index]
     s = start.clone()
     n = len(s)
     count = torch.zeros(n, dtype=torch.long)
@@ -491,7 +498,7 @@ def _verify_pulses(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     believed = devices.s.clone()  # fresh devices: the controller knows their reset state
     everyone = torch.arange(n)
     codes, table, predicted = plan_trains(dev, kind, believed, g_t, plan_tol, max_pulses=settings.max_pulses,
-                                          fine=settings.fine)
+                                          fine=settings.fine, min_width=settings.min_width)
     devices.apply(everyone, codes, table)
     events += torch.as_tensor((codes >= 0).sum(0), dtype=torch.long)
     g_open = devices.read().clone().numpy()
@@ -521,7 +528,8 @@ def _verify_pulses(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
         # the state the controller infers from the read, with the nominal law
         believed = torch.as_tensor(dev.state_for(g[idx]), dtype=torch.float64)
         codes, table, predicted = plan_trains(dev, kind, believed, aim, plan_tol / gain.clamp(min=1.0),
-                                              max_pulses=settings.max_pulses, fine=settings.fine)
+                                              max_pulses=settings.max_pulses, fine=settings.fine,
+                                              min_width=settings.min_width)
         used = torch.as_tensor((codes >= 0).sum(0), dtype=torch.long)
         # an empty plan: forget the gain once (it may mislead), then give up on that device
         empty = idx[used == 0]
