@@ -397,6 +397,8 @@ class Programmed:
     saturated: np.ndarray
     tries: int
     spice_runs: int = 0
+    #: events of the first (open-loop) try
+    events_open: int = 0
 
 
 def _levels(dev: Any, kind: str) -> Any:
@@ -449,6 +451,7 @@ def _verify_levels(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     events = _write_levels(devices, dev, kind, levels, k, k_new).long()
     k = k_new
     g_open = devices.read().clone().numpy()
+    events_open = int(events.sum())
     best_k, best_e = k.clone(), (devices.read() - g_t).abs()
     k_prev = torch.full_like(k, -1)
     done = torch.zeros(n, dtype=torch.bool)
@@ -485,7 +488,7 @@ def _verify_levels(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     at_end = ((k == 0) & (g > g_t)) | ((k == len(levels) - 1) & (g < g_t))
     converged = (err <= tol_abs) | done
     return Programmed(devices.s.numpy().copy(), g.numpy().copy(), g_open, events.numpy(), converged.numpy(),
-                      (at_end & (err > tol_abs)).numpy(), tries)
+                      (at_end & (err > tol_abs)).numpy(), tries, events_open=events_open)
 
 
 def _verify_pulses(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, tol_abs: float, settings: MapSettings,
@@ -502,6 +505,7 @@ def _verify_pulses(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     devices.apply(everyone, codes, table)
     events += torch.as_tensor((codes >= 0).sum(0), dtype=torch.long)
     g_open = devices.read().clone().numpy()
+    events_open = int(events.sum())
     tries = 1
     tick()
     stuck = torch.zeros(n, dtype=torch.bool)
@@ -553,7 +557,7 @@ def _verify_pulses(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     g_hi_end, g_lo_end = (top, bottom) if dev.increasing else (bottom, top)
     saturated = (err > tol_abs) & ((g_hi_end & (g < g_t)) | (g_lo_end & (g > g_t)))
     return Programmed(s.numpy().copy(), g.numpy().copy(), g_open, events.numpy(), (err <= tol_abs).numpy(),
-                      saturated.numpy(), tries, getattr(devices, "runs", 0))
+                      saturated.numpy(), tries, getattr(devices, "runs", 0), events_open)
 
 
 def program_devices(dev: Any, g_target: Any, *, settings: MapSettings, params: dict[str, Any] | None = None,
@@ -642,7 +646,8 @@ class LayerMapping:
                 "tol": self.info.get("tol"), "error": stats(self.rel_error[m]), "device_error": stats(dev_err),
                 "open_loop_error": stats(self.open_loop_error()[m]),
                 "pulses": {"total": int(pulses.sum()), "mean": float(pulses.mean()) if pulses.size else 0.0,
-                           "max": int(pulses.max()) if pulses.size else 0},
+                           "max": int(pulses.max()) if pulses.size else 0,
+                           "open_loop_total": self.info.get("open_loop_events")},
                 "unconverged": int((~self.converged[m]).sum()), "saturated": int(self.saturated[m].sum()),
                 "tries": self.info.get("tries"), "confirm": self.info.get("confirm"),
                 "seconds": self.info.get("seconds")}
@@ -815,7 +820,7 @@ def map_layer(synapse: str, target_g: Any, *, name: str = "layer", mask: Any = N
     info = {"family": dev.family, "kind": kind, "component": comp.name, "v_read": dev.v_read, "g_min": g_lo,
             "g_max": g_hi, "levels": dev.levels, "surrogate": dev.source, "tol": settings.tol,
             "settings": settings.to_dict(), "variation_cv": dev.variation_summary() if settings.variation else {},
-            "tries": res.tries, "spice_runs": res.spice_runs,
+            "tries": res.tries, "spice_runs": res.spice_runs, "open_loop_events": int(res.events_open),
             "confirm": settings.confirm if kind in ("pulse", "one-way") else "surrogate",
             "seconds": time.perf_counter() - t0,
             "orientation": "(n_in, n_out): rows are inputs, columns outputs"}
