@@ -218,3 +218,20 @@ def test_program_and_verify_confirmed_in_ngspice():
     # what SPICE read back is what the surrogate says the final state conducts
     for s, g in zip(lm.device_states, lm.achieved_g):
         assert np.allclose(dev.conductance(torch.as_tensor(s)).numpy(), g, atol=0.01 * span)
+
+
+def test_stdp_models_map_single_devices():
+    """An STDP model holds one device per synapse (exc.g, rows = inputs): mapped unsigned."""
+    dev = weights_for("schottky_gated")
+    g_lo, g_hi = dev.g_range()
+    g = g_lo + np.random.default_rng(0).uniform(0, 1, (5, 3)) * (g_hi - g_lo)
+    doc = {"schema": M.STDP, "device": {**dev.describe(), "model_file": None}}
+    m = map_model((doc, {"exc.g": g}), variation=False, progress=False)
+    (lm,) = m.layers
+    assert lm.name == "exc" and not lm.signed and lm.target_g[1] is None and lm.shape == (5, 3)
+    assert lm.rel_error.max() <= 0.01 and lm.converged.all()
+    with pytest.raises(ValidationError, match="one device per synapse"):
+        lm.layer()
+    doc["device"]["component"] = "ideal"
+    with pytest.raises(ValidationError, match="ideal weights"):
+        map_model((doc, {"exc.g": g}), progress=False)
