@@ -169,8 +169,11 @@ class _SpiceDevices(_SurrogateDevices):
         self.comp, self.law, self.timeout = comp, law, float(timeout)
         self.base = comp.default_params()
         # the deck's device with each device's Monte Carlo ratio to the fitted values
-        names = {f.name for f in dataclasses.fields(self.base)}
-        self.ratios = {k: v / dev.values[k] for k, v in params.items() if k in names and dev.values.get(k)}
+        # integer parameters (window exponents) and the preset state stay nominal
+        names = {f.name for f in dataclasses.fields(self.base)
+                 if not isinstance(getattr(self.base, f.name), (int, bool)) and f.name != law.states[0].initial}
+        self.ratios = {k: np.asarray(v, float) / dev.values[k] for k, v in params.items()
+                       if k in names and dev.values.get(k)}
         self._g = dev.conductance(self.s).detach()  # fresh devices: nominal until simulated
         self.runs = 0
 
