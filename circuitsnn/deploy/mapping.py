@@ -167,7 +167,7 @@ class _SpiceDevices(_SurrogateDevices):
             raise ValidationError(f"{comp.name}: confirm='spice' needs a law device with one preset state.",
                                   hint="Use confirm='surrogate' for this family.")
         self.comp, self.law, self.timeout = comp, law, float(timeout)
-        self.base = comp.default_params()
+        self.base = deck_params(comp, dev)[0]
         # the deck's device with each device's Monte Carlo ratio to the fitted values
         # integer parameters (window exponents) and the preset state stay nominal
         names = {f.name for f in dataclasses.fields(self.base)
@@ -696,6 +696,21 @@ class LayerMapping:
         return cls(name=meta["name"], synapse=meta["synapse"], params=dict(meta["params"]), info=dict(meta["info"]), **kw)
 
 
+def deck_params(comp: Any, dev: Any) -> tuple[Any, str]:
+    """The component parameters the devices really have: those the family's surrogate was
+    fitted on (its provenance's ``component_params``: a network-scale fit is another device
+    than the defaults), else the component's defaults; and where they came from."""
+    if dev.source not in ("", "nominal"):
+        try:
+            prov = json.loads(Path(dev.source).read_text()).get("provenance") or {}
+            cp = prov.get("component_params")
+            if cp:
+                return comp.make_params(**cp), f"{dev.source}: provenance component_params"
+        except (OSError, ValueError) as exc:  # a surrogate without usable provenance: defaults
+            return comp.default_params(), f"component defaults ({dev.source}: {exc})"
+    return comp.default_params(), "component defaults"
+
+
 def _interface(synapse: str, model: Any, *, where: str) -> Any:
     from ..library import registry
     from ..surrogates.weights import weights_for
@@ -781,7 +796,8 @@ def map_layer(synapse: str, target_g: Any, *, name: str = "layer", mask: Any = N
     # states a nominal deck needs for the achieved conductances (levels: the written level)
     from ..network.bindings import weights_at
 
-    deck_dev = weights_at(comp, comp.default_params())
+    base, base_from = deck_params(comp, dev)
+    deck_dev = weights_at(comp, base)
     lo_state = float(dev.bounds[0] if dev.increasing else dev.bounds[1])
     g_floor = float(dev.conductance(lo_state))
 
@@ -819,8 +835,7 @@ def map_layer(synapse: str, target_g: Any, *, name: str = "layer", mask: Any = N
     pair = lambda xs: (xs[0], xs[1] if len(xs) > 1 else None)  # noqa: E731
     from ..params import Params
 
-    base = comp.default_params()
-    info = {"family": dev.family, "kind": kind, "component": comp.name, "v_read": dev.v_read, "g_min": g_lo,
+    info = {"params_from": base_from, "family": dev.family, "kind": kind, "component": comp.name, "v_read": dev.v_read, "g_min": g_lo,
             "g_max": g_hi, "levels": dev.levels, "surrogate": dev.source, "tol": settings.tol,
             "settings": settings.to_dict(), "variation_cv": dev.variation_summary() if settings.variation else {},
             "tries": res.tries, "spice_runs": res.spice_runs, "open_loop_events": int(res.events_open),
