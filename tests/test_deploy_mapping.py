@@ -204,8 +204,14 @@ def test_save_load_and_resume(tmp_path, monkeypatch):
     assert calls == ["layer1"] and np.array_equal(again.layers[1].achieved_g[1], m.layers[1].achieved_g[1])
     with pytest.raises(ValidationError, match="other settings"):
         map_model(folder, out=out, seed=6, max_tries=2, progress=False)
-    png = back.plot(tmp_path / "mapping.png")
-    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mapping_figure(tmp_path):
+    name = next(n for n in FAMILIES if weights_for(n).family == "digital_code")
+    _, gp, gn = random_targets(name, (3, 2))
+    lm = map_layer(name, (gp, gn), name="l0", variation=True)
+    png = Mapping([lm], settings=M.MapSettings()).plot(tmp_path / "mapping.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 @pytest.mark.ngspice
