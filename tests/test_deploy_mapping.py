@@ -244,3 +244,10 @@ def test_stdp_models_map_single_devices():
     doc["device"]["component"] = "ideal"
     with pytest.raises(ValidationError, match="ideal weights"):
         map_model((doc, {"exc.g": g}), progress=False)
+
+
+def test_spice_confirm_refuses_gate_programming_rather_than_guess():
+    dev, gp, gn = random_targets("schottky_gated", (1, 1))
+    with pytest.raises(ValidationError, match="not yet for gate/erase") as exc:
+        map_layer("schottky_gated", (gp, gn), variation=False, confirm="spice")
+    assert "confirm='surrogate'" in exc.value.hint

@@ -28,7 +28,9 @@ its own parameters while the planner knows only the nominal law: the first try i
 With ``confirm="spice"`` the device *is* the component's subcircuit in ngspice: each try's
 pulse trains are simulated as one deck (one instance per device, its state preset, its
 parameters drawn from the same Monte Carlo) and the conductance read by a read pulse at the
-end; codes and drives have no pulse dynamics, so for them the surrogate confirm is used.
+end. That is implemented for two-terminal pulsed devices (memristors); gate/erase devices
+refuse it for now; codes and drives have no pulse dynamics, so for them the surrogate confirm
+is used.
 
 Conventions: arrays are in the network topology's orientation ``(n_in, n_out)`` (rows =
 inputs, as :class:`circuitsnn.network.topology.Layer` takes them; the trainer saves
@@ -577,7 +579,13 @@ def program_devices(dev: Any, g_target: Any, *, settings: MapSettings, params: d
     g_lo, g_hi = dev.g_range()
     tol_abs = settings.tol * (g_hi - g_lo)
     params = dict(params or {})
-    if settings.confirm == "spice" and kind in ("pulse", "one-way"):
+    if settings.confirm == "spice" and kind == "one-way":
+        # gate/erase programming in ngspice reads back wrong conductances (state node and read
+        # current disagree); until that is understood, refuse rather than report false figures
+        raise ValidationError(f"{dev.component}: confirm='spice' is implemented for two-terminal pulsed devices "
+                              "(programmed across in/out), not yet for gate/erase programming.",
+                              hint="Use confirm='surrogate' for this family.")
+    if settings.confirm == "spice" and kind == "pulse":
         devices: _SurrogateDevices = _SpiceDevices(dev, component, start, params)
     else:
         devices = _SurrogateDevices(dev, start, params)
@@ -839,7 +847,7 @@ def map_layer(synapse: str, target_g: Any, *, name: str = "layer", mask: Any = N
             "g_max": g_hi, "levels": dev.levels, "surrogate": dev.source, "tol": settings.tol,
             "settings": settings.to_dict(), "variation_cv": dev.variation_summary() if settings.variation else {},
             "tries": res.tries, "spice_runs": res.spice_runs, "open_loop_events": int(res.events_open),
-            "confirm": settings.confirm if kind in ("pulse", "one-way") else "surrogate",
+            "confirm": settings.confirm if kind == "pulse" else "surrogate",
             "seconds": time.perf_counter() - t0,
             "orientation": "(n_in, n_out): rows are inputs, columns outputs"}
     return LayerMapping(name=name, synapse=comp.name, params=base.to_dict() if isinstance(base, Params) else {},
