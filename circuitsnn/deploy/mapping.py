@@ -28,9 +28,8 @@ its own parameters while the planner knows only the nominal law: the first try i
 With ``confirm="spice"`` the device *is* the component's subcircuit in ngspice: each try's
 pulse trains are simulated as one deck (one instance per device, its state preset, its
 parameters drawn from the same Monte Carlo) and the conductance read by a read pulse at the
-end. That is implemented for two-terminal pulsed devices (memristors); gate/erase devices
-refuse it for now; codes and drives have no pulse dynamics, so for them the surrogate confirm
-is used.
+end (each pulse on the port its terminal names: ``in``, ``gate``, ``erase``); codes and
+drives have no pulse dynamics, so for them the surrogate confirm is used.
 
 Conventions: arrays are in the network topology's orientation ``(n_in, n_out)`` (rows =
 inputs, as :class:`circuitsnn.network.topology.Layer` takes them; the trainer saves
@@ -193,8 +192,9 @@ class _SpiceDevices(_SurrogateDevices):
         from ..spice.simulator import simulate
 
         st = self.law.states[0]
-        edge_min = min([min(p.rise, p.fall) for p in table if p.rise > 0] or [1e-9])
-        gap = max(edge_min, 1e-9)
+        # gaps and the read edge as the nominal pulse's edge: a ps edge rings on the junction
+        # capacitance under the trapezoidal rule long after it
+        gap = max(self.dev.nominal_pulse(+1).rise, 1e-9)
         v_read = self.dev.v_read
         read_w = self.dev.nominal_pulse(+1).width
         ports = None
@@ -243,7 +243,7 @@ class _SpiceDevices(_SurrogateDevices):
         self.runs += 1
         tr = res.tran
         time_ = np.asarray(tr.time)
-        t_mid = t_read + gap + 0.5 * (t_stop - t_read - 2 * gap)
+        t_mid = t_read + gap + 0.9 * (t_stop - t_read - 2 * gap)  # late in the read: settled
         for j in range(len(idx)):
             k = int(idx[j])
             i = float(np.interp(t_mid, time_, np.asarray(tr.i(f"Vo{j}"))))
@@ -579,13 +579,7 @@ def program_devices(dev: Any, g_target: Any, *, settings: MapSettings, params: d
     g_lo, g_hi = dev.g_range()
     tol_abs = settings.tol * (g_hi - g_lo)
     params = dict(params or {})
-    if settings.confirm == "spice" and kind == "one-way":
-        # gate/erase programming in ngspice reads back wrong conductances (state node and read
-        # current disagree); until that is understood, refuse rather than report false figures
-        raise ValidationError(f"{dev.component}: confirm='spice' is implemented for two-terminal pulsed devices "
-                              "(programmed across in/out), not yet for gate/erase programming.",
-                              hint="Use confirm='surrogate' for this family.")
-    if settings.confirm == "spice" and kind == "pulse":
+    if settings.confirm == "spice" and kind in ("pulse", "one-way"):
         devices: _SurrogateDevices = _SpiceDevices(dev, component, start, params)
     else:
         devices = _SurrogateDevices(dev, start, params)
@@ -847,7 +841,7 @@ def map_layer(synapse: str, target_g: Any, *, name: str = "layer", mask: Any = N
             "g_max": g_hi, "levels": dev.levels, "surrogate": dev.source, "tol": settings.tol,
             "settings": settings.to_dict(), "variation_cv": dev.variation_summary() if settings.variation else {},
             "tries": res.tries, "spice_runs": res.spice_runs, "open_loop_events": int(res.events_open),
-            "confirm": settings.confirm if kind == "pulse" else "surrogate",
+            "confirm": settings.confirm if kind in ("pulse", "one-way") else "surrogate",
             "seconds": time.perf_counter() - t0,
             "orientation": "(n_in, n_out): rows are inputs, columns outputs"}
     return LayerMapping(name=name, synapse=comp.name, params=base.to_dict() if isinstance(base, Params) else {},
