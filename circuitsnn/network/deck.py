@@ -250,7 +250,8 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
         thresholds.append(float(layer.neuron_params.spike_threshold()))
         for comp in (layer.synapse, layer.neuron, part.driver, part.column):
             sources.append((comp.name, comp.sim_options))
-            if comp.max_step is not None:
+            # a callable max_step is the neuron's own (its params' max_step(), added below)
+            if comp.max_step is not None and not callable(comp.max_step):
                 max_steps.append(float(comp.max_step))
         if hasattr(layer.neuron_params, "max_step"):
             max_steps.append(float(layer.neuron_params.max_step()))
