@@ -123,11 +123,6 @@ def load_model(path: str | Path) -> DeployedModel:
         raise ValidationError(f"{folder}: analog ('direct') inputs are no spike trains; the deck drives rows with pulses.",
                               hint="Train with [encoding] kind = \"poisson\" or \"latency\".")
     lif = _neuron_circuit(m)
-    if m.width > 0.9 * lif.t_ref:
-        raise ValidationError(f"{folder}: the trained read pulse is {m.width * 1e6:g} us wide, but the LIF circuit emits "
-                              f"pulses of at most 0.9 t_ref = {0.9 * lif.t_ref * 1e6:g} us (its output drives the next "
-                              "row for exactly its pulse width).",
-                              hint=f"Retrain with [pulse] width <= {0.9 * lif.t_ref:g} (s).")
     if m.width + lif.t_edge > m.dt:
         raise ValidationError(f"{folder}: pulses of {m.width:g} s with {lif.t_edge:g} s edges do not fit a time step "
                               f"of {m.dt:g} s.", hint="Retrain with a shorter [pulse] width or a longer [time] dt.")
@@ -145,6 +140,12 @@ def _neuron_circuit(m: DeployedModel) -> Any:
     comp = registry.get(name)
     if comp.name != "lif":
         raise ValidationError(f"{m.path}: neuron {name!r}; deployment models the LIF circuit only so far.")
+    t_ref = float(values.get("t_ref", comp.default_params().t_ref))
+    if m.width > 0.9 * t_ref:
+        raise ValidationError(f"{m.path}: the trained read pulse is {m.width * 1e6:g} us wide, but the LIF circuit emits "
+                              f"pulses of at most 0.9 t_ref = {0.9 * t_ref * 1e6:g} us (its output drives the next "
+                              "row for exactly its pulse width).",
+                              hint=f"Retrain with [pulse] width <= {0.9 * t_ref:g} (s).")
     values["t_spike"] = m.width
     try:
         return comp.make_params(**values)
