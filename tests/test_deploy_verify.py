@@ -92,6 +92,11 @@ def test_sampled_fidelity_puts_full_devices_on_the_chosen_columns(model):
 def test_bad_models_give_clear_errors(tmp_path, model):
     with pytest.raises(ValidationError, match="does not exist"):
         load_model(tmp_path / "nowhere")
+    stdp = tmp_path / "stdp"
+    stdp.mkdir()
+    (stdp / "model.json").write_text(json.dumps({"schema": "circuitsnn.stdp/1"}))
+    with pytest.raises(ValidationError, match="STDP model; those are not deployed yet"):
+        load_model(stdp)
     ideal = train_tiny(tmp_path / "ideal", synapse={"component": "ideal", "g_min": 1e-9, "g_max": 50e-9, "v_read": 0.2},
                        run={"epochs": 1})
     with pytest.raises(ValidationError, match="unit-free 'ideal'.*device family"):
@@ -223,3 +228,24 @@ def test_the_deployed_example_deck_is_up_to_date():
 
     assert examples.expected_files(), "examples/deploy/tiny_vteam/model is missing"
     assert examples.stale("netlists/networks") == [], "run `make netlists` (circuitsnn netlists) and commit the result"
+
+
+@pytest.mark.slow
+@pytest.mark.ngspice
+def test_per_layer_decks_reproduce_the_single_deck(model):
+    """Layer 2 fed the spike times layer 1 recorded does what it does inside the whole deck."""
+    one = run_sample(VerifySpec(model=str(model), energy=True), 0)
+    split = run_sample(VerifySpec(model=str(model), energy=True, per_layer=True), 0)
+    assert one["status"] == split["status"] == "done", one.get("error") or split.get("error")
+    for a, b in zip(one["spikes_spice"], split["spikes_spice"]):
+        g = gamma([np.asarray(s) for s in a], [np.asarray(s) for s in b], 5e-6, 3e-3)
+        assert g["spice"] == g["surrogate"] == g["coincident"]
+    assert split["energy_spice"]["read_total_j"] == pytest.approx(one["energy_spice"]["read_total_j"], rel=0.02)
+
+
+def test_klu_is_asked_for_only_where_this_ngspice_has_it(model):
+    from circuitsnn.deploy.verify import context, klu_available
+
+    ctx = context(VerifySpec(model=str(model), klu="on", energy=False))
+    assert ctx.klu == klu_available() and ("klu" in ctx.topology.sim_options) == klu_available()
+    assert "klu" not in context(VerifySpec(model=str(model), klu="off", energy=False)).topology.sim_options

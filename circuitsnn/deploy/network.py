@@ -21,6 +21,7 @@ surrogate network evaluated from that same topology.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -105,6 +106,17 @@ def load_model(path: str | Path) -> DeployedModel:
                               hint="Give the folder `circuitsnn train CONFIG --out DIR` wrote: DIR/model (or DIR).")
     if p.is_dir() and not (p / "model.json").exists() and (p / "model" / "model.json").exists():
         p = p / "model"
+    folder0 = p.parent if p.suffix == ".json" else p
+    try:
+        schema = json.loads((folder0 / "model.json").read_text()).get("schema")
+    except (OSError, ValueError):
+        schema = None
+    if schema == "circuitsnn.stdp/1":
+        raise ValidationError(f"{folder0} is an STDP model; those are not deployed yet: one unsigned device per "
+                              "synapse, a threshold DAC per neuron (adaptive thresholds) and lateral inhibition have "
+                              "no network deck builder yet (circuitsnn.network builds differential-pair layers with "
+                              "one neuron circuit per layer).",
+                              hint="Deploy a gradient-trained model (circuitsnn train ... --out DIR: DIR/model).")
     doc, arrays = load_trained(p)
     folder = p.parent if p.suffix == ".json" else p
     m = DeployedModel(folder, doc, arrays)
