@@ -249,3 +249,14 @@ def test_klu_is_asked_for_only_where_this_ngspice_has_it(model):
     ctx = context(VerifySpec(model=str(model), klu="on", energy=False))
     assert ctx.klu == klu_available() and ("klu" in ctx.topology.sim_options) == klu_available()
     assert "klu" not in context(VerifySpec(model=str(model), klu="off", energy=False)).topology.sim_options
+
+
+@pytest.mark.slow
+@pytest.mark.ngspice
+def test_samples_run_on_a_dask_cluster(tmp_path, model):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        v = verify(model, samples=2, out=tmp_path / "v", dask=client, progress=False, plots=False, write_deck=False,
+                   energy=False)
+    assert v.summary["done"] == 2 and sorted(v.computed) == [0, 1]

@@ -45,7 +45,7 @@ def table(summary: dict[str, Any]) -> str:
                   f"| energy per inference (read + supplies) | {_num(e['per_inference_spice_j'], ' nJ', 1e9)} | |",
                   f"| static (supply at rest) | {_num(e['static_spice_j'], ' nJ', 1e9)} | |",
                   f"| energy per synaptic event | {_num(e['pj_per_sop_spice'], ' pJ/SOP')} | {_num(e['pj_per_sop_surrogate'], ' pJ/SOP')} |"]
-    lines += [f"| ngspice seconds per sample | {_num(s.get('sim_s_mean'), ' s')} | |",
+    lines += [f"| ngspice seconds per sample (wall / CPU) | {_num(s.get('sim_s_mean'), ' s')} / {_num(s.get('cpu_s_mean'), ' s')} | |",
               f"| trained test accuracy (whole split, discrete-time model) | | {_pct(s.get('trained_test_acc'))} |",
               "",
               "Per layer (Gamma: Kistler coincidence factor, 1 = identical spike trains; end to end: each side "

@@ -324,6 +324,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
         want_trace = sample in spec.traces
         t_stop = stim.t_stop
         sim_s = 0.0
+        cpu_s = 0.0
         points = 0
         e_meas: list[dict[str, Any]] = []
         if spec.per_layer or n_layers == 1:
@@ -335,6 +336,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
                 net = _layer_deck(spec, k, rows, stim, probe=want_trace and k == n_layers - 1)
                 net, r, el, pts = _simulate(net, spec, spec.energy)
                 sim_s += el
+                cpu_s += r.cpu or 0.0
                 points += pts
                 out = tuple(np.asarray(s)[np.asarray(s) <= t_stop] for s in r.spikes[0])
                 if spec.energy:
@@ -354,6 +356,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
             layer_at = 0
             net = decks(spec, stim, probe=want_trace)
             net, r, sim_s, points = _simulate(net, spec, spec.energy)
+            cpu_s = r.cpu or 0.0
             spk = r.spikes
             traces = _trace(r.result, net.membrane_nodes[-1], t_stop) if want_trace else None
             energy_spice = None
@@ -371,7 +374,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
             "layers": [{"end_to_end": gamma(a, b, ctx.window, dur), "local": gamma(a, c, ctx.window, dur)}
                        for a, b, c in zip(spk, sur, local)],
             "spikes_spice": _lists(spk), "spikes_surrogate": _lists(sur),
-            "sim_s": float(sim_s), "points": int(points), "klu": ctx.klu,
+            "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points), "klu": ctx.klu,
         })
         if spec.energy:
             lif = topo.layers[0].neuron_params
@@ -487,6 +490,7 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
             "rel_error_same_spikes": float(eo.mean() / er.mean() - 1) if er.mean() else math.nan,
         }
     out["sim_s_mean"] = float(np.mean([r["sim_s"] for r in done]))
+    out["cpu_s_mean"] = float(np.mean([r.get("cpu_s", math.nan) for r in done]))
     out["wall_s_mean"] = float(np.mean([r["wall_s"] for r in done]))
     if ctx is not None:
         out["window_s"] = ctx.window
