@@ -174,6 +174,10 @@ def test_a_failing_sample_is_recorded_and_the_others_carry_on(tmp_path, model):
     assert v.summary["failed"] == 2 and v.summary["done"] == 0
     err = v.records[0]["error"]
     assert err["where"] == "sample 0" and err["class"] == "SimulationTimeout" and "timeout" in err["message"]
+    kw = dict(out=tmp_path / "v", workers=1, executor="threads", progress=False, plots=False, write_deck=False,
+              timeout=1e-3, energy=False)
+    assert verify(model, samples=2, **kw).computed == []  # failed records are kept ...
+    assert sorted(verify(model, samples=2, retry_failed=True, **kw).computed) == [0, 1]  # ... until asked
     # per-layer decks name the layer
     rec = run_sample(VerifySpec(model=str(model), per_layer=True, timeout=1e-3, energy=False), 1)
     assert rec["status"] == "failed" and rec["error"]["where"] == "sample 1, layer 1"

@@ -63,6 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="KLU sparse solver where this ngspice has it (auto: for read-mode decks)")
     p.add_argument("--read", choices=("behavioural", "cmos"), default="behavioural", help="row drivers/column read-outs")
     p.add_argument("--window", type=float, help="coincidence window in s (default t_ref/4)")
+    p.add_argument("--retry-failed", action="store_true", help="run samples recorded as failed again")
     p.add_argument("--no-energy", action="store_true", help="skip the energy ammeters (faster decks)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     v = verify(args.model, samples=args.samples, fidelity=args.fidelity, out=args.out, workers=args.workers,
                executor=args.executor, dask=args.dask, progress=not args.no_progress, plots=not args.no_plots,
                sampled=args.sampled, per_layer=args.per_layer, timeout=args.timeout, klu=args.klu, read=args.read,
-               window=args.window, energy=not args.no_energy)
+               window=args.window, energy=not args.no_energy, retry_failed=args.retry_failed)
     print((Path(v.files["table"])).read_text())
     print("files: " + ", ".join(v.files.values()))
     return 0 if v.summary.get("failed", 0) == 0 else 3

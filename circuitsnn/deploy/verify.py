@@ -504,10 +504,11 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
 def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: str = "read", out: str | Path,
            workers: int | None = None, executor: str = "processes", dask: Any = None, progress: bool = True,
            plots: bool = True, write_deck: bool = True, on_record: Callable[[dict[str, Any]], None] | None = None,
-           **options: Any) -> Verification:
+           retry_failed: bool = False, **options: Any) -> Verification:
     """Verify ``samples`` test samples (a count: the first N; or indices) of the model at
     ``fidelity`` into ``out`` (module docstring). ``executor``: "processes" or "threads" with
     ``workers`` (default: the usable cores); ``dask``: a scheduler address or ``Client``.
+    ``retry_failed``: run samples recorded as failed again (default: keep their records).
     ``options``: the other :class:`VerifySpec` fields."""
     from ..outdir import output_dir
     from ..sweep.executors import dask_executor, default_workers, make_executor
@@ -529,6 +530,8 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     store = Store(folder / "results" / f"{spec.key(m.sha)}.jsonl")
     (folder / "results" / f"{spec.key(m.sha)}.spec.json").write_text(json.dumps(dataclasses.asdict(spec), indent=2) + "\n")
     have = store.load()
+    if retry_failed:
+        have = {i: r for i, r in have.items() if r.get("status") == "done"}
     reused = [i for i in idx if i in have]
     todo = [i for i in idx if i not in have]
     files: dict[str, str] = {}
