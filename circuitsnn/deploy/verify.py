@@ -218,7 +218,6 @@ def context(spec: VerifySpec) -> Context:
     from .network import build_topology, load_model, test_split
 
     m = load_model(spec.model)
-    lif_max = None
     klu = spec.klu != "off" and klu_available()
     if spec.klu == "auto":
         # measured (shared notes): KLU helps resistor networks, is slower on diode networks
@@ -232,8 +231,8 @@ def context(spec: VerifySpec) -> Context:
     topo = build_topology(m, fidelity=fid, read=read, sim_options=opts)
     lif = topo.layers[0].neuron_params
     if spec.tol_scale != 1.0:
-        lif_max = lif.max_step() * spec.tol_scale
-        topo = Topology(topo.n_inputs, topo.layers, name=topo.name, sim_options=opts, max_step=lif_max)
+        topo = Topology(topo.n_inputs, topo.layers, name=topo.name, sim_options=opts,
+                        max_step=lif.max_step() * spec.tol_scale)
     if spec.fidelity == "sampled":
         for k, layer in enumerate(topo.layers):
             rng = np.random.default_rng(spec.seed * 7919 + k)
@@ -377,10 +376,8 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
             "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points), "klu": ctx.klu,
         })
         if spec.energy:
-            lif = topo.layers[0].neuron_params
             widths = [stim.width] + [float(layer.neuron_params.t_spike) for layer in topo.layers[:-1]]
             edges = [stim.edge] + [ROW_EDGE * float(layer.neuron_params.t_edge) for layer in topo.layers[:-1]]
-            del lif
             rec["energy_spice"] = energy_spice
             rec["energy_surrogate"] = estimate(topo.layers, [stim.times] + [list(s) for s in sur[:-1]], widths, edges)
             rec["energy_surrogate_on_spice_spikes"] = estimate(topo.layers, [stim.times] + [list(s) for s in spk[:-1]],
