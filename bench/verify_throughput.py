@@ -4,8 +4,9 @@ speed against ngspice on the same network and inputs.
 
     OMP_NUM_THREADS=1 python bench/verify_throughput.py --model runs/vteam/model --samples 4 --workers 2
 
-Without ``--model`` it trains the tests' tiny network (64-10-10 VTEAM pairs, 3 ms presentations)
-first. Levels measured: ``full`` (every device its own subcircuit; one deck per sample, one
+Without ``--model`` it trains the tests' tiny network (64-H-10 VTEAM pairs, ``--hidden`` H = 10,
+3 ms presentations) first. Full VTEAM devices are slow (the 64-10-10 full deck took over 7 CPU
+minutes per sample): on a shared machine measure with ``--hidden 3 --samples 1``. Levels measured: ``full`` (every device its own subcircuit; one deck per sample, one
 ngspice at a time: the naive way), then ``sampled`` and ``read`` with ``--workers`` parallel
 ngspice processes. A level *meets agreement* when its output classes equal the full deck's on
 every sample and its spikes do (Gamma >= 0.95 in every layer against the full deck). Samples/s
@@ -29,12 +30,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def tiny_model(folder: Path) -> Path:
+def tiny_model(folder: Path, hidden: int = 10) -> Path:
     from circuitsnn.learn.config import config
     from circuitsnn.learn.trainer import train
 
     cfg = config(run={"epochs": 3, "batch_size": 128, "eval_batch_size": 400, "threads": 1},
-                 network={"hidden": [10], "readout": "count", "init_std": 1.0}, time={"dt": 2e-4, "duration": 3e-3},
+                 network={"hidden": [hidden], "readout": "count", "init_std": 1.0}, time={"dt": 2e-4, "duration": 3e-3},
                  encoding={"max_rate": 5000.0}, pulse={"width": 100e-6}, hardware={"eval_chips": 0},
                  synapse={"component": "memristor_vteam", "model": "examples/train/models/memristor_vteam_nS.json"},
                  neuron={"model": "models/lif.json"})
@@ -52,6 +53,7 @@ def gamma_vs(ref: dict, rec: dict, window: float, duration: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, help="a saved model (default: train the tests' tiny network)")
+    ap.add_argument("--hidden", type=int, default=10, help="hidden neurons of the network trained without --model")
     ap.add_argument("--samples", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sampled", type=int, default=1, help="full-device columns per layer at the sampled level")
@@ -62,7 +64,7 @@ def main() -> int:
     from circuitsnn.deploy.verify import VerifySpec, context, sample_input, verify
 
     tmp = Path(tempfile.mkdtemp(prefix="verify_bench_"))
-    model = args.model or tiny_model(tmp / "train")
+    model = args.model or tiny_model(tmp / "train", args.hidden)
     m = load_model(model)
     levels: dict[str, dict] = {}
     for level, workers in (("full", 1), ("sampled", args.workers), ("read", args.workers)):
