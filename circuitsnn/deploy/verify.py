@@ -487,7 +487,8 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
             "rel_error_same_spikes": float(eo.mean() / er.mean() - 1) if er.mean() else math.nan,
         }
     out["sim_s_mean"] = float(np.mean([r["sim_s"] for r in done]))
-    out["cpu_s_mean"] = float(np.mean([r.get("cpu_s", math.nan) for r in done]))
+    cpu = [r["cpu_s"] for r in done if r.get("cpu_s")]
+    out["cpu_s_mean"] = float(np.mean(cpu)) if cpu else math.nan
     out["wall_s_mean"] = float(np.mean([r["wall_s"] for r in done]))
     if ctx is not None:
         out["window_s"] = ctx.window
