@@ -112,7 +112,12 @@ def test_bad_models_give_clear_errors(tmp_path, model):
     shutil.copytree(model, bad)
     with np.load(bad / "weights.npz") as z:
         arrays = {k: z[k] for k in z.files}
-    arrays["layer1.g_pos"] = arrays["layer1.g_pos"] * 10
+    g = arrays["layer1.g_pos"]
+    arrays["layer1.g_pos"] = np.where(g == np.nanmax(g), g * 1.005, g)  # 0.5 % of the range over: clipped
+    np.savez(bad / "weights.npz", **arrays)
+    mapping = build_topology(load_model(bad)).deploy_mapping
+    assert mapping[1]["clipped"] >= 1 and 0 < mapping[1]["max_clip_of_range"] < 0.01 and mapping[0]["clipped"] == 0
+    arrays["layer1.g_pos"] = g * 10
     np.savez(bad / "weights.npz", **arrays)
     with pytest.raises(ValidationError, match=r"layer 2: \d+ G\+ conductances lie outside what memristor_vteam reaches"):
         build_topology(load_model(bad))

@@ -177,30 +177,39 @@ def _device_params(m: DeployedModel) -> Any:
     return comp.make_params(**values) if values else comp.default_params()
 
 
-def device_states(wi: Any, g_pos: np.ndarray, g_neg: np.ndarray, mask: np.ndarray, *, layer: int = 0
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def device_states(wi: Any, g_pos: np.ndarray, g_neg: np.ndarray, mask: np.ndarray, *, layer: int = 0,
+                  tol: float = 0.01) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Device states (the family's unit) for trained conductances (S) through the weight
-    interface ``wi`` at the deck's parameters. Pruned pairs get both devices at the bottom of the
-    range (zero weight). Trained conductances outside the reachable range raise, naming the
-    layer. (The one call that ``circuitsnn.deploy.mapping`` replaces with program-and-verify.)"""
+    interface ``wi`` at the deck's parameters, and the mapping error. Pruned pairs get both
+    devices at the bottom of the range (zero weight). A trained conductance outside the reachable
+    range by at most ``tol`` of the range (the fitted surrogate's range differs from the circuit
+    parameters' by a fraction of a percent) is clipped onto it and counted; further out raises,
+    naming the layer. (The one call that ``circuitsnn.deploy.mapping`` replaces with
+    program-and-verify.)"""
     import torch
 
     g_lo, g_hi = wi.g_range()
+    span = g_hi - g_lo
     out = []
+    clipped, worst = 0, 0.0
     for side, g in (("G+", g_pos), ("G-", g_neg)):
         g = np.where(mask, g, g_lo)
-        tol = 1e-4 * (g_hi - g_lo)
-        bad = (g < g_lo - tol) | (g > g_hi + tol) | ~np.isfinite(g)
+        bad = (g < g_lo - tol * span) | (g > g_hi + tol * span) | ~np.isfinite(g)
         if bad.any():
             i, j = np.argwhere(bad)[0]
             raise ValidationError(f"layer {layer + 1}: {int(bad.sum())} {side} conductances lie outside what "
-                                  f"{wi.component} reaches ([{g_lo:.4g}, {g_hi:.4g}] S at the deck's parameters), e.g. "
-                                  f"row {i}, column {j}: {g[i, j]:.4g} S.",
+                                  f"{wi.component} reaches ([{g_lo:.4g}, {g_hi:.4g}] S at the deck's parameters, "
+                                  f"tolerance {tol:g} of the range), e.g. row {i}, column {j}: {g[i, j]:.4g} S.",
                                   hint="Train on the same fitted device model the deck uses, or map with "
                                        "circuitsnn.deploy.mapping (program-and-verify).")
-        s = wi.state_for(torch.as_tensor(np.clip(g, g_lo, g_hi), dtype=torch.float64))
+        gc = np.clip(g, g_lo, g_hi)
+        # differences under 1e-4 of the range are the fit's and the circuit's g_min/g_max disagreeing
+        clipped += int(np.sum(np.abs(gc - g) > 1e-4 * span))
+        worst = max(worst, float(np.max(np.abs(gc - g), initial=0.0)))
+        s = wi.state_for(torch.as_tensor(gc, dtype=torch.float64))
         out.append(np.asarray(s.detach().numpy(), float).reshape(g.shape))
-    return out[0], out[1]
+    return out[0], out[1], {"layer": layer + 1, "g_range": [g_lo, g_hi], "clipped": clipped,
+                            "max_clip_S": worst, "max_clip_of_range": worst / span}
 
 
 def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterface | None = None,
@@ -213,16 +222,19 @@ def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterf
     dev_p = _device_params(m)
     lif = _neuron_circuit(m)
     wi = weights_at(comp, dev_p)
-    layers = []
+    layers, mapping = [], []
     for k in range(len(m.sizes) - 1):
         gp, gn, mask = m.g(k)
-        sp, sn = device_states(wi, gp, gn, mask, layer=k)
+        sp, sn, err = device_states(wi, gp, gn, mask, layer=k)
+        mapping.append(err)
         base = read or ReadInterface()
         rd = ReadInterface(base.row_driver, {**dict(base.row_params), "v_read": m.amplitude}, base.column,
                            base.column_params)
         layers.append(Layer(m.component, states=(sp, sn), synapse_params=dev_p, neuron="lif", neuron_params=lif,
                             read=rd, fidelity=fidelity, name=f"layer{k}"))
-    return Topology(m.sizes[0], layers, name=m.path.parent.name or "model", sim_options=sim_options, max_step=max_step)
+    topo = Topology(m.sizes[0], layers, name=m.path.parent.name or "model", sim_options=sim_options, max_step=max_step)
+    topo.deploy_mapping = mapping  # type: ignore[attr-defined]
+    return topo
 
 
 # -- inputs ------------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ def table(summary: dict[str, Any]) -> str:
         a, b = row["end_to_end"], row["local"]
         lines.append(f"| {row['layer']} | {a['spice']} | {a['surrogate']} | {a['coincident']} | {a['gamma_mean']:.3f} / "
                      f"{a['gamma_min']:.3f} | {b['gamma_mean']:.3f} / {b['gamma_min']:.3f} | {_num(a['max_dt'], ' us', 1e6)} |")
+    for mp in s.get("mapping") or []:
+        if mp["clipped"]:
+            lines.append(f"\nlayer {mp['layer']}: {mp['clipped']} trained conductances outside the deck's range "
+                         f"[{mp['g_range'][0]:.4g}, {mp['g_range'][1]:.4g}] S clipped onto it (at most "
+                         f"{100 * mp['max_clip_of_range']:.2f} % of the range)")
     if s.get("errors"):
         lines += ["", "Failed samples:", ""] + [f"- {e}" for e in s["errors"]]
     return "\n".join(lines) + "\n"

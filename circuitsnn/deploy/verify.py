@@ -231,8 +231,10 @@ def context(spec: VerifySpec) -> Context:
     topo = build_topology(m, fidelity=fid, read=read, sim_options=opts)
     lif = topo.layers[0].neuron_params
     if spec.tol_scale != 1.0:
+        mapping = topo.deploy_mapping  # type: ignore[attr-defined]
         topo = Topology(topo.n_inputs, topo.layers, name=topo.name, sim_options=opts,
                         max_step=lif.max_step() * spec.tol_scale)
+        topo.deploy_mapping = mapping  # type: ignore[attr-defined]
     if spec.fidelity == "sampled":
         for k, layer in enumerate(topo.layers):
             rng = np.random.default_rng(spec.seed * 7919 + k)
@@ -496,6 +498,7 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
         out["network"] = ctx.topology.label
         out["devices"] = int(sum(2 * layer.n_in * layer.n_out for layer in ctx.topology.layers))
         out["trained_test_acc"] = ctx.model.doc.get("metrics", {}).get("test_acc")
+        out["mapping"] = getattr(ctx.topology, "deploy_mapping", None)
     return out
 
 
