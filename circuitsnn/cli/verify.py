@@ -61,6 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per deck before ngspice is killed")
     p.add_argument("--klu", choices=("auto", "on", "off"), default="auto",
                    help="KLU sparse solver where this ngspice has it (auto: for read-mode decks)")
+    p.add_argument("--reltol", type=float, default=1e-4,
+                   help="ngspice reltol (default 1e-4: spikes within ~1 us of a converged deck; 1e-5 for a reference)")
     p.add_argument("--read", choices=("behavioural", "cmos"), default="behavioural", help="row drivers/column read-outs")
     p.add_argument("--window", type=float, help="coincidence window in s (default t_ref/4)")
     p.add_argument("--retry-failed", action="store_true", help="run samples recorded as failed again")
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     v = verify(args.model, samples=args.samples, fidelity=args.fidelity, out=args.out, workers=args.workers,
                executor=args.executor, dask=args.dask, progress=not args.no_progress, plots=not args.no_plots,
-               sampled=args.sampled, per_layer=args.per_layer, timeout=args.timeout, klu=args.klu, read=args.read,
+               sampled=args.sampled, per_layer=args.per_layer, timeout=args.timeout, klu=args.klu, read=args.read, reltol=args.reltol,
                window=args.window, energy=not args.no_energy, retry_failed=args.retry_failed)
     print((Path(v.files["table"])).read_text())
     print("files: " + ", ".join(v.files.values()))
