@@ -61,8 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per deck before ngspice is killed")
     p.add_argument("--klu", choices=("auto", "on", "off"), default="auto",
                    help="KLU sparse solver where this ngspice has it (auto: for read-mode decks)")
-    p.add_argument("--reltol", type=float, default=1e-4,
-                   help="ngspice reltol (default 1e-4: spikes within ~1 us of a converged deck; 1e-5 for a reference)")
+    p.add_argument("--reltol", type=float, default=1e-5,
+                   help="ngspice reltol (default 1e-5: converged spike times; 1e-4 is ~2x faster, spikes within ~1 us)")
     p.add_argument("--read", choices=("behavioural", "cmos"), default="behavioural", help="row drivers/column read-outs")
     p.add_argument("--window", type=float, help="coincidence window in s (default t_ref/4)")
     p.add_argument("--retry-failed", action="store_true", help="run samples recorded as failed again")
