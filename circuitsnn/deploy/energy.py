@@ -4,9 +4,10 @@
 (a 0 V source between its driver and the crossbar row; layer 1's rows are driven by the input
 sources themselves), so the read energy is the power the row sources deliver::
 
-    E_read = sum_rows integral v(row) * i(row) dt           (J)
+    E_read = sum_rows integral (v(row) - v_ref) * i(row) dt   (J, dissipated in the devices)
 
-plus the supply ``Vdd``: ``E_supply = integral vdd * i(vdd) dt``; its *static* part is the
+(``v_ref``: the columns' virtual ground; the row sources deliver ``E_rows``, with ``v(row)``
+instead, the rest going on into the column read-outs), plus the supply ``Vdd``: ``E_supply = integral vdd * i(vdd) dt``; its *static* part is the
 quiescent power at t = 0 (no pulse yet) times the duration, the rest is *dynamic*. Energy per
 synaptic event: ``E_read / SOP`` with one SOP = one read pulse through one differential pair.
 (The behavioural neurons and read-outs are ideal sources: what they would draw is a circuit
@@ -60,25 +61,37 @@ def measure(net: NetworkDeck, result: Any, *, pulses: Sequence[int]) -> dict[str
     from the recorded spikes)."""
     tr = result.tran
     t = np.asarray(tr.time)
+    from ..network.deck import layer_parts
+
     n_layers = len(net.topology.layers)
+    # the devices see the row against the columns' virtual ground v_ref; the rest of what a row
+    # source delivers (v_ref times the charge) flows on into the column read-out
+    v_ref = [float(getattr(layer_parts(net.topology, k).column_params, "v_ref", 0.0)) for k in range(n_layers)]
     read = [0.0] * n_layers
+    rows = [0.0] * n_layers
     for el in net.deck.elements:
         if not isinstance(el, Element):
             continue
         if el.name.startswith("Vam"):
-            k = int(el.name[3:].split("_")[0])
-            read[k - 1] += _trapz(np.asarray(tr[f"v({el.nodes[1]})"]) * np.asarray(tr[f"i({el.name.lower()})"]), t)
+            k = int(el.name[3:].split("_")[0]) - 1
+            v, i = np.asarray(tr[f"v({el.nodes[1]})"]), np.asarray(tr[f"i({el.name.lower()})"])
         elif el.name.startswith("Vin") and el.nodes[0].startswith("l1_r"):
             # a source delivers power -v i (ngspice's i(V) flows into its + node)
-            read[0] += -_trapz(np.asarray(tr[f"v({el.nodes[0]})"]) * np.asarray(tr[f"i({el.name.lower()})"]), t)
+            k = 0
+            v, i = np.asarray(tr[f"v({el.nodes[0]})"]), -np.asarray(tr[f"i({el.name.lower()})"])
+        else:
+            continue
+        read[k] += _trapz((v - v_ref[k]) * i, t)
+        rows[k] += _trapz(v * i, t)
     vdd = float(next(el.value.value for el in net.deck.elements if isinstance(el, Element) and el.name == "Vdd"))
     i_dd = -np.asarray(tr["i(vdd)"])
     supply = vdd * _trapz(i_dd, t)
     static = vdd * float(i_dd[0]) * float(t[-1] - t[0])
     sop = [int(p) * layer.n_out for p, layer in zip(pulses, net.topology.layers)]
     total_read = float(sum(read))
-    return {"read_j": read, "read_total_j": total_read, "supply_j": supply, "static_j": static,
-            "dynamic_j": supply - static + total_read, "total_j": total_read + supply, "sop": sop,
+    total_rows = float(sum(rows))
+    return {"read_j": read, "read_total_j": total_read, "rows_j": total_rows, "supply_j": supply, "static_j": static,
+            "dynamic_j": supply - static + total_rows, "total_j": total_rows + supply, "sop": sop,
             "pj_per_sop": 1e12 * total_read / max(sum(sop), 1)}
 
 

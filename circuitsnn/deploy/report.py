@@ -42,7 +42,7 @@ def table(summary: dict[str, Any]) -> str:
     if e:
         lines += [f"| read energy per inference | {_num(e['read_spice_j'], ' nJ', 1e9)} | {_num(e['read_surrogate_j'], ' nJ', 1e9)} "
                   f"({e['rel_error_surrogate'] * 100:+.1f} %; on the deck's spikes {e['rel_error_same_spikes'] * 100:+.2f} %) |",
-                  f"| energy per inference (read + supplies) | {_num(e['per_inference_spice_j'], ' nJ', 1e9)} | |",
+                  f"| energy per inference (row sources + supplies) | {_num(e['per_inference_spice_j'], ' nJ', 1e9)} | |",
                   f"| static (supply at rest) | {_num(e['static_spice_j'], ' nJ', 1e9)} | |",
                   f"| energy per synaptic event | {_num(e['pj_per_sop_spice'], ' pJ/SOP')} | {_num(e['pj_per_sop_surrogate'], ' pJ/SOP')} |"]
     lines += [f"| ngspice seconds per sample (wall / CPU) | {_num(s.get('sim_s_mean'), ' s')} / {_num(s.get('cpu_s_mean'), ' s')} | |",

@@ -354,6 +354,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
             if spec.energy:
                 energy_spice = {"read_j": [e["read_j"][0] for e in e_meas],
                                 "read_total_j": sum(e["read_total_j"] for e in e_meas),
+                                "rows_j": sum(e["rows_j"] for e in e_meas),
                                 "supply_j": sum(e["supply_j"] for e in e_meas),
                                 "static_j": sum(e["static_j"] for e in e_meas)}
         else:
@@ -477,7 +478,8 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
     out["latency_surrogate_s"] = float(np.nanmean(lu)) if np.isfinite(lu).any() else math.nan
     out["latency_abs_diff_s"] = float(np.mean(np.abs(ls[both] - lu[both]))) if both.any() else math.nan
     if all(r.get("energy_spice") for r in done):
-        es = np.array([r["energy_spice"]["read_total_j"] + r["energy_spice"]["supply_j"] for r in done])
+        es = np.array([r["energy_spice"].get("rows_j", r["energy_spice"]["read_total_j"]) + r["energy_spice"]["supply_j"]
+                       for r in done])
         er = np.array([r["energy_spice"]["read_total_j"] for r in done])
         eu = np.array([r["energy_surrogate"]["read_total_j"] for r in done])
         eo = np.array([r["energy_surrogate_on_spice_spikes"]["read_total_j"] for r in done])
