@@ -4,7 +4,9 @@
 2. every registered component characterized (plots + data);
 3. the netlist library written;
 4. the LIF f–I example sweep (examples/sweeps/lif_fi.toml);
-5. the surrogate of every component fitted to SPICE and validated on held-out stimuli.
+5. the surrogate of every component fitted to SPICE and validated on held-out stimuli;
+6. a small digits network trained on VTEAM memristor pairs, deployed into ngspice and verified
+   on a handful of test samples against the surrogate network.
 
 Each step's failure is recorded and the next step still runs; ``index.html`` links everything.
 """
@@ -98,6 +100,14 @@ def _fit_surrogates(out: Path) -> Step:
     return Step("surrogate fits", failed == 0, detail="\n".join(lines), files=files)
 
 
+def _deploy(out: Path) -> Step:
+    """Train, deploy and verify the tiny digits network (circuitsnn.deploy.demo)."""
+    from .deploy.demo import train_deploy_verify
+
+    r = train_deploy_verify(out / "deploy")
+    return Step("train, deploy and verify a digits network", r["ok"], detail=r["detail"], files=r["files"])
+
+
 def run_demo(out_dir: str | Path, *, log: Callable[[str], None] = print) -> list[Step]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -107,6 +117,7 @@ def run_demo(out_dir: str | Path, *, log: Callable[[str], None] = print) -> list
         ("netlist library", _netlists),
         ("example sweep", _sweep_example),
         ("surrogate fits", _fit_surrogates),
+        ("train, deploy and verify a digits network", _deploy),
     ]
     steps: list[Step] = []
     for i, (name, fn) in enumerate(plan, start=1):

@@ -12,7 +12,7 @@ from ..errors import CircuitSNNError, SimulationError
 from .common import readable_warnings
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = ("simulate", "list", "characterize", "netlists", "sweep", "fit", "train", "stdp", "demo")
+COMMANDS = ("simulate", "list", "characterize", "netlists", "sweep", "fit", "train", "stdp", "verify", "demo")
 
 EPILOG = """\
 examples:
@@ -21,6 +21,7 @@ examples:
   circuitsnn list                                       every component with parameters and units
   circuitsnn characterize lif --out reports/lif         testbenches, plots and data of one component
   circuitsnn sweep sweep.toml                           run (or resume) a parameter sweep
+  circuitsnn verify runs/net/model --samples 20 --out runs/net/verify   a trained network in ngspice vs its surrogate
 
 Values are base SI: 1e-9 or 1n for 1 nF. `circuitsnn COMMAND --help` explains each command.
 """

@@ -22,15 +22,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..netlist_library import generate, stale
+    from ..deploy import examples as deployed
     from ..network import examples
 
     if args.check:
-        old = stale(args.out) + [f"networks/{n}" for n in examples.stale(args.out / "networks")]
+        old = stale(args.out) + [f"networks/{n}" for n in examples.stale(args.out / "networks")
+                                 + deployed.stale(args.out / "networks")]
         for name in old:
             print(f"out of date: {args.out / name}")
         if old:
             print("run `make netlists` (circuitsnn netlists) and commit the result.")
         return 1 if old else 0
-    for path in generate(args.out) + examples.generate(args.out / "networks"):
+    for path in generate(args.out) + examples.generate(args.out / "networks") + deployed.generate(args.out / "networks"):
         print(f"wrote {path}")
     return 0

@@ -1,0 +1,151 @@
+"""The files a verification writes: the comparison table (markdown and JSON) and the overlaid
+SPICE/surrogate raster and membrane plots (PNG)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def _pct(x: Any) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f} %"
+
+
+def _num(x: Any, unit: str = "", scale: float = 1.0, fmt: str = ".3g") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x * scale:{fmt}}{unit}"
+
+
+def table(summary: dict[str, Any]) -> str:
+    """The comparison as markdown."""
+    s = summary
+    lines = [f"# Verification: {s.get('network', '?')} network, fidelity {s.get('fidelity')}"
+             + (" (per-layer decks)" if s.get("per_layer") else ""),
+             "",
+             f"model `{s.get('model')}`; {s.get('done', 0)} of {s.get('samples', 0)} samples verified"
+             f" ({s.get('failed', 0)} failed; {s.get('computed', 0)} computed now, {s.get('reused', 0)} reused);"
+             f" {s.get('devices', '?')} devices; KLU {'on' if s.get('klu') else 'off'};"
+             f" coincidence window {_num(s.get('window_s'), ' us', 1e6)}",
+             "",
+             "| quantity | SPICE | surrogate |",
+             "|---|---|---|",
+             f"| accuracy on these samples | {_pct(s.get('accuracy_spice'))} | {_pct(s.get('accuracy_surrogate'))} |",
+             f"| output-class agreement | {_pct(s.get('class_agreement'))} | |",
+             f"| latency to decision (mean) | {_num(s.get('latency_spice_s'), ' ms', 1e3)} | "
+             f"{_num(s.get('latency_surrogate_s'), ' ms', 1e3)} |"]
+    e = s.get("energy")
+    if e:
+        lines += [f"| read energy per inference | {_num(e['read_spice_j'], ' nJ', 1e9)} | {_num(e['read_surrogate_j'], ' nJ', 1e9)} "
+                  f"({e['rel_error_surrogate'] * 100:+.1f} %; on the deck's spikes {e['rel_error_same_spikes'] * 100:+.2f} %) |",
+                  f"| energy per inference (row sources + supplies) | {_num(e['per_inference_spice_j'], ' nJ', 1e9)} | |",
+                  f"| static (supply at rest) | {_num(e['static_spice_j'], ' nJ', 1e9)} | |",
+                  f"| energy per synaptic event | {_num(e['pj_per_sop_spice'], ' pJ/SOP')} | {_num(e['pj_per_sop_surrogate'], ' pJ/SOP')} |"]
+    lines += [f"| ngspice seconds per sample (wall / CPU) | {_num(s.get('sim_s_mean'), ' s')} / {_num(s.get('cpu_s_mean'), ' s')} | |",
+              f"| trained test accuracy (whole split, discrete-time model) | | {_pct(s.get('trained_test_acc'))} |",
+              "",
+              "Per layer (Gamma: Kistler coincidence factor, 1 = identical spike trains; end to end: each side "
+              "propagates its own spikes; local: the surrogate's layer fed the deck's previous-layer spikes)",
+              "",
+              "| layer | spikes SPICE | spikes surrogate | coincident | Gamma end to end (mean / min) | Gamma local (mean / min) | max dt |",
+              "|---|---|---|---|---|---|---|"]
+    for row in s.get("layers", []):
+        a, b = row["end_to_end"], row["local"]
+        lines.append(f"| {row['layer']} | {a['spice']} | {a['surrogate']} | {a['coincident']} | {a['gamma_mean']:.3f} / "
+                     f"{a['gamma_min']:.3f} | {b['gamma_mean']:.3f} / {b['gamma_min']:.3f} | {_num(a['max_dt'], ' us', 1e6)} |")
+    for mp in s.get("mapping") or []:
+        if mp["clipped"]:
+            lines.append(f"\nlayer {mp['layer']}: {mp['clipped']} trained conductances outside the deck's range "
+                         f"[{mp['g_range'][0]:.4g}, {mp['g_range'][1]:.4g}] S clipped onto it (at most "
+                         f"{100 * mp['max_clip_of_range']:.2f} % of the range)")
+    if s.get("errors"):
+        lines += ["", "Failed samples:", ""] + [f"- {e}" for e in s["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder: Path, spec: Any, summary: dict[str, Any], records: Sequence[dict[str, Any]], ctx: Any, *,
+                 plots: bool = True) -> dict[str, str]:
+    folder = Path(folder)
+    files = {}
+    (folder / "comparison.md").write_text(table(summary))
+    files["table"] = str(folder / "comparison.md")
+    slim = [{k: v for k, v in r.items() if k not in ("spikes_spice", "spikes_surrogate", "trace")} for r in records]
+    (folder / "comparison.json").write_text(json.dumps({"summary": summary, "samples": slim}, indent=1, default=float) + "\n")
+    files["json"] = str(folder / "comparison.json")
+    if plots:
+        done = [r for r in records if r.get("status") == "done"]
+        if done:
+            files["raster"] = str(raster(done[0], folder / "raster.png"))
+            tr = next((r for r in done if "trace" in r), None)
+            if tr is not None and ctx is not None:
+                files["membrane"] = str(membranes(tr, ctx, spec, folder / "membrane.png"))
+    return files
+
+
+def raster(rec: dict[str, Any], path: Path) -> Path:
+    """Every layer's spikes of one sample: SPICE (dots) over the surrogate (vertical ticks)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sp, su = rec["spikes_spice"], rec["spikes_surrogate"]
+    fig, axes = plt.subplots(len(sp), 1, figsize=(8, 2 + 1.6 * len(sp)), sharex=True, squeeze=False)
+    for k, ax in enumerate(axes[:, 0]):
+        for j, (a, b) in enumerate(zip(sp[k], su[k])):
+            ax.plot(np.asarray(b) * 1e3, np.full(len(b), j), "|", color="tab:orange", ms=9, mew=1.5,
+                    label="surrogate" if j == 0 else None)
+            ax.plot(np.asarray(a) * 1e3, np.full(len(a), j), ".", color="tab:blue", ms=4, label="SPICE" if j == 0 else None)
+        ax.set_ylabel(f"layer {k + 1}\nneuron")
+        g = rec["layers"][k]["end_to_end"]["gamma"]
+        ax.set_title(f"layer {k + 1}: Gamma = {g:.3f}", fontsize=9)
+    axes[0, 0].legend(loc="upper right", fontsize=8)
+    axes[-1, 0].set_xlabel("time (ms)")
+    fig.suptitle(f"sample {rec['sample']} (label {rec.get('label')}): SPICE class {rec['class_spice']}, "
+                 f"surrogate class {rec['class_surrogate']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def membranes(rec: dict[str, Any], ctx: Any, spec: Any, path: Path) -> Path:
+    """Output membranes of one sample: SPICE (solid) and the surrogate (dashed), V vs ms."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .network import membrane_trace
+    from .verify import sample_input
+
+    topo = ctx.topology
+    stim, _ = sample_input(spec, rec["sample"])
+    t = np.asarray(rec["trace"]["t"])
+    k = len(topo.layers) - 1
+    if k == 0:
+        rows, width = stim.times, stim.width
+    else:
+        rows = [np.asarray(s) for s in rec["spikes_surrogate"][k - 1]]
+        width = float(topo.layers[k - 1].neuron_params.t_spike)
+    out = [np.asarray(s) for s in rec["spikes_surrogate"][k]]
+    v_sur = membrane_trace(topo.layers[k], ctx.model.neuron_surrogate, rows, width, out, t)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    colors = plt.cm.tab10(np.linspace(0, 1, 10))
+    for j, v in enumerate(rec["trace"]["v"]):
+        c = colors[j % 10]
+        ax.plot(t * 1e3, v, "-", color=c, lw=1.0, label=f"{j} SPICE")
+        ax.plot(t * 1e3, v_sur[:, j], "--", color=c, lw=1.0)
+    ax.axhline(float(ctx.model.neuron_surrogate.v_th), color="k", lw=0.6, ls=":")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("output membrane (V)")
+    ax.set_title(f"sample {rec['sample']}: output membranes, SPICE (solid) vs surrogate (dashed)", fontsize=10)
+    ax.legend(fontsize=7, ncol=5, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
