@@ -89,9 +89,11 @@ class DeviceUpdate:
         self.grid = torch.linspace(self.g_min, self.g_max, table_points, dtype=torch.float64)
         self.dg = self.span / (table_points - 1)
         if self.kind in ("pulse", "one-way"):
+            # change of G (S) of one nominal pulse over the range: up >= 0, down <= 0
             self.up = self._table(up)
-            self.down = -self._table(down) if self.kind == "pulse" else None
-            self.steps = {+1: self._mean_step(self.up), -1: self._mean_step(self.down) if self.down is not None else None}
+            self.down = self._table(down) if self.kind == "pulse" else None
+            self.steps = {+1: self._mean_step(self.up, +1),
+                          -1: self._mean_step(self.down, -1) if self.down is not None else None}
         if self.kind == "drive":
             from ..stdp.devices import DriveProgrammer
 
@@ -109,10 +111,10 @@ class DeviceUpdate:
             g1 = self.device.conductance(s1).to(torch.float64)
         return torch.clamp(g1, self.g_min, self.g_max) - g0
 
-    def _mean_step(self, table: torch.Tensor) -> float:
+    def _mean_step(self, table: torch.Tensor, direction: int) -> float:
         """Mean normalized change of one pulse across the range: ``1 / pulses to cross 99 %``
         (the nominal step an open-loop controller knows)."""
-        up = bool(table.sum() > 0)
+        up = direction > 0
         g = torch.tensor([self.g_min if up else self.g_max], dtype=torch.float64)
         for n in range(1, 100_000):
             g = torch.clamp(g + _interp(g, self.g_min, self.dg, table), self.g_min, self.g_max)
@@ -140,7 +142,8 @@ class DeviceUpdate:
         return self.initial(w)
 
     def _pulses(self, g: torch.Tensor, n: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-        """``n >= 0`` pulses of ``table`` at ``g`` (first order in the local step, clamped)."""
+        """``n >= 0`` pulses of ``table`` (signed change per pulse) at ``g``: first order in the
+        local step, clamped to the range."""
         return torch.clamp(g + n * _interp(g, self.g_min, self.dg, table), self.g_min, self.g_max)
 
     def _q(self, g: torch.Tensor) -> torch.Tensor:
