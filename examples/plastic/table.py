@@ -18,7 +18,7 @@ def pct(x) -> str:
 
 def main(root: str) -> None:
     root_p = Path(root)
-    runs = sorted(p for p in root_p.glob("*/summary.json") if p.parent.name != "table")
+    runs = sorted(p for p in root_p.glob("*/summary.json") if not p.parent.name.startswith("table"))
     print("| run | task | synapse (update) | rule | noise | plastic % | plastic, ideal update % | static % | chance % |"
           " accuracy vs noise (plastic / static) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -32,16 +32,18 @@ def main(root: str) -> None:
         print(f"| {p.parent.name} | {s['task']} | {s['component']} ({upd}) | {s['rule']}, {s['modulation']} | "
               f"{s['noise']:g} | {pct(a['plastic'])} | {pct(a.get('plastic_ideal_update'))} | {pct(a.get('static'))} | "
               f"{pct(s['chance'])} | {curve} |")
-    table = sorted((root_p / "table").glob("*/summary.json"))
-    if table:
+    for folder, what in (("table", "task-1 (one-shot)"), ("table_cue_delay", "task-2 (cue-delay)")):
+        table = sorted((root_p / folder).glob("*/summary.json"))
+        if not table:
+            continue
         print()
-        print("| rule | modulation | task-1 accuracy % (noise 0.1) | eta | eta_e | mean alpha | M bias |")
+        print(f"| rule | modulation | {what} accuracy % (noise 0.1) | eta | eta_e | mean alpha | M bias |")
         print("|---|---|---|---|---|---|---|")
         for p in table:
-            s = json.loads(p.read_text())
-            c = s["coefficients"]
-            print(f"| {s['rule']} | {s['modulation']} | {pct(s['accuracy']['plastic'])} | {c['eta']:.4f} | "
-                  f"{c['eta_e']:.4f} | {c['alpha_mean']:.2f} | {c['m_bias']:.2f} |")
+                s = json.loads(p.read_text())
+                c = s["coefficients"]
+                print(f"| {s['rule']} | {s['modulation']} | {pct(s['accuracy']['plastic'])} | {c['eta']:.4f} | "
+                      f"{c['eta_e']:.4f} | {c['alpha_mean']:.2f} | {c['m_bias']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Checked before anything runs; every problem names the key and the file's line.
 Sections and keys (SI units; defaults in brackets)::
 
     [run]        seed [0], iterations [300] (batches of episodes), batch_size [32],
-                 eval_episodes [512], threads [1], log_every [25], name
+                 eval_episodes [512], threads [1], log_every [25], name, init (the output
+                 folder of an earlier run: start both networks from its model_*.pt, e.g.
+                 fine-tune on a device family what was learned with the ideal update)
     [task]       kind ["one_shot"] (one_shot | cue_delay), n_classes [3], n_pattern [24],
                  density [0.25], p_on [0.5], p_off [0.02] (spike probability per step),
                  present_steps [10], gap_steps [4], delay_steps [40] (cue_delay), noise [0.1],
@@ -48,7 +50,8 @@ _prob = _number(0, 1)
 
 SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "run": {"seed": (_number(0, integer=True), 0), "iterations": (_int, 300), "batch_size": (_int, 32),
-            "eval_episodes": (_int, 512), "threads": (_int, 1), "log_every": (_int, 25), "name": (_str, None)},
+            "eval_episodes": (_int, 512), "threads": (_int, 1), "log_every": (_int, 25), "name": (_str, None),
+            "init": (_str, None)},
     "task": {"kind": (_choice(TASKS), "one_shot"), "n_classes": (_number(2, integer=True), 3), "n_pattern": (_int, 24),
              "density": (_number(0, 1, positive=True), 0.25), "p_on": (_number(0, 1, positive=True), 0.5),
              "p_off": (_prob, 0.02), "present_steps": (_int, 10), "gap_steps": (_number(0, integer=True), 4),

@@ -140,6 +140,17 @@ def train(cfg: PlasticConfig, out: str | Path, *, plots: bool = True, log: Calla
                                "chance": 1.0 / task.n_classes, "seed": int(cfg.run["seed"]),
                                "iterations": int(cfg.run["iterations"]), "batch_size": int(cfg.run["batch_size"]),
                                "update": nets["plastic"].update.describe(), "accuracy": {}, "accuracy_vs_noise": {}}
+    if "init" in cfg.run:
+        start = Path(cfg.run["init"])
+        if not start.is_absolute() and not start.exists():
+            start = cfg.resolve_path(cfg.run["init"])
+        for label, net in nets.items():
+            # normalized weights and rule parameters carry over between families: the same
+            # fraction of each family's range, read with the same charge per pulse
+            net.load_state_dict(torch.load(start / f"model_{label}.pt"))
+        summary["init"] = str(start)
+        summary["accuracy_at_init"] = {label: evaluate(net, task, n_eval) for label, net in nets.items()}
+        log(f"started from {start}: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary["accuracy_at_init"].items()))
     for label, net in nets.items():
         fit(net, task, cfg, label=label, rows=rows, log=log)
         torch.save(net.state_dict(), out / f"model_{label}.pt")
