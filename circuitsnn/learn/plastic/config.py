@@ -19,7 +19,9 @@ Sections and keys (SI units; defaults in brackets)::
                  tau_theta [10e-3 s] (BCM), clip [2], max_pulses [8], alpha_init [5],
                  eta_init [0.02], init_std [0.03], rate_reg [0.5] (loss weight of the mean
                  output spike probability per step), static [true] (also train the static
-                 twin: same crossbar and neurons, no plasticity, same budget)
+                 twin: same crossbar and neurons, no plasticity, same budget), mapping
+                 ["nominal"] (pulse counts from the mean step of a pulse; "local": from the
+                 step at the device's present conductance)
     [synapse] [pulse] [neuron] [surrogate]   as for ``circuitsnn train`` (config.py)
     [optimizer]  lr [0.05], schedule ["cosine"] (cosine | none)
 """
@@ -63,7 +65,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                 "tau_post": (_number(positive=True, unit="s"), 2e-3),
                 "tau_theta": (_number(positive=True, unit="s"), 10e-3), "clip": (_number(positive=True), 2.0),
                 "max_pulses": (_int, 8), "alpha_init": (_number(), 5.0), "eta_init": (_number(0, 1, positive=True), 0.02),
-                "init_std": (_number(0), 0.03), "rate_reg": (_number(0), 0.5), "static": (_bool, True)},
+                "init_std": (_number(0), 0.03), "rate_reg": (_number(0), 0.5), "static": (_bool, True),
+                "mapping": (_choice(("nominal", "local")), "nominal")},
     "synapse": TRAIN_SCHEMA["synapse"],
     "pulse": TRAIN_SCHEMA["pulse"],
     "neuron": TRAIN_SCHEMA["neuron"],

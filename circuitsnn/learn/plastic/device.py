@@ -10,7 +10,8 @@ events it has. Which events a family has is read from its nominal pulses' termin
 
 * **pulsed, two-way** (memristors, ``in``; digital codes, ``code``; the ideal device):
   ``n = dw / step`` nominal pulses (``step``: the mean normalized change of one pulse across
-  the range), rounded stochastically to whole pulses with a straight-through gradient,
+  the range, an open-loop controller; ``mapping = "local"``: the change one pulse makes at the
+  device's present conductance, a controller that knows the fitted curve), rounded stochastically to whole pulses with a straight-through gradient,
   ``|n| <= max_pulses``; a positive request depresses ``G-`` while it is above the floor, else
   potentiates ``G+`` (and the mirror image for a negative request), so one side stays at the
   floor. The change of ``n`` pulses at conductance ``G`` is ``n * dG_pulse(G)``, where
@@ -73,13 +74,16 @@ class DeviceUpdate:
     """The update law of one family (module docstring), built once from its weight interface."""
 
     def __init__(self, model: DeviceModel, *, ideal: bool = False, max_pulses: int = 8, table_points: int = 257,
-                 dt: float = 1e-3) -> None:
+                 dt: float = 1e-3, mapping: str = "nominal") -> None:
         self.model = model
         self.device: WeightInterface = model.device
         self.g_min, self.g_max, self.span = model.g_min, model.g_max, model.span
         self.max_pulses = int(max_pulses)
         self.dt = float(dt)
         self.ideal = bool(ideal)
+        if mapping not in ("nominal", "local"):
+            raise ValueError(f"mapping must be 'nominal' or 'local', got {mapping!r}")
+        self.mapping = mapping
         dev = self.device
         up, down = dev.nominal_pulse(+1), dev.nominal_pulse(-1)
         if not dev.increasing:
@@ -153,12 +157,19 @@ class DeviceUpdate:
         """Realize the requested change ``dw`` (normalized) on the pair (module docstring)."""
         pos = (dw.detach() > 0)
         if self.kind == "pulse":
-            n_up = torch.clamp(_st_stochastic_round(dw.abs() / self.steps[+1], generator), 0, self.max_pulses)
-            n_dn = torch.clamp(_st_stochastic_round(dw.abs() / self.steps[-1], generator), 0, self.max_pulses)
             floor = self.g_min + 1e-6 * self.span
             # positive: lower G- while it is above its floor, else raise G+ (mirror for negative)
             use_gn = pos & (s.gn.detach() > floor)
             use_gp = ~pos & (s.gp.detach() > floor)
+            if self.mapping == "local":
+                # the controller knows the device's curve: the step of one pulse where it is
+                g_dev = torch.where(pos, torch.where(use_gn, s.gn, s.gp), torch.where(use_gp, s.gp, s.gn)).detach()
+                st_up = torch.clamp(_interp(g_dev, self.g_min, self.dg, self.up).abs() / self.span, min=1e-4)
+                st_dn = torch.clamp(_interp(g_dev, self.g_min, self.dg, self.down).abs() / self.span, min=1e-4)
+            else:
+                st_up, st_dn = self.steps[+1], self.steps[-1]
+            n_up = torch.clamp(_st_stochastic_round(dw.abs() / st_up, generator), 0, self.max_pulses)
+            n_dn = torch.clamp(_st_stochastic_round(dw.abs() / st_dn, generator), 0, self.max_pulses)
             gp_up, gn_up = self._pulses(s.gp, n_up, self.up), self._pulses(s.gn, n_up, self.up)
             gp_dn, gn_dn = self._pulses(s.gp, n_dn, self.down), self._pulses(s.gn, n_dn, self.down)
             gp = torch.where(pos, torch.where(use_gn, s.gp, gp_up), torch.where(use_gp, gp_dn, s.gp))

@@ -74,7 +74,7 @@ class PlasticNetwork(nn.Module):
                  modulation: str = "none", device_update: bool = False, tau_pre: float = 1e-3,
                  tau_post: float = 1e-3, tau_theta: float = 10e-3, clip: float = 2.0, max_pulses: int = 8,
                  init_std: float = 0.3, alpha_init: float = 0.5, eta_init: float = 0.02, teacher: int = 0,
-                 init_mean: float = 0.0, seed: int = 0) -> None:
+                 init_mean: float = 0.0, mapping: str = "nominal", seed: int = 0) -> None:
         super().__init__()
         if rule not in RULES:
             raise ValidationError(f"unknown plasticity rule {rule!r}.", hint=f"Rules: {', '.join(RULES)}.")
@@ -106,7 +106,8 @@ class PlasticNetwork(nn.Module):
             self.m_b = nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
         self._kx = 1.0 - math.exp(-self.dt / self.tau_pre)
         self._ky = 1.0 - math.exp(-self.dt / self.tau_post)
-        self.update = DeviceUpdate(model, ideal=not self.device_update, max_pulses=max_pulses, dt=dt)
+        self.update = DeviceUpdate(model, ideal=not self.device_update, max_pulses=max_pulses, dt=dt,
+                                   mapping=mapping)
 
     # -- parameters ------------------------------------------------------------------------------
     def rule_parameters(self) -> RuleParameters:

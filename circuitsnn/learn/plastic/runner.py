@@ -58,7 +58,8 @@ def build(cfg: PlasticConfig, *, plastic: bool = True, task: TaskSpec | None = N
                           rule=pl["rule"], modulation=pl["modulation"], device_update=pl["device_update"],
                           tau_pre=pl["tau_pre"], tau_post=pl["tau_post"], tau_theta=pl["tau_theta"], clip=pl["clip"],
                           max_pulses=pl["max_pulses"], init_std=pl["init_std"], alpha_init=pl["alpha_init"],
-                          eta_init=pl["eta_init"], teacher=task.n_classes, seed=cfg.run["seed"])
+                          eta_init=pl["eta_init"], teacher=task.n_classes, mapping=pl["mapping"],
+                          seed=cfg.run["seed"])
 
 
 def loss_of(net: PlasticNetwork, ep, rate_reg: float, generator: torch.Generator):
