@@ -272,3 +272,22 @@ def test_circuitsnn_train_runs_a_plastic_config(tmp_path):
     assert set(s["accuracy_vs_noise"]["plastic"]) == {"0.1", "0.3"}
     for name in ("accuracy_vs_noise", "coefficients", "episode_E_M", "episode_conductances"):
         assert (out / f"{name}.png").exists()
+
+
+def test_local_mapping_asks_one_pulse_for_the_local_step():
+    """``mapping = "local"``: a request equal to what one pulse does where the device is gives
+    exactly one pulse (the nominal mapping, with the mean step, gives a different count)."""
+    from circuitsnn.learn.plastic.device import PairState
+
+    dev = weights_for("memristor_vteam")
+    model = DeviceModel(dev, [dev.v_read])
+    loc = DeviceUpdate(model, mapping="local", table_points=1025)
+    g = torch.tensor([loc.g_min + 0.8 * loc.span], dtype=torch.float64)
+    s = dev.state_for(g)
+    g1 = float(dev.conductance(torch.as_tensor(dev.program(s.numpy(), dev.nominal_pulse(+1)))))
+    floor = torch.tensor([loc.g_min], dtype=torch.float64)
+    pair = PairState(g, floor, g, floor)
+    dw = torch.tensor([(g1 - float(g)) / loc.span], dtype=torch.float64)
+    assert math.isclose(float(loc.step(pair, dw).gp), g1, rel_tol=2e-3)
+    with pytest.raises(ValueError):
+        DeviceUpdate(model, mapping="closed")
