@@ -145,6 +145,12 @@ def train(cfg: PlasticConfig, out: str | Path, *, plots: bool = True, log: Calla
         start = Path(cfg.run["init"])
         if not start.is_absolute() and not start.exists():
             start = cfg.resolve_path(cfg.run["init"])
+        missing = [f"model_{k}.pt" for k in nets if not (start / f"model_{k}.pt").exists()]
+        if missing:
+            from ...errors import ValidationError
+
+            raise ValidationError(f"[run] init: {start} has no {', '.join(missing)}.",
+                                  hint="Run the config it starts from first (examples/plastic/RESULTS.md lists the order).")
         for label, net in nets.items():
             # normalized weights and rule parameters carry over between families: the same
             # fraction of each family's range, read with the same charge per pulse
