@@ -40,6 +40,9 @@ config sections (see circuitsnn/learn/config.py and examples/train/*.toml):
   [optimizer] lr weight_decay schedule     [regularization] lower_rate upper_rate (Hz) strengths
   [prune] l1 fractions                     [hardware] variation sigma_scale prog_noise read_noise
                                                       train (hardware-aware) eval_chips
+  a config with a [plastic] section is a learned-plasticity run (circuitsnn/learn/plastic/config.py):
+  [task] kind (one_shot|cue_delay) noise ...  [plastic] rule (hebbian|oja|bcm)
+  modulation (none|direct|eligibility) device_update static ...
 
 examples:
   circuitsnn train examples/train/digits_ideal.toml --out runs/digits_ideal
@@ -47,6 +50,7 @@ examples:
   circuitsnn train examples/train/digits_vteam_hwaware.toml --out runs/hw  (chips in training)
   circuitsnn train examples/train/digits_vteam.toml --out runs/vteam --set run.seed=2
   circuitsnn train examples/train/fashion_vteam.toml --out runs/fashion --threads 2
+  circuitsnn train examples/plastic/one_shot_ideal.toml --out runs/one_shot   (plastic vs static)
 
 A killed run resumes: run the same command again. --restart starts over."""
 
@@ -94,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_sets(args.set)
     if args.threads:
         overrides.setdefault("run", {})["threads"] = args.threads
+    if _is_plastic(args.config):
+        return run_plastic(args, overrides)
     cfg = load_config(args.config, overrides)
     output_dir(args.out)
     if args.restart:
@@ -101,3 +107,25 @@ def run(args: argparse.Namespace) -> int:
     summary = train(cfg, args.out, progress=not args.no_progress, plots=not args.no_plots)
     print(f"outputs in {args.out}: metrics.csv, summary.json, model/" + ("" if args.no_plots else ", PNG plots"))
     return 0 if summary else 1
+
+
+def _is_plastic(path: Path) -> bool:
+    """A config with a ``[plastic]`` section is a learned-plasticity run (circuitsnn.learn.plastic)."""
+    import tomllib
+
+    try:
+        return "plastic" in tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return False  # the trainer's loader reports the problem
+
+
+def run_plastic(args: argparse.Namespace, overrides: dict) -> int:
+    from ..learn.plastic.config import load_config
+    from ..learn.plastic.runner import train
+    from ..outdir import output_dir
+
+    cfg = load_config(args.config, overrides)
+    output_dir(args.out)
+    train(cfg, args.out, plots=not args.no_plots)
+    print(f"outputs in {args.out}: metrics.csv, summary.json, model_*.pt" + ("" if args.no_plots else ", PNG plots"))
+    return 0
