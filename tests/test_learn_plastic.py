@@ -291,3 +291,35 @@ def test_local_mapping_asks_one_pulse_for_the_local_step():
     assert math.isclose(float(loc.step(pair, dw).gp), g1, rel_tol=2e-3)
     with pytest.raises(ValueError):
         DeviceUpdate(model, mapping="closed")
+
+
+def test_a_killed_plastic_run_resumes_to_the_same_parameters(tmp_path):
+    """A checkpoint at every log line; killed after the first, the run continues from it and
+    ends with the parameters of an uninterrupted run (episodes drawn from seed and iteration)."""
+    from circuitsnn.learn.plastic.config import config
+    from circuitsnn.learn.plastic.runner import build, build_task, fit
+
+    cfg = config(run={"iterations": 4, "batch_size": 4, "log_every": 2},
+                 task={"n_pattern": 8, "present_steps": 4, "gap_steps": 1})
+    task = build_task(cfg)
+    whole = build(cfg, plastic=True, task=task)
+    fit(whole, task, cfg, label="plastic", rows=[], log=lambda s: None)
+
+    class Killed(Exception):
+        pass
+
+    def die_at_first_log(line: str) -> None:
+        raise Killed(line)
+
+    ckpt = tmp_path / "checkpoint_plastic.pt"
+    first = build(cfg, plastic=True, task=task)
+    with pytest.raises(Killed):
+        fit(first, task, cfg, label="plastic", rows=[], log=die_at_first_log, checkpoint=ckpt)
+    assert ckpt.exists()
+    resumed = build(cfg, plastic=True, task=task)
+    rows, lines = [], []
+    fit(resumed, task, cfg, label="plastic", rows=rows, log=lines.append, checkpoint=ckpt)
+    assert lines[0].startswith("plastic: resumed at iteration 2/4")
+    assert [r["iteration"] for r in rows] == [2, 4]
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name

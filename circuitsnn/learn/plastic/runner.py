@@ -11,7 +11,8 @@ saturation, where spike counts carry no gradient). After training, accuracy is m
 the device's update law costs the trained network).
 
 ``OUT`` receives ``metrics.csv`` (one row per logged iteration and network), ``summary.json``,
-``model_plastic.pt`` / ``model_static.pt`` (state dicts) and the plots of :mod:`.plots`.
+``model_plastic.pt`` / ``model_static.pt`` (state dicts) and the plots of :mod:`.plots`, and
+``checkpoint_<network>.pt`` at every log line: the same command after a kill resumes there.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -85,8 +87,13 @@ def evaluate(net: PlasticNetwork, task: TaskSpec, n: int, *, noise: float | None
 
 
 def fit(net: PlasticNetwork, task: TaskSpec, cfg: PlasticConfig, *, label: str, rows: list[dict[str, Any]],
-        log: Callable[[str], None] = print) -> None:
-    """Train ``net`` for the configured budget (module docstring)."""
+        log: Callable[[str], None] = print, checkpoint: Path | None = None) -> None:
+    """Train ``net`` for the configured budget (module docstring).
+
+    ``checkpoint``: a file written atomically at every log line (network, optimizer, schedule,
+    the metric rows so far); when it exists for the same configuration, training continues from
+    it. Every episode batch is drawn from ``(seed, iteration)``, so a resumed run ends with the
+    same parameters as an uninterrupted one."""
     run = cfg.run
     iters = int(run["iterations"])
     opt = torch.optim.Adam(net.parameters(), lr=cfg.optimizer["lr"])
@@ -94,7 +101,22 @@ def fit(net: PlasticNetwork, task: TaskSpec, cfg: PlasticConfig, *, label: str, 
     t0 = time.time()
     run_loss = run_acc = 0.0
     n = 0
-    for it in range(iters):
+    start = 0
+    own_rows_from = len(rows)
+    key = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        if state.get("config") == key and state.get("label") == label:
+            net.load_state_dict(state["net"])
+            opt.load_state_dict(state["optimizer"])
+            if sched is not None and state.get("schedule") is not None:
+                sched.load_state_dict(state["schedule"])
+            rows.extend(state["rows"])
+            start = int(state["iteration"])
+            log(f"{label}: resumed at iteration {start}/{iters} from {checkpoint.name}")
+        else:
+            log(f"{label}: {checkpoint.name} belongs to another configuration; starting over")
+    for it in range(start, iters):
         g = torch.Generator().manual_seed(int(run["seed"]) * 1_000_003 + it)
         ep = task.sample(int(run["batch_size"]), g)
         loss, acc = loss_of(net, ep, float(cfg.plastic["rate_reg"]), g)
@@ -114,10 +136,16 @@ def fit(net: PlasticNetwork, task: TaskSpec, cfg: PlasticConfig, *, label: str, 
                 co = net.coefficients()
                 row.update({"eta": co["eta"], "eta_e": co["eta_e"], "alpha_mean": co["alpha_mean"]})
             rows.append(row)
-            log(f"{label} {it + 1}/{iters}: loss {row['loss']:.3f} train acc {row['train_acc']:.3f} "
-                f"({row['seconds']:.0f} s)")
             run_loss = run_acc = 0.0
             n = 0
+            if checkpoint is not None:
+                tmp = checkpoint.with_suffix(".tmp")
+                torch.save({"config": key, "label": label, "iteration": it + 1, "net": net.state_dict(),
+                            "optimizer": opt.state_dict(), "schedule": sched.state_dict() if sched else None,
+                            "rows": rows[own_rows_from:]}, tmp)
+                os.replace(tmp, checkpoint)
+            log(f"{label} {it + 1}/{iters}: loss {row['loss']:.3f} train acc {row['train_acc']:.3f} "
+                f"({row['seconds']:.0f} s)")
 
 
 def train(cfg: PlasticConfig, out: str | Path, *, plots: bool = True, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -159,7 +187,7 @@ def train(cfg: PlasticConfig, out: str | Path, *, plots: bool = True, log: Calla
         summary["accuracy_at_init"] = {label: evaluate(net, task, n_eval) for label, net in nets.items()}
         log(f"started from {start}: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary["accuracy_at_init"].items()))
     for label, net in nets.items():
-        fit(net, task, cfg, label=label, rows=rows, log=log)
+        fit(net, task, cfg, label=label, rows=rows, log=log, checkpoint=out / f"checkpoint_{label}.pt")
         torch.save(net.state_dict(), out / f"model_{label}.pt")
         summary["accuracy"][label] = evaluate(net, task, n_eval)
         summary["accuracy_vs_noise"][label] = {f"{z:g}": evaluate(net, task, n_eval, noise=z) for z in noises}
