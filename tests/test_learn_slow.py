@@ -7,7 +7,12 @@ import pytest
 from circuitsnn.learn.config import load_config
 from circuitsnn.learn.trainer import train
 
-CONFIGS = ["digits_ideal.toml", "digits_vteam.toml", "digits_biolek.toml"]
+CONFIGS = ["digits_ideal.toml", "digits_vteam.toml", "digits_biolek.toml", "digits_schottky.toml",
+           "digits_digital_code.toml",
+           # the optocoupler trains to 96.6 % but loses 6.6 points over sampled chips (its fitted
+           # Monte Carlo spread; examples/train/RESULTS.md): the chips check fails for naive training
+           pytest.param("digits_optocoupler.toml", marks=pytest.mark.xfail(
+               reason="naive-trained optocoupler nets lose ~6.6 points over sampled chips", strict=False))]
 
 
 @pytest.mark.slow

@@ -32,7 +32,9 @@ FAMILIES = {
     "ideal 16 levels (digital-code stand-in)": ("digits_ideal.toml", {"synapse": {"levels": 16}}),
     "memristor_vteam (1-50 nS)": ("digits_vteam.toml", {}),
     "memristor_biolek (1.25-200 nS)": ("digits_biolek.toml", {}),
-    "schottky_gated (0.42-10 nS at 1 V)": ("digits_schottky.toml", {}),
+    "schottky_gated (2.1-50 nS at 1 V, 40 us pulses)": ("digits_schottky.toml", {}),
+    "optocoupler (20-946 nS at 0.1 V, 21 us pulses)": ("digits_optocoupler.toml", {}),
+    "digital_code (4 bits, LSB 50 nS, 0-750 nS at 0.1 V, 26.7 us pulses)": ("digits_digital_code.toml", {}),
 }
 
 
