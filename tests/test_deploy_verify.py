@@ -269,3 +269,28 @@ def test_samples_run_on_a_dask_cluster(tmp_path, model):
         v = verify(model, samples=2, out=tmp_path / "v", dask=client, progress=False, plots=False, write_deck=False,
                    energy=False)
     assert v.summary["done"] == 2 and sorted(v.computed) == [0, 1]
+
+
+@pytest.mark.ngspice
+def test_program_and_verify_mapping_puts_the_mapping_error_in_the_network(model, tmp_path):
+    """--mapping program-verify: the deck's devices sit at the states program-and-verify reached
+    on devices drawn from the fitted Monte Carlo (planned once into OUT/mapping), which differ
+    from the direct states; the comparison reports the mapping, and SPICE and the surrogate
+    still read the same topology."""
+    from circuitsnn.deploy.mapping import Mapping
+    from circuitsnn.deploy.verify import VerifySpec, context, verify
+
+    out = tmp_path / "v"
+    v = verify(model, samples=1, out=out, workers=1, executor="threads", progress=False, plots=False,
+               write_deck=False, mapping="program-verify")
+    mapped = Mapping.load(out / "mapping")
+    ctx = context(VerifySpec(model=str(load_model(model).path), mapping="program-verify",
+                             mapping_dir=str(out / "mapping"), traces=(0,)))
+    direct = build_topology(load_model(model), fidelity="read")
+    for layer, lm, d in zip(ctx.topology.layers, mapped.layers, direct.layers):
+        # (the layer snaps states to the digits a deck writes, and onto the bounds)
+        assert np.allclose(layer.states[0], lm.states[0], rtol=0, atol=1e-9)
+        assert np.allclose(layer.states[1], lm.states[1], rtol=0, atol=1e-9)
+        assert not np.allclose(layer.states[0], d.states[0])  # variation made the mapping differ
+    assert "program-and-verify" in (out / "comparison.md").read_text()
+    assert v.records[0]["status"] == "done" and v.computed == [0]

@@ -64,6 +64,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reltol", type=float, default=1e-5,
                    help="ngspice reltol (default 1e-5: converged spike times; 1e-4 is ~2x faster, spikes within ~1 us)")
     p.add_argument("--read", choices=("behavioural", "cmos"), default="behavioural", help="row drivers/column read-outs")
+    p.add_argument("--mapping", choices=("direct", "program-verify"), default="direct",
+                   help="direct: each device at the state of its trained conductance; program-verify: the states "
+                        "program-and-verify reaches on devices drawn from the fitted Monte Carlo (planned once "
+                        "into OUT/mapping), so the mapping error is in the network")
     p.add_argument("--window", type=float, help="coincidence window in s (default t_ref/4)")
     p.add_argument("--retry-failed", action="store_true", help="run samples recorded as failed again")
     p.add_argument("--no-energy", action="store_true", help="skip the energy ammeters (faster decks)")
@@ -78,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     v = verify(args.model, samples=args.samples, fidelity=args.fidelity, out=args.out, workers=args.workers,
                executor=args.executor, dask=args.dask, progress=not args.no_progress, plots=not args.no_plots,
                sampled=args.sampled, per_layer=args.per_layer, timeout=args.timeout, klu=args.klu, read=args.read, reltol=args.reltol,
+               mapping=args.mapping,
                window=args.window, energy=not args.no_energy, retry_failed=args.retry_failed)
     print((Path(v.files["table"])).read_text())
     print("files: " + ", ".join(v.files.values()))

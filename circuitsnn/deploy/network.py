@@ -213,8 +213,11 @@ def device_states(wi: Any, g_pos: np.ndarray, g_neg: np.ndarray, mask: np.ndarra
 
 
 def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterface | None = None,
-                   sim_options: dict[str, Any] | None = None, max_step: float | None = None) -> Topology:
-    """The topology of ``m`` (module docstring); ``fidelity`` "full" or "read" per layer."""
+                   sim_options: dict[str, Any] | None = None, max_step: float | None = None,
+                   mapping: Any = None) -> Topology:
+    """The topology of ``m`` (module docstring); ``fidelity`` "full" or "read" per layer.
+    ``mapping``: a :class:`~circuitsnn.deploy.mapping.Mapping` of this model (program-and-verify);
+    its states, which realize the *achieved* conductances, replace the direct ``state_for``."""
     from ..network.bindings import weights_at
     from ..library import registry
 
@@ -222,10 +225,19 @@ def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterf
     dev_p = _device_params(m)
     lif = _neuron_circuit(m)
     wi = weights_at(comp, dev_p)
+    mapped = mapping
     layers, mapping = [], []
     for k in range(len(m.sizes) - 1):
         gp, gn, mask = m.g(k)
-        sp, sn, err = device_states(wi, gp, gn, mask, layer=k)
+        if mapped is not None:
+            lm = mapped.layers[k]
+            if lm.synapse != m.component or lm.states[1] is None:
+                raise ValidationError(f"layer {k + 1}: the mapping is of {lm.synapse} single devices, the model "
+                                      f"of {m.component} pairs.", hint="Map this model: circuitsnn.deploy.mapping.map_model.")
+            sp, sn = (np.asarray(a, float) for a in lm.states)
+            err = {"layer": k + 1, "mapping": "program-verify", **mapped.report()["layers"][k]}
+        else:
+            sp, sn, err = device_states(wi, gp, gn, mask, layer=k)
         mapping.append(err)
         base = read or ReadInterface()
         rd = ReadInterface(base.row_driver, {**dict(base.row_params), "v_read": m.amplitude}, base.column,

@@ -58,7 +58,12 @@ def table(summary: dict[str, Any]) -> str:
         lines.append(f"| {row['layer']} | {a['spice']} | {a['surrogate']} | {a['coincident']} | {a['gamma_mean']:.3f} / "
                      f"{a['gamma_min']:.3f} | {b['gamma_mean']:.3f} / {b['gamma_min']:.3f} | {_num(a['max_dt'], ' us', 1e6)} |")
     for mp in s.get("mapping") or []:
-        if mp["clipped"]:
+        if mp.get("mapping") == "program-verify":
+            e, pulses = mp["error"], mp["pulses"]
+            lines.append(f"\nlayer {mp['layer']}: program-and-verify on devices drawn from the fitted Monte Carlo: "
+                         f"weight error worst {100 * e['worst']:.2f} %, median {100 * e['median']:.2f} % of the range, "
+                         f"{pulses['total']} programming events, {mp['unconverged']} pairs outside the tolerance")
+        elif mp["clipped"]:
             lines.append(f"\nlayer {mp['layer']}: {mp['clipped']} trained conductances outside the deck's range "
                          f"[{mp['g_range'][0]:.4g}, {mp['g_range'][1]:.4g}] S clipped onto it (at most "
                          f"{100 * mp['max_clip_of_range']:.2f} % of the range)")

@@ -60,6 +60,7 @@ from ..network.topology import Topology
 
 FIDELITIES = ("full", "read", "sampled")
 KLU_MODES = ("auto", "on", "off")
+MAPPINGS = ("direct", "program-verify")
 #: devices in a network above which ``per_layer="auto"`` splits it into per-layer decks
 SPLIT_DEVICES = 20_000
 
@@ -185,6 +186,11 @@ class VerifySpec:
     energy: bool = True
     #: samples whose output membranes come back (for plots)
     traces: tuple[int, ...] = ()
+    #: "direct": each device at the state_for its trained conductance; "program-verify": the states
+    #: program-and-verify reaches on devices drawn from the fitted Monte Carlo (the mapping error in
+    #: the network), planned once into ``mapping_dir``
+    mapping: str = "direct"
+    mapping_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.fidelity not in FIDELITIES:
@@ -193,6 +199,8 @@ class VerifySpec:
             raise ValidationError(f"klu must be one of {', '.join(KLU_MODES)}, got {self.klu!r}.")
         if self.read not in ("behavioural", "cmos"):
             raise ValidationError(f"read must be 'behavioural' or 'cmos', got {self.read!r}.")
+        if self.mapping not in MAPPINGS:
+            raise ValidationError(f"mapping must be one of {', '.join(MAPPINGS)}, got {self.mapping!r}.")
         if not (self.tol_scale > 0 and 0 < self.reltol < 1):
             raise ValidationError(f"tol_scale must be > 0 and reltol in (0, 1), got {self.tol_scale!r}, {self.reltol!r}.")
 
@@ -231,7 +239,13 @@ def context(spec: VerifySpec) -> Context:
     opts["reltol"] = spec.reltol * spec.tol_scale
     read = ReadInterface.cmos() if spec.read == "cmos" else None
     fid = "read" if spec.fidelity == "read" else "full"
-    topo = build_topology(m, fidelity=fid, read=read, sim_options=opts)
+    mapped = None
+    if spec.mapping == "program-verify":
+        from .mapping import map_model
+
+        # finished layers load from mapping_dir (verify() plans them once, before the workers)
+        mapped = map_model(m.path, variation=True, seed=spec.seed, progress=False, out=spec.mapping_dir)
+    topo = build_topology(m, fidelity=fid, read=read, sim_options=opts, mapping=mapped)
     lif = topo.layers[0].neuron_params
     if spec.tol_scale != 1.0:
         mapping = topo.deploy_mapping  # type: ignore[attr-defined]
@@ -526,6 +540,8 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     if not idx:
         raise ValidationError("no samples to verify.", hint="Give --samples N with N >= 1.")
     options.setdefault("traces", (idx[0],))
+    if options.get("mapping", "direct") != "direct" and options.get("mapping_dir") is None:
+        options["mapping_dir"] = str(Path(out) / "mapping")
     spec = VerifySpec(model=str(m.path), fidelity=fidelity, **options)
     ctx = context(spec)
     n_test = len(ctx.test)
