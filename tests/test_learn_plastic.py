@@ -323,3 +323,21 @@ def test_a_killed_plastic_run_resumes_to_the_same_parameters(tmp_path):
     assert [r["iteration"] for r in rows] == [2, 4]
     for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+@pytest.mark.parametrize("module", ["circuitsnn.learn.config", "circuitsnn.learn.stdp.config",
+                                    "circuitsnn.learn.plastic.config"])
+def test_every_learner_config_refuses_bad_toml_and_missing_files_clearly(module, tmp_path):
+    """One reader for all learners: invalid TOML and a missing file are ValidationErrors naming
+    the file (the plastic reader raised tomllib's own error before)."""
+    import importlib
+
+    from circuitsnn.errors import ValidationError
+
+    load = importlib.import_module(module).load_config
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run\nseed = 1\n")
+    with pytest.raises(ValidationError, match="not valid TOML"):
+        load(bad)
+    with pytest.raises(ValidationError, match="no config file"):
+        load(tmp_path / "missing.toml")

@@ -67,8 +67,87 @@ class ConfigError(ValidationError):
         super().__init__(f"{at}{key}: {message}" if key else f"{at}{message}", hint=hint)
 
 
+class ConfigFile:
+    """What every learner's config has: ``path`` and ``text`` of its TOML, and these two."""
+
+    path: str | None
+    text: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)  # type: ignore[call-overload]
+        d.pop("text")
+        return d
+
+    def resolve_path(self, value: str) -> Path:
+        """A file named in the config: beside the config file, else from the working directory,
+        else from the repository root."""
+        p = Path(value).expanduser()
+        if p.is_absolute():
+            return p
+        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
+        return next((c for c in cands if c.exists()), cands[0])
+
+
+def failer(path: str | Path | None, text: str | None) -> Callable[..., ConfigError]:
+    """``fail(keys, message, hint)``: a :class:`ConfigError` located to the key's line."""
+    where = str(path) if path else ""
+
+    def fail(keys: Sequence[str], msg: str, hint: str = "") -> ConfigError:
+        return ConfigError(keys, msg, hint=hint, where=where, line=find_line(text, keys) if text else None)
+
+    return fail
+
+
+def check_sections(raw: Mapping[str, Any], schema: Mapping[str, Mapping[str, tuple]],
+                   fail: Callable[..., ConfigError], *, kind: str = "") -> dict[str, dict[str, Any]]:
+    """``raw`` (parsed TOML) checked against ``schema`` (section -> key -> (check, default)):
+    unknown sections and keys refused, values checked, defaults filled (a default of None: absent)."""
+    for section, value in raw.items():
+        if section not in schema:
+            raise fail((section,), f"unknown section{' for ' + kind if kind else ''}.",
+                       hint=f"Sections: {', '.join(schema)}.")
+        if not isinstance(value, dict):
+            raise fail((section,), f"expected a table [{section}], got {value!r}.")
+    out: dict[str, dict[str, Any]] = {}
+    for section, keys in schema.items():
+        given = dict(raw.get(section, {}))
+        for key in given:
+            if key not in keys:
+                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
+        sec: dict[str, Any] = {}
+        for key, (check, default) in keys.items():
+            if key in given:
+                try:
+                    sec[key] = check(given[key])
+                except ValueError as exc:
+                    raise fail((section, key), f"{exc}.") from None
+            elif default is not None:
+                # a fresh copy: configs must not share (and mutate) the schema's list/dict defaults
+                sec[key] = type(default)(default) if isinstance(default, (list, dict)) else default
+        out[section] = sec
+    return out
+
+
+def read_toml(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None, examples: str
+              ) -> tuple[Path, str, dict[str, Any]]:
+    """``(path, text, parsed)`` of a config file, ``overrides`` (section -> key -> value) applied;
+    a missing file or invalid TOML is a clear error naming ``examples`` to start from."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise ValidationError(f"no config file {str(p)!r}.", hint=f"See {examples}.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{p}: not valid TOML: {exc}.", hint=f"See {examples}.") from None
+    for sec, kv in (overrides or {}).items():
+        raw.setdefault(sec, {}).update(kv)
+    return p, text, raw
+
+
 @dataclass
-class TrainConfig:
+class TrainConfig(ConfigFile):
     """Every setting of a training run (module docstring); ``source`` is the TOML text."""
 
     run: dict[str, Any] = field(default_factory=dict)
@@ -91,20 +170,6 @@ class TrainConfig:
     @property
     def n_steps(self) -> int:
         return int(round(self.time["duration"] / self.time["dt"]))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("text")
-        return d
-
-    def resolve_path(self, value: str) -> Path:
-        """A file named in the config: beside the config file, else from the working directory,
-        else from the repository root."""
-        p = Path(value).expanduser()
-        if p.is_absolute():
-            return p
-        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
-        return next((c for c in cands if c.exists()), cands[0])
 
     def regularizer(self) -> ActivityRegularizer:
         return ActivityRegularizer(**self.regularization)
@@ -231,33 +296,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
 
 def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: str | None = None) -> TrainConfig:
     """Check ``raw`` (the parsed TOML) against :data:`SCHEMA`; fill the defaults."""
-    where = str(path) if path else ""
-
-    def fail(keys: Sequence[str], msg: str, hint: str = "") -> ConfigError:
-        line = find_line(text, keys) if text else None
-        return ConfigError(keys, msg, hint=hint, where=where, line=line)
-
-    out: dict[str, dict[str, Any]] = {}
-    for section, value in raw.items():
-        if section not in SCHEMA:
-            raise fail((section,), "unknown section.", hint=f"Sections: {', '.join(SECTIONS)}.")
-        if not isinstance(value, dict):
-            raise fail((section,), f"expected a table [{section}], got {value!r}.")
-    for section, keys in SCHEMA.items():
-        given = dict(raw.get(section, {}))
-        sec: dict[str, Any] = {}
-        for key in given:
-            if key not in keys:
-                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
-        for key, (check, default) in keys.items():
-            if key in given:
-                try:
-                    sec[key] = check(given[key])
-                except ValueError as exc:
-                    raise fail((section, key), f"{exc}.") from None
-            elif default is not None:
-                sec[key] = default
-        out[section] = sec
+    fail = failer(path, text)
+    out = check_sections(raw, SCHEMA, fail)
     cfg = TrainConfig(**out, path=str(path) if path else None, text=text)
     _cross_check(cfg, fail)
     return cfg
@@ -309,17 +349,7 @@ def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
 def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> TrainConfig:
     """Read and check a training TOML file; ``overrides`` (section -> key -> value) replace
     values of the file (used by studies that vary one setting)."""
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise ValidationError(f"no config file {str(p)!r}.", hint="See examples/train/*.toml.") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{p}: not valid TOML: {exc}.") from None
-    for sec, kv in (overrides or {}).items():
-        raw.setdefault(sec, {}).update(kv)
+    p, text, raw = read_toml(path, overrides, "examples/train/*.toml")
     return from_dict(raw, path=p, text=text)
 
 

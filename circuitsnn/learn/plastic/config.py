@@ -28,14 +28,12 @@ Sections and keys (SI units; defaults in brackets)::
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ...errors import ValidationError
-from ...sweep.spec import find_line
-from ..config import REPO, SCHEMA as TRAIN_SCHEMA, ConfigError, _bool, _choice, _number, _str
+from ..config import SCHEMA as TRAIN_SCHEMA, ConfigFile, check_sections, failer, read_toml, _bool, _choice, _number, _str
 from .rules import MODULATIONS, RULES
 from .tasks import TASKS
 
@@ -76,7 +74,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
 
 
 @dataclass
-class PlasticConfig:
+class PlasticConfig(ConfigFile):
     run: dict[str, Any] = field(default_factory=dict)
     task: dict[str, Any] = field(default_factory=dict)
     time: dict[str, Any] = field(default_factory=dict)
@@ -89,18 +87,6 @@ class PlasticConfig:
     path: str | None = None
     text: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("text")
-        return d
-
-    def resolve_path(self, value: str) -> Path:
-        p = Path(value).expanduser()
-        if p.is_absolute():
-            return p
-        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
-        return next((c for c in cands if c.exists()), cands[0])
-
 
 def is_plastic(raw: Mapping[str, Any]) -> bool:
     """Whether a parsed training TOML is a plasticity run (it has a ``[plastic]`` section)."""
@@ -108,32 +94,8 @@ def is_plastic(raw: Mapping[str, Any]) -> bool:
 
 
 def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: str | None = None) -> PlasticConfig:
-    where = str(path) if path else ""
-
-    def fail(keys, msg: str, hint: str = "") -> ConfigError:
-        return ConfigError(keys, msg, hint=hint, where=where, line=find_line(text, keys) if text else None)
-
-    out: dict[str, dict[str, Any]] = {}
-    for section, value in raw.items():
-        if section not in SCHEMA:
-            raise fail((section,), "unknown section for a plasticity run.", hint=f"Sections: {', '.join(SCHEMA)}.")
-        if not isinstance(value, dict):
-            raise fail((section,), f"expected a table [{section}], got {value!r}.")
-    for section, keys in SCHEMA.items():
-        given = dict(raw.get(section, {}))
-        sec: dict[str, Any] = {}
-        for key in given:
-            if key not in keys:
-                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
-        for key, (check, default) in keys.items():
-            if key in given:
-                try:
-                    sec[key] = check(given[key])
-                except ValueError as exc:
-                    raise fail((section, key), f"{exc}.") from None
-            elif default is not None:
-                sec[key] = default if not isinstance(default, (list, dict)) else type(default)(default)
-        out[section] = sec
+    fail = failer(path, text)
+    out = check_sections(raw, SCHEMA, fail, kind="a plasticity run")
     cfg = PlasticConfig(**out, path=str(path) if path else None, text=text)
     syn = cfg.synapse
     if syn["component"] != "ideal":
@@ -157,14 +119,7 @@ def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: s
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> PlasticConfig:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise ValidationError(f"no config file {str(p)!r}.", hint="See examples/plastic/*.toml.") from None
-    raw = tomllib.loads(text)
-    for sec, kv in (overrides or {}).items():
-        raw.setdefault(sec, {}).update(kv)
+    p, text, raw = read_toml(path, overrides, "examples/plastic/*.toml")
     return from_dict(raw, path=p, text=text)
 
 

@@ -40,14 +40,12 @@ Sections and keys (SI units; defaults in brackets)::
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 from ...errors import ValidationError
-from ...sweep.spec import find_line
-from ..config import ConfigError, REPO, _bool, _choice, _number, _str, _table
+from ..config import ConfigError, ConfigFile, check_sections, failer, read_toml, _bool, _choice, _number, _str, _table
 
 SECTIONS = ("run", "data", "task", "time", "input", "network", "rule", "reward", "synapse", "neuron")
 
@@ -100,7 +98,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
 
 
 @dataclass
-class STDPConfig:
+class STDPConfig(ConfigFile):
     run: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     task: dict[str, Any] = field(default_factory=dict)
@@ -114,50 +112,14 @@ class STDPConfig:
     path: str | None = None
     text: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("text")
-        return d
-
-    def resolve_path(self, value: str) -> Path:
-        p = Path(value).expanduser()
-        if p.is_absolute():
-            return p
-        cands = ([Path(self.path).parent / p] if self.path else []) + [Path.cwd() / p, REPO / p]
-        return next((c for c in cands if c.exists()), cands[0])
 
     def rule_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.rule.items() if k != "kind"}
 
 
 def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: str | None = None) -> STDPConfig:
-    where = str(path) if path else ""
-
-    def fail(keys: Sequence[str], msg: str, hint: str = "") -> ConfigError:
-        line = find_line(text, keys) if text else None
-        return ConfigError(keys, msg, hint=hint, where=where, line=line)
-
-    out: dict[str, dict[str, Any]] = {}
-    for section, value in raw.items():
-        if section not in SCHEMA:
-            raise fail((section,), "unknown section.", hint=f"Sections: {', '.join(SECTIONS)}.")
-        if not isinstance(value, dict):
-            raise fail((section,), f"expected a table [{section}], got {value!r}.")
-    for section, keys in SCHEMA.items():
-        given = dict(raw.get(section, {}))
-        sec: dict[str, Any] = {}
-        for key in given:
-            if key not in keys:
-                raise fail((section, key), "unknown key.", hint=f"[{section}] keys: {', '.join(keys)}.")
-        for key, (check, default) in keys.items():
-            if key in given:
-                try:
-                    sec[key] = check(given[key])
-                except ValueError as exc:
-                    raise fail((section, key), f"{exc}.") from None
-            elif default is not None:
-                sec[key] = default
-        out[section] = sec
+    fail = failer(path, text)
+    out = check_sections(raw, SCHEMA, fail)
     cfg = STDPConfig(**out, path=str(path) if path else None, text=text)
     _cross_check(cfg, fail)
     return cfg
@@ -214,17 +176,7 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> STDPConfig:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise ValidationError(f"no config file {str(p)!r}.", hint="See examples/stdp/*.toml.") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{p}: not valid TOML: {exc}.") from None
-    for sec, kv in (overrides or {}).items():
-        raw.setdefault(sec, {}).update(kv)
+    p, text, raw = read_toml(path, overrides, "examples/stdp/*.toml")
     return from_dict(raw, path=p, text=text)
 
 
