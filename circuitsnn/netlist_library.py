@@ -134,11 +134,12 @@ def _printable(signal: str) -> bool:
     return signal.lower() != "all"
 
 
-def generate(out_dir: str | Path) -> list[Path]:
+def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
+    """Write ``files`` (name -> text) into ``out_dir``, touching only those that changed."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in expected_files().items():
+    for name, text in files.items():
         path = out / name
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
@@ -146,7 +147,16 @@ def generate(out_dir: str | Path) -> list[Path]:
     return written
 
 
+def stale_files(files: dict[str, str], out_dir: str | Path) -> list[str]:
+    """Names of ``files`` missing from, or different in, ``out_dir``."""
+    out = Path(out_dir)
+    return [name for name, text in files.items() if not (out / name).exists() or (out / name).read_text() != text]
+
+
+def generate(out_dir: str | Path) -> list[Path]:
+    return write_files(expected_files(), out_dir)
+
+
 def stale(out_dir: str | Path) -> list[str]:
     """Names of files missing from, or different in, ``out_dir``."""
-    out = Path(out_dir)
-    return [name for name, text in expected_files().items() if not (out / name).exists() or (out / name).read_text() != text]
+    return stale_files(expected_files(), out_dir)

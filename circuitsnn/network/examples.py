@@ -63,20 +63,15 @@ def expected_files() -> dict[str, str]:
 
 
 def generate(out_dir: str | Path) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in expected_files().items():
-        p = out / name
-        if not p.exists() or p.read_text() != text:
-            p.write_text(text)
-        written.append(p)
-    return written
+    from ..netlist_library import write_files
+
+    return write_files(expected_files(), out_dir)
 
 
 def stale(out_dir: str | Path) -> list[str]:
-    out = Path(out_dir)
-    return [n for n, t in expected_files().items() if not (out / n).exists() or (out / n).read_text() != t]
+    from ..netlist_library import stale_files
+
+    return stale_files(expected_files(), out_dir)
 
 
 __all__ = ["tiny", "digits_16_8_4", "expected_files", "generate", "stale"]
