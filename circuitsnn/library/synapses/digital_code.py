@@ -315,11 +315,22 @@ POLARITY = ("read: v(in) > v(out) at v_read (either sign conducts); program: wri
 
 _REFERENCE = "Ryndin, Andreeva, Luchinin, Goncharov et al. 2021 (digital-code synapse); level-1 NMOS switches"
 
+#: what the four digital-code components (code or bit lines; generic card or GF180MCU) share
+_SHARED = dict(
+    kind="synapse",
+    family="digital_code",
+    fitter="circuitsnn.fit.digital_code:fit_digital",
+    weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
+    module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
+    operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
+    sim_options=SIM_OPTIONS,
+    read_mode=read_mode,
+    operating_range="circuitsnn.library.operating:digital_range",
+)
+
 COMPONENT = register(
     Component(
         name="digital_code",
-        kind="synapse",
-        family="digital_code",
         params_cls=DigitalCodeParams,
         subckt=subckt,
         testbenches=testbenches(subckt),
@@ -327,13 +338,7 @@ COMPONENT = register(
         pinout="in out   (bits tied to internal VDD/GND by the code parameter)",
         equation="G = sum_k bit_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k = 1/(KP (W_k/L)(VDD - VTO))",
         reference=_REFERENCE,
-        fitter="circuitsnn.fit.digital_code:fit_digital",
-        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
-        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
-        sim_options=SIM_OPTIONS,
-        read_mode=read_mode,
-        operating_range="circuitsnn.library.operating:digital_range",
+        **_SHARED,
         technology=GENERIC.name,
     )
 )
@@ -341,8 +346,6 @@ COMPONENT = register(
 BITLINES = register(
     Component(
         name="digital_code_bitlines",
-        kind="synapse",
-        family="digital_code",
         params_cls=DigitalBitlineParams,
         subckt=subckt_bitlines,
         testbenches=testbenches_bitlines(subckt_bitlines),
@@ -350,13 +353,7 @@ BITLINES = register(
         pinout="in out b0 ... b<N-1>   (bit lines: 0 or VDD, b0 = LSB)",
         equation="G = sum_k b_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k = 1/(KP (W_k/L)(VDD - VTO))",
         reference=_REFERENCE,
-        fitter="circuitsnn.fit.digital_code:fit_digital",
-        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
-        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
-        sim_options=SIM_OPTIONS,
-        read_mode=read_mode,
-        operating_range="circuitsnn.library.operating:digital_range",
+        **_SHARED,
         technology=GENERIC.name,
     )
 )
@@ -433,8 +430,6 @@ _GF180_EQUATION = "G = sum_k bit_k 2^k g_lsb / (1 + R_on,k 2^k g_lsb), R_on,k of
 COMPONENT_GF180 = register(
     Component(
         name="digital_code_gf180",
-        kind="synapse",
-        family="digital_code",
         params_cls=DigitalCodeGF180Params,
         subckt=subckt,
         testbenches=testbenches(subckt),
@@ -442,13 +437,7 @@ COMPONENT_GF180 = register(
         pinout="in out   (bits tied to internal VDD/GND by the code parameter)",
         equation=_GF180_EQUATION,
         reference=_REFERENCE.replace("level-1 NMOS switches", "GF180MCU nfet_03v3 switches (GlobalFoundries, Apache-2.0)"),
-        fitter="circuitsnn.fit.digital_code:fit_digital",
-        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
-        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
-        sim_options=SIM_OPTIONS,
-        read_mode=read_mode,
-        operating_range="circuitsnn.library.operating:digital_range",
+        **_SHARED,
         technology=gf180mcu.NAME,
     )
 )
@@ -456,8 +445,6 @@ COMPONENT_GF180 = register(
 BITLINES_GF180 = register(
     Component(
         name="digital_code_bitlines_gf180",
-        kind="synapse",
-        family="digital_code",
         params_cls=DigitalBitlineGF180Params,
         subckt=subckt_bitlines,
         testbenches=testbenches_bitlines(subckt_bitlines),
@@ -465,13 +452,7 @@ BITLINES_GF180 = register(
         pinout="in out b0 ... b<N-1>   (bit lines: 0 or VDD, b0 = LSB)",
         equation=_GF180_EQUATION,
         reference=_REFERENCE.replace("level-1 NMOS switches", "GF180MCU nfet_03v3 switches (GlobalFoundries, Apache-2.0)"),
-        fitter="circuitsnn.fit.digital_code:fit_digital",
-        weights="circuitsnn.surrogates.weights.digital_code:DigitalCodeWeights",
-        module="circuitsnn.surrogates.digital_code:DigitalSynapse.from_values",
-        operating=dict(v_read=0.1, t_read=10e-6, polarity=POLARITY),
-        sim_options=SIM_OPTIONS,
-        read_mode=read_mode,
-        operating_range="circuitsnn.library.operating:digital_range",
+        **_SHARED,
         technology=gf180mcu.NAME,
     )
 )
