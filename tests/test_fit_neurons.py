@@ -58,9 +58,12 @@ def test_fit_decks_carry_the_components_options_and_step():
     comp = registry.get("axon_hillock")
     p = comp.default_params()
     wave = neurons.held_pwl([1e-7, 2e-7], 1e-6, 1e-8)
-    deck = neurons.tighten(neurons.stimulus_deck(comp, p, [wave], 2e-6, "t"), 1e-6)
-    assert dict(deck.options) == {**comp.sim_options, "reltol": 1e-6}
-    assert deck.tran.max_step == comp.max_step_for(p)
+    base = neurons.stimulus_deck(comp, p, [wave], 2e-6, "t")
+    # the protocol's reltol tightens a looser component, never loosens a tighter one
+    own = comp.sim_options["reltol"]
+    assert dict(neurons.tighten(base, own * 10).options) == dict(comp.sim_options)
+    assert dict(neurons.tighten(base, own / 10).options) == {**comp.sim_options, "reltol": own / 10}
+    assert base.tran.max_step == comp.max_step_for(p)
 
 
 def test_protocol_pieces():

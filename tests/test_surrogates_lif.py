@@ -221,7 +221,7 @@ def test_fast_inference_path_equals_lif_run(extra):
 
 def test_neuron_testbenches_run_with_the_components_sim_options():
     # every deck of a neuron carries the options and max step its component declares (the
-    # Axon-Hillock's spike times need reltol 1e-5: module docstring of neurons.testbenches)
+    # Axon-Hillock's spike times need reltol 1e-7 to converge: axon_hillock.SIM_OPTIONS)
     from circuitsnn.library import registry
     from circuitsnn.library.neurons import testbenches
     from circuitsnn.spice.render import render
@@ -234,8 +234,8 @@ def test_neuron_testbenches_run_with_the_components_sim_options():
             assert dict(deck.options) == dict(comp.sim_options)
             assert deck.tran.max_step == pytest.approx(comp.max_step_for(p), rel=1e-3)
     ah = registry.get("axon_hillock")
-    assert ah.sim_options["reltol"] == 1e-5
-    assert ".options method=gear reltol=10u" in render(ah.testbench("fi").deck).splitlines()
+    assert ah.sim_options["reltol"] == 1e-7
+    assert ".options method=gear reltol=100n" in render(ah.testbench("fi").deck).splitlines()
     with pytest.raises(ValidationError, match="reltol"):
         testbenches.builders(ah.subckt, sim_options={"reltol": 0.0}, max_step=ah.max_step)
 

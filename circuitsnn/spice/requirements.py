@@ -1,8 +1,8 @@
 """Simulator settings a subcircuit needs, carried in the netlist itself, and the check that a deck
 instantiating it honours them.
 
-A component whose accuracy needs particular settings (Gear for a stiff reset; reltol 1e-5 and a
-small max step for a transistor-level neuron) declares them (``Component.sim_options`` and
+A component whose accuracy needs particular settings (Gear for a stiff reset; reltol 1e-7 and a
+small max step for the transistor-level Axon-Hillock) declares them (``Component.sim_options`` and
 ``max_step``). Decks circuitsnn writes include them; a library file written for designers
 carries them as a machine-readable comment right above the ``.subckt`` line::
 

@@ -115,8 +115,10 @@ def _noisy(component, params, data, proto, sp, rng, tau_e, max_dt, out: HeldOut)
 
     base = stimulus_deck(component, params, waves, n_stop, f"{component.name} held-out noisy currents")
     h = float(component.max_step_for(params))
+    # start from the component's own reltol where it declares a tighter one (as tighten() does)
+    reltol = float(dict(tighten(base, proto.reltol).options)["reltol"])
     deck, dn, report = converge(base, spike_extractor(params, len(waves)), lambda d: unpad(d["spikes"]), data,
-                                "val_noisy", reltol=proto.reltol, max_step=h, duration=n_stop)
+                                "val_noisy", reltol=reltol, max_step=h, duration=n_stop)
     out.convergence = report
     if not report["converged"]:
         out.failures.append(f"held-out noisy currents: {describe(report)}: declare tighter sim_options/max_step")

@@ -14,7 +14,8 @@ instead of one per current.
 
 Why the behavioural neurons declare Gear: their reset and latch nodes are stiff (fast relative
 to the step); the trapezoidal rule rings on such nodes, Gear damps them (see
-circuitsnn.library.neurons.lif). The transistor-level Axon-Hillock also declares reltol 1e-5.
+circuitsnn.library.neurons.lif). The transistor-level Axon-Hillock also declares reltol 1e-7 (its spike times converge only
+there: axon_hillock.SIM_OPTIONS).
 """
 
 from __future__ import annotations
