@@ -77,6 +77,10 @@ def test_axon_hillock_effective_lif(tmp_path):
     # spikes within 1 % of the ISI with the full protocol)
     noisy = fit.validation["noisy_current"]
     assert noisy["n_unpaired"] == 0 and noisy["frac_within_target"] >= 0.95, noisy
+    # ... against a reference shown converged, from the component's own (tighter) reltol: from
+    # the protocol's 1e-5 three halvings never agreed within 0.2 % of the ISI (issue 9)
+    conv = fit.extra["reference_convergence"]
+    assert conv["converged"] and conv["reltol"] == comp.sim_options["reltol"], conv
     assert fit.passed, fit.failures
 
 
