@@ -61,18 +61,23 @@ def seeds(root_p: Path) -> None:
     if not names:
         return
     print()
-    print("| run | synapse (update) | seeds | noise | plastic % (mean ± std) | static % (mean ± std) |")
-    print("|---|---|---|---|---|---|")
+    print("| run | synapse (update) | seeds | noise | plastic % (mean ± std) | static % (mean ± std) |"
+          " plastic before fine-tuning % |")
+    print("|---|---|---|---|---|---|---|")
     for name in names:
         ss = [json.loads(p.read_text()) for p in [root_p / name / "summary.json", *root_p.glob(f"s[0-9]*/{name}/summary.json")]
               if p.exists()]
+        ss.sort(key=lambda s: s["seed"])
         s0 = ss[0]
         upd = s0["update"]["kind"] if s0["device_update"] else "ideal"
         seeds_ = ",".join(str(s["seed"]) for s in ss)
         for z in sorted(s0["accuracy_vs_noise"]["plastic"], key=float):
             pl = [s["accuracy_vs_noise"]["plastic"][z] for s in ss]
             st = [s["accuracy_vs_noise"]["static"][z] for s in ss if "static" in s["accuracy_vs_noise"]]
-            print(f"| {name} | {s0['component']} ({upd}) | {seeds_} | {z} | {_ms(pl)} | {_ms(st) if st else '-'} |")
+            init = [s["accuracy_at_init"]["plastic"] for s in ss if "accuracy_at_init" in s]
+            init_s = _ms(init) if init and float(z) == s0["noise"] else "-"
+            print(f"| {name} | {s0['component']} ({upd}) | {seeds_} | {z} | {_ms(pl)} | {_ms(st) if st else '-'} | "
+                  f"{init_s} |")
 
 
 if __name__ == "__main__":
