@@ -6,6 +6,7 @@ chance-level on one-shot association."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -365,3 +366,17 @@ def test_every_learner_config_refuses_bad_toml_and_missing_files_clearly(module,
         load(bad)
     with pytest.raises(ValidationError, match="no config file"):
         load(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "examples" / "plastic")
+                                        .glob("*.toml")), ids=lambda p: p.name)
+def test_plastic_example_configs_load_and_build(path):
+    """Every example config passes the reader and builds both networks; a device config reads
+    about 5 pC per pulse at g_max, as the ideal run (RESULTS.md)."""
+    from circuitsnn.learn.plastic.config import load_config
+    from circuitsnn.learn.plastic.runner import build
+
+    cfg = load_config(path)
+    net = build(cfg)
+    q = net.model.g_max * net.pulse.amplitude * net.pulse.width
+    assert 4.5e-12 <= q <= 5.5e-12, q
