@@ -23,10 +23,10 @@ and only turns into a weight change when the modulator arrives; ``c`` is the cli
 Backpropamine.) ``D'`` is ``D`` except for the Hebbian rule, whose eligibility accumulates the
 product ``y_i x_j`` alone, as in Backpropamine: with ``D = y x - E`` the pair ``(e, E)`` is a
 second-order loop (``E'' = M eta_e (y x - E - e)``, per step) that rings for ``M > 0``
-(``eta_e = M = 0.02, 0.5``: a stored association changes sign about 20 ms after its pair) and
-grows geometrically for ``M < 0``, so no readout can use ``E`` at recall (the rule stayed at
-chance on both tasks, RESULTS.md). The un-modulated rules are clipped to ``[-c, c]`` as well, so that BCM and
-Oja cannot run away inside an episode.
+(``eta_e`` 0.02, ``M`` 0.5: a stored association changes sign about 20 ms after its pair
+began) and grows geometrically for ``M < 0``, so no readout can use ``E`` at recall (with it the
+rule stayed at chance on both tasks, examples/plastic/RESULTS.md). The un-modulated rules are
+clipped to ``[-c, c]`` as well, so that BCM and Oja cannot run away inside an episode.
 
 Learned parameters, what :class:`RuleParameters` holds: ``eta`` and ``eta_e`` are per layer
 (one scalar each, in (0, 1), as in Miconi et al.); ``tau_theta`` (s) is per layer and fixed by
