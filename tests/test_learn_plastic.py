@@ -6,6 +6,7 @@ chance-level on one-shot association."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -66,16 +67,40 @@ def test_neuromodulated_direct_and_eligibility_match_hand_computation():
     # Hebbian term D = y x - E = [1.8, 1.4]; direct: E + M eta D = [0.2 + 0.09, -0.4 + 0.07]
     d = plastic_step("hebbian", "direct", X, Y, s, _p(), m)
     assert torch.allclose(d.E, torch.tensor([[[0.29, -0.33]]], dtype=torch.float64))
-    # eligibility: e = 0.1 + 0.5 (1.8 - 0.1) = 0.95, 0 + 0.5 * 1.4 = 0.7; E + M e = [0.675, -0.05]
+    # eligibility (Hebbian: the product y x = [2, 1] alone): e = 0.1 + 0.5 (2 - 0.1) = 1.05,
+    # 0 + 0.5 * 1 = 0.5; E + M e = [0.725, -0.15]
     el = plastic_step("hebbian", "eligibility", X, Y, s, _p(), m)
-    assert torch.allclose(el.e, torch.tensor([[[0.95, 0.7]]], dtype=torch.float64))
-    assert torch.allclose(el.E, torch.tensor([[[0.675, -0.05]]], dtype=torch.float64))
+    assert torch.allclose(el.e, torch.tensor([[[1.05, 0.5]]], dtype=torch.float64))
+    assert torch.allclose(el.E, torch.tensor([[[0.725, -0.15]]], dtype=torch.float64))
+    # Oja keeps its whole term D = y (x - y E) = [1.2, 2.6]: e = 0.1 + 0.5 (1.2 - 0.1) = 0.65, 1.3
+    oj = plastic_step("oja", "eligibility", X, Y, s, _p(), m)
+    assert torch.allclose(oj.e, torch.tensor([[[0.65, 1.3]]], dtype=torch.float64))
     # M = 0 freezes E (the memory survives a delay); plain Hebbian decays it
     z = plastic_step("hebbian", "direct", X, Y, s, _p(), torch.zeros(1, dtype=torch.float64))
     assert torch.equal(z.E, E)
     # the clip bounds E
     big = plastic_step("oja", "direct", X * 100, Y, s, _p(clip=0.5), torch.ones(1, dtype=torch.float64))
     assert float(big.E.abs().max()) <= 0.5
+
+
+@pytest.mark.parametrize("m", [0.5, -0.05])
+def test_hebbian_eligibility_keeps_a_stored_association(m):
+    """A pair (x y > 0 for 20 steps), then silence under a constant modulator: E moves one way
+    only and keeps its sign (with D = y x - E in the eligibility it rang for M > 0, changing
+    sign about 40 steps after the pair, and grew geometrically for M < 0)."""
+    p = _p(eta=0.02, eta_e=0.02)
+    z = torch.zeros(1, 1, 1, dtype=torch.float64)
+    s = RuleState(z, z.clone(), torch.zeros(1, 1, dtype=torch.float64))
+    x, y = torch.full((1, 1), 0.5, dtype=torch.float64), torch.full((1, 1), 0.4, dtype=torch.float64)
+    mm = torch.tensor([m], dtype=torch.float64)
+    es = []
+    for t in range(200):
+        s = plastic_step("hebbian", "eligibility", x * (t < 20), y * (t < 20), s, p, mm)
+        es.append(float(s.E))
+    d = torch.diff(torch.tensor(es)) * math.copysign(1, m)
+    assert float(d.min()) >= 0 and math.copysign(1, es[-1]) == math.copysign(1, m)
+    # bounded by M times the accumulated product (20 steps x 0.2), not geometric growth
+    assert abs(es[-1]) <= abs(m) * 20 * 0.2 + 1e-9
 
 
 def _net(device=None, **kw):
@@ -341,3 +366,17 @@ def test_every_learner_config_refuses_bad_toml_and_missing_files_clearly(module,
         load(bad)
     with pytest.raises(ValidationError, match="no config file"):
         load(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "examples" / "plastic")
+                                        .glob("*.toml")), ids=lambda p: p.name)
+def test_plastic_example_configs_load_and_build(path):
+    """Every example config passes the reader and builds both networks; a device config reads
+    about 5 pC per pulse at g_max, as the ideal run (RESULTS.md)."""
+    from circuitsnn.learn.plastic.config import load_config
+    from circuitsnn.learn.plastic.runner import build
+
+    cfg = load_config(path)
+    net = build(cfg)
+    q = net.model.g_max * net.pulse.amplitude * net.pulse.width
+    assert 4.5e-12 <= q <= 5.5e-12, q

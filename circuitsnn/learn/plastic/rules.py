@@ -16,12 +16,17 @@ Neuromodulated variants (Backpropamine) gate the update with a signal ``M(t)`` i
 that a learned readout of the network produces (:mod:`.layer`)::
 
     direct        E <- clip(E + M eta D, -c, c)
-    eligibility   e <- (1 - eta_e) e + eta_e D ;   E <- clip(E + M e, -c, c)
+    eligibility   e <- (1 - eta_e) e + eta_e D' ;   E <- clip(E + M e, -c, c)
 
 (Backpropamine's "retroactive" form: the rule's term accumulates in an eligibility trace ``e``
 and only turns into a weight change when the modulator arrives; ``c`` is the clip, 2 in
-Backpropamine.) The un-modulated rules are clipped to ``[-c, c]`` as well, so that BCM and
-Oja cannot run away inside an episode.
+Backpropamine.) ``D'`` is ``D`` except for the Hebbian rule, whose eligibility accumulates the
+product ``y_i x_j`` alone, as in Backpropamine: with ``D = y x - E`` the pair ``(e, E)`` is a
+second-order loop (``E'' = M eta_e (y x - E - e)``, per step) that rings for ``M > 0``
+(``eta_e`` 0.02, ``M`` 0.5: a stored association changes sign about 20 ms after its pair
+began) and grows geometrically for ``M < 0``, so no readout can use ``E`` at recall (with it the
+rule stayed at chance on both tasks, examples/plastic/RESULTS.md). The un-modulated rules are
+clipped to ``[-c, c]`` as well, so that BCM and Oja cannot run away inside an episode.
 
 Learned parameters, what :class:`RuleParameters` holds: ``eta`` and ``eta_e`` are per layer
 (one scalar each, in (0, 1), as in Miconi et al.); ``tau_theta`` (s) is per layer and fixed by
@@ -116,6 +121,8 @@ def plastic_step(rule: str, modulation: str, x: torch.Tensor, y: torch.Tensor, s
     if modulation == "direct":
         return RuleState(torch.clamp(s.E + mm * p.eta * d, -p.clip, p.clip), s.e, theta)
     if modulation == "eligibility":
+        if rule == "hebbian":
+            d = y.unsqueeze(-1) * x.unsqueeze(-2)  # the product y x alone (module docstring)
         e = s.e + p.eta_e * (d - s.e)
         return RuleState(torch.clamp(s.E + mm * e, -p.clip, p.clip), e, theta)
     raise ValueError(f"unknown modulation {modulation!r}; modulations: {', '.join(MODULATIONS)}")
