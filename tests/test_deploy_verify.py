@@ -50,6 +50,27 @@ def model(tmp_path_factory) -> Path:
     return train_tiny(tmp_path_factory.mktemp("tiny"))
 
 
+DEPLOY_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "examples" / "train").glob("*_deploy.toml"))
+
+
+@pytest.mark.parametrize("path", DEPLOY_CONFIGS, ids=lambda p: p.stem)
+def test_every_shipped_deploy_config_trains_a_model_deployment_accepts(path, tmp_path):
+    # one short epoch on 64 images: what matters is that the saved model passes the deploy
+    # checks (count read-out, spike inputs, pulses that fit a step) and builds a topology on
+    # the config's own family at the trained read pulse
+    from circuitsnn.learn.config import load_config
+    from circuitsnn.learn.trainer import train
+
+    cfg = load_config(path, {"run": {"epochs": 1}, "data": {"limit_train": 64}, "hardware": {"eval_chips": 0}})
+    train(cfg, tmp_path, progress=False, plots=False, log=lambda s: None)
+    m = load_model(tmp_path / "model")
+    assert m.component == cfg.synapse["component"]
+    assert m.width == pytest.approx(cfg.pulse["width"])
+    topo = build_topology(m)
+    assert topo.n_inputs == 64 and topo.layers[-1].n_out == 10
+    assert all(layer.synapse.name == cfg.synapse["component"] for layer in topo.layers)
+
+
 def test_topology_reads_what_the_model_was_trained_with(model):
     m = load_model(model)
     topo = build_topology(m, fidelity="read")

@@ -370,3 +370,12 @@ def test_every_registered_synapse_family_trains_through_its_weight_interface(nam
     w_nom = net.synapses[0].effective().detach()
     if dev.variation_summary():
         assert not torch.equal(w_chip, w_nom)
+
+
+def test_a_data_key_the_data_set_does_not_take_is_a_clear_error():
+    from circuitsnn.learn import data
+
+    with pytest.raises(ValidationError, match=r"\[data\] nb_units does not apply to the 'digits' data set"):
+        data.load("digits", nb_units=3)
+    s = data.load("digits", limit_train=64)
+    assert len(s.train) == 64 and "limited to 64" in s.info["split"] and len(s.test) == 360

@@ -15,6 +15,8 @@ input pulses.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from ...errors import ValidationError
@@ -39,7 +41,14 @@ def load(name: str, **options: Any) -> Splits:
         loader = LOADERS[name]
     except KeyError:
         raise ValidationError(f"unknown data set {name!r}.", hint=f"Known: {', '.join(LOADERS)}.") from None
-    return loader(**options)
+    try:
+        return loader(**options)
+    except TypeError as e:  # a key of the [data] schema that this data set's loader does not take
+        m = re.search(r"unexpected keyword argument '(\w+)'", str(e))
+        if not m:
+            raise
+        raise ValidationError(f"[data] {m.group(1)} does not apply to the {name!r} data set.",
+                              hint="Remove it; see `circuitsnn train --help` for the keys of each data set.") from None
 
 
 __all__ = ["Dataset", "Splits", "stratified_split", "load_digits", "load_fashion_mnist", "load_idx_folder",
