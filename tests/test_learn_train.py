@@ -379,3 +379,28 @@ def test_a_data_key_the_data_set_does_not_take_is_a_clear_error():
         data.load("digits", nb_units=3)
     s = data.load("digits", limit_train=64)
     assert len(s.train) == 64 and "limited to 64" in s.info["split"] and len(s.test) == 360
+
+
+def test_drive_pruning_ranks_pairs_by_the_current_they_carry(tmp_path):
+    # a strong pair on a line that never pulses carries no current: "drive" prunes it first,
+    # "magnitude" keeps it
+    from circuitsnn.learn.prune import prune
+    from circuitsnn.learn.trainer import build, row_activity
+
+    cfg = load_config("examples/train/digits_vteam.toml", {"network": {"hidden": [8]}, "data": {"limit_train": 32},
+                                                          "hardware": {"eval_chips": 0}})
+    exp = build(cfg)
+    act = row_activity(exp, exp.splits.train)
+    assert [a.shape[0] for a in act] == [64, 8] and all(bool((a >= 0).all()) for a in act)
+    dead = int(torch.argmin(act[0]))
+    assert float(act[0][dead]) == 0.0  # a border pixel of the digits is blank in every image
+    syn = exp.net.synapses[0]
+    with torch.no_grad():
+        syn.theta[:, dead] = 1.0  # the largest |G+ - G-| of the array
+    masks = [s.mask.clone() for _, s in exp.net.arrays()]
+    prune(exp.net, fraction=0.1)
+    assert bool((syn.mask[:, dead] > 0).all())
+    for (_, s), m in zip(exp.net.arrays(), masks):
+        s.mask.copy_(m)
+    prune(exp.net, fraction=0.1, activity=act)
+    assert bool((syn.mask[:, dead] == 0).all())

@@ -26,7 +26,8 @@ Sections and keys (SI units; defaults in brackets)::
     [regularization] lower_rate [10 Hz], lower_strength [0], upper_rate [100 Hz],
                      upper_strength [0], layers ["hidden"]
     [prune]          l1 [0] (L1 strength on conductances), fractions ([] pruned fractions
-                     evaluated after training, no retraining)
+                     evaluated after training, no retraining), criterion ["magnitude"]
+                     (magnitude: |G+ - G-|; drive: |G+ - G-| x the row's mean activity)
     [hardware]       variation [true], sigma_scale [1], prog_noise [0], read_noise [0],
                      train [false] (hardware-aware training), eval_chips [0]
 
@@ -288,7 +289,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "regularization": {"lower_rate": (_number(positive=True, unit="Hz"), 10.0), "lower_strength": (_number(0), 0.0),
                        "upper_rate": (_number(positive=True, unit="Hz"), 100.0), "upper_strength": (_number(0), 0.0),
                        "layers": (_choice(("hidden", "all")), "hidden")},
-    "prune": {"l1": (_number(0), 0.0), "fractions": (_fractions, [])},
+    "prune": {"l1": (_number(0), 0.0), "fractions": (_fractions, []),
+              "criterion": (_choice(("magnitude", "drive")), "magnitude")},
     "hardware": {"variation": (_bool, True), "sigma_scale": (_number(0), 1.0), "prog_noise": (_number(0), 0.0),
                  "read_noise": (_number(0), 0.0), "train": (_bool, False), "eval_chips": (_number(0, integer=True), 0)},
 }

@@ -158,6 +158,33 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
             "v_out": kept_v}
 
 
+@torch.no_grad()
+def row_activity(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED) -> list[torch.Tensor]:
+    """Mean read pulses per step on the rows of every synapse array over ``split`` (the
+    encoded inputs for the first array, the presynaptic layer's spikes for the others),
+    divided by the array's mean: the activity the ``drive`` pruning criterion weighs each pair
+    with (:mod:`.prune`)."""
+    net = exp.net
+    net.eval()
+    gen = _gen(seed, len(split))
+    sums: list[torch.Tensor] | None = None
+    n = 0
+    for x, _ in split.batches(exp.cfg.run["eval_batch_size"]):
+        inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen)
+        out = net(inp)
+        # rows of layerK: the layer before it (the inputs for K = 0); of layerK_rec: layer K itself
+        layers = [inp, *out.spikes]
+        rows = [layers[int(name[5:].split("_")[0]) + name.endswith("_rec")] for name, _ in net.arrays()]
+        s = [r.sum((0, 1)) for r in rows]
+        sums = s if sums is None else [a + b for a, b in zip(sums, s)]
+        n += x.shape[0] * exp.n_steps
+    net.train()
+    # each array's activity relative to its own mean: the ranking within an array follows the
+    # current a pair carries, while one global threshold still compares arrays by magnitude
+    # (hidden spikes are far rarer than input pulses: raw rates would prune the later arrays first)
+    return [a / torch.clamp(a.mean(), min=torch.finfo(a.dtype).tiny) for a in (s / n for s in sums or [])]
+
+
 def _hidden_rate(rates: list[float]) -> float:
     return sum(rates[:-1]) / max(len(rates) - 1, 1) if len(rates) > 1 else float("nan")
 
@@ -288,13 +315,15 @@ def finish(exp: Experiment, out: Path, history: list[dict[str, Any]], best: dict
         def ev_val() -> dict[str, float]:
             return {"val_acc": evaluate(exp, exp.splits.val)["acc"], "test_acc": evaluate(exp, exp.splits.test)["acc"]}
 
-        summary["prune"] = sweep(net, ev_val, [0.0, *cfg.prune["fractions"]])
+        activity = row_activity(exp, exp.splits.train) if cfg.prune["criterion"] == "drive" else None
+        summary["prune"] = sweep(net, ev_val, [0.0, *cfg.prune["fractions"]], activity=activity)
         # deploy the largest fraction whose validation accuracy stays within 0.5 point
         base = summary["prune"][0]["val_acc"]
         ok = [r for r in summary["prune"] if r["val_acc"] >= base - 0.005]
         chosen = max(ok, key=lambda r: r["pruned_fraction"])
         if chosen["target"] > 0:
-            summary["pruned"] = prune(net, fraction=chosen["target"])
+            summary["pruned"] = prune(net, fraction=chosen["target"], activity=activity)
+            summary["pruned"]["criterion"] = cfg.prune["criterion"]
             summary["pruned"].update({"val_acc": chosen["val_acc"], "test_acc": chosen["test_acc"]})
             log(f"pruned {100 * summary['pruned']['fraction']:.1f} % of the pairs (chosen on validation): test "
                 f"{100 * chosen['test_acc']:.2f} % (unpruned {100 * summary['prune'][0]['test_acc']:.2f} %)")

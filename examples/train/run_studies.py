@@ -108,13 +108,14 @@ def pruning(args) -> None:
     fr = [0.5, 0.6, 0.7, 0.8, 0.9]
     rows = []
     for l1 in args.l1:
-        ov = {"prune": {"l1": l1, "fractions": fr}, "hardware": {"eval_chips": 0}}
-        res = [run("digits_vteam.toml", ov, args.runs / "pruning" / f"vteam_l1_{l1:g}_s{s}", s) for s in args.seeds]
+        ov = {"prune": {"l1": l1, "fractions": fr, "criterion": args.criterion}, "hardware": {"eval_chips": 0}}
+        tag = "" if args.criterion == "magnitude" else f"_{args.criterion}"
+        res = [run("digits_vteam.toml", ov, args.runs / "pruning" / f"vteam_l1_{l1:g}{tag}_s{s}", s) for s in args.seeds]
         for k, f in enumerate([0.0] + fr):
-            rows.append({"l1": l1, "pruned": f"{100 * f:.0f} %", "test acc": stat([r["prune"][k]["test_acc"] for r in res]),
+            rows.append({"l1": l1, "criterion": args.criterion, "pruned": f"{100 * f:.0f} %", "test acc": stat([r["prune"][k]["test_acc"] for r in res]),
                          "loss vs unpruned (points)": f"{100 * statistics.mean(r['prune'][0]['test_acc'] - r['prune'][k]['test_acc'] for r in res):.2f}",
                          "val acc": stat([r["prune"][k]["val_acc"] for r in res])})
-    write("pruning", rows, ["l1", "pruned", "test acc", "loss vs unpruned (points)", "val acc"])
+    write("pruning" + ("" if args.criterion == "magnitude" else f"_{args.criterion}"), rows, ["l1", "criterion", "pruned", "test acc", "loss vs unpruned (points)", "val acc"])
 
 
 def fashion(args) -> None:
@@ -137,6 +138,8 @@ def main() -> int:
     ap.add_argument("--training", nargs="+", choices=("naive", "aware"), default=["naive", "aware"],
                     help="robustness: which trainings (naive runs re-evaluate the families runs)")
     ap.add_argument("--l1", type=float, nargs="+", default=[0.0, 1e-2])
+    ap.add_argument("--criterion", choices=("magnitude", "drive"), default="magnitude",
+                    help="pruning: rank pairs by |G+ - G-| or by |G+ - G-| x their row's activity")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--configs", nargs="+", default=["fashion_vteam.toml"])
     args = ap.parse_args()
