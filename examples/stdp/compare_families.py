@@ -54,7 +54,7 @@ def main() -> int:
     args = ap.parse_args()
     rows, curves = [], {}
     for fam in args.families:
-        accs, summaries = [], []
+        accs, summaries, found = [], [], []
         for seed in args.seeds:
             ov = parse_sets(args.set)
             ov.setdefault("run", {})["seed"] = seed
@@ -77,6 +77,7 @@ def main() -> int:
             print(f"{fam:22s} seed {seed}: test {s['test_acc']:.4f}, levels used {s['levels_used']}/{s['levels']}, "
                   f"events/sample {s['events_per_sample']:.1f}, {time.perf_counter() - t0:.0f} s", flush=True)
             accs.append(s["test_acc"])
+            found.append(seed)
             summaries.append(s)
             import csv
 
@@ -89,7 +90,7 @@ def main() -> int:
                 h[k] = float(h[k])
         last = summaries[-1]
         rows.append({"component": fam, "acc_mean": statistics.mean(accs),
-                     "acc_std": statistics.stdev(accs) if len(accs) > 1 else 0.0, "accs": accs, "seeds": args.seeds,
+                     "acc_std": statistics.stdev(accs) if len(accs) > 1 else 0.0, "accs": accs, "seeds": found,
                      "levels": last["levels"], "levels_used": last["levels_used"],
                      "events_per_sample": statistics.mean(s["events_per_sample"] for s in summaries),
                      "energy_per_sample_J": statistics.mean(s["energy_per_sample_J"] for s in summaries),
