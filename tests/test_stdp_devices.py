@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from circuitsnn.errors import ValidationError
 from circuitsnn.library import registry
 from circuitsnn.learn.stdp.devices import (CodeProgrammer, DriveProgrammer, IdealProgrammer, OneWayProgrammer,
                                            PulseProgrammer, programmer_for, stochastic_round)
@@ -16,9 +17,18 @@ from circuitsnn.surrogates.weights import Pulse, weights_for
 FAMILIES = [c.name for c in registry.components("synapse", builtin_only=True)]
 
 
+class _Programmers(dict):
+    """Built on first use: a family whose technology is not installed (the GF180 switches
+    without the PDK: those tests are skipped) must not break the others."""
+
+    def __missing__(self, name):
+        self[name] = programmer_for(weights_for(name), table_points=513)
+        return self[name]
+
+
 @pytest.fixture(scope="module")
 def programmers():
-    return {name: programmer_for(weights_for(name), table_points=513) for name in FAMILIES}
+    return _Programmers()
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -131,3 +141,47 @@ def test_ideal_is_exact():
     s, st = pr.apply(torch.tensor([0.2, 0.9]), torch.tensor([0.1, 0.5]))
     assert torch.allclose(s, torch.tensor([0.3, 1.0]))
     assert st.up == 2
+
+
+def test_programming_pulses_are_configurable():
+    """[synapse] t_set/t_reset/v_set/v_reset replace the nominal pulses of a two-terminal pulsed
+    device (the tables follow them, edges at most a tenth of the width); a finer pulse moves the
+    weight less; pulses that cannot apply or move nothing are refused, naming the key."""
+    iface = weights_for("memristor_biolek")
+    nominal = programmer_for(iface, mapping="local", table_points=513)
+    fine = programmer_for(iface, mapping="local", table_points=513, t_set=1e-3, t_reset=15e-6)
+    assert fine.pulses[+1] == Pulse(1.0, 1e-3, 1e-4, 1e-4, "in")
+    assert fine.pulses[-1] == Pulse(-1.0, 15e-6, 1.5e-6, 1.5e-6, "in")
+    assert fine.describe()["pulses"]["reset"]["width_s"] == 15e-6
+    s = fine.states_for(torch.tensor([0.5], dtype=torch.float64))
+    w = float(fine.weights(s))
+    for d in (+1, -1):
+        coarse = abs(float(nominal.weights(nominal.tables[d](s))) - w)
+        small = abs(float(fine.weights(fine.tables[d](s))) - w)
+        ref = abs(float(fine.weights(torch.as_tensor(iface.program(s.numpy(), fine.pulses[d])))) - w)
+        assert 0.005 < small < 0.05 < coarse and small == pytest.approx(ref, rel=0.02)
+    low = programmer_for(iface, v_set=0.5, t_edge=0.0)
+    assert low.pulses[+1] == Pulse(0.5, 50e-3, 0.0, 0.0, "in") and low.pulses[-1].width == 50e-3
+    with pytest.raises(ValidationError, match="do not apply"):
+        programmer_for(weights_for("digital_code"), t_set=1e-3)
+    with pytest.raises(ValidationError, match="edges"):
+        programmer_for(iface, t_set=1e-3, t_edge=5e-3)
+    with pytest.raises(ValidationError, match="v_set"):
+        programmer_for(weights_for("memristor_vteam"), v_set=0.01, v_reset=-0.01, table_points=65)
+
+
+def test_programming_pulse_keys_are_checked(tmp_path):
+    from circuitsnn.learn.stdp.config import load_config
+
+    p = tmp_path / "c.toml"
+    cases = [('[synapse]\ncomponent = "memristor_biolek"\nv_set = -1.0\n', "v_set", "sign"),
+             ('[synapse]\ncomponent = "memristor_biolek"\nt_reset = 0\n', "t_reset", "> 0"),
+             ('[synapse]\ncomponent = "digital_code"\nt_set = 1e-3\n', "t_set", "set/reset pulses"),
+             ('[synapse]\ncomponent = "ideal"\nv_reset = -1.0\n', "v_reset", "no programming pulse")]
+    for text, key, words in cases:
+        p.write_text(text)
+        with pytest.raises(ValidationError) as e:
+            load_config(p)
+        assert key in str(e.value) and words in str(e.value) and "line 3" in str(e.value)
+    p.write_text('[synapse]\ncomponent = "memristor_biolek"\nt_set = 1e-3\nt_reset = 15e-6\n')
+    assert load_config(p).synapse["t_reset"] == 15e-6

@@ -98,3 +98,28 @@ def test_lean_loop_agrees_with_exact_step():
     exact = torch.stack(zs)
     assert float(exact.sum()) > 200
     assert abs(float(z_lean.sum()) - float(exact.sum())) <= 0.05 * float(exact.sum())
+
+
+def test_keep_best_evaluates_the_best_validation_epoch(tmp_path):
+    """keep_best: the model evaluated and saved is the layer after the epoch of best validation
+    (earliest on ties) — the same devices as a run stopped after that epoch — and the whole
+    run's programming is still counted."""
+    import csv
+
+    cfg = tiny(run={"epochs": 3, "keep_best": True})
+    s = train(cfg, tmp_path / "best", progress=False, plots=False)
+    with open(tmp_path / "best" / "metrics.csv") as f:
+        vals = [float(r["val_acc"]) for r in csv.DictReader(f)]
+    k = vals.index(max(vals)) + 1
+    assert s["evaluated_epoch"] == k and len(vals) == 3
+    short = train(tiny(run={"epochs": k}), tmp_path / "short", progress=False, plots=False)
+    last = train(tiny(run={"epochs": 3}), tmp_path / "last", progress=False, plots=False)
+    a = load_model(tmp_path / "best" / "model")[1]
+    b = load_model(tmp_path / "short" / "model")[1]
+    assert torch.equal(torch.as_tensor(a["exc.state"]), torch.as_tensor(b["exc.state"]))
+    assert torch.equal(torch.as_tensor(a["theta"]), torch.as_tensor(b["theta"]))
+    assert s["test_acc"] == short["test_acc"] and last["evaluated_epoch"] == 3
+    assert s["programming"] == last["programming"]
+    # a finished run re-evaluated with keep_best switched on: the snapshot is in the checkpoint
+    again = train(tiny(run={"epochs": 3, "keep_best": True}), tmp_path / "last", progress=False, plots=False)
+    assert again["evaluated_epoch"] == k and again["test_acc"] == s["test_acc"]

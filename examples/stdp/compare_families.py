@@ -8,7 +8,8 @@ validation learning curves; one PNG, one JSON, one Markdown table.
 Each family uses its fitted surrogate (``models/<name>.json``; the memristors' network-scale fits
 in ``examples/train/models/`` when ``--network-scale``) and a read pulse whose width makes one
 pulse at the family's g_max carry the config's ``charge_fraction`` of the neuron's threshold
-charge, so every family drives the same neurons with the same charge range.
+charge, so every family drives the same neurons with the same charge range. Families listed in
+``PULSES`` are programmed with finer pulses than their nominal ones (``--nominal-pulses``: not).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+#: programming pulses replacing a family's nominal ones ([synapse] v_set/t_set/v_reset/t_reset):
+#: Biolek's nominal 1 V x 50 ms pulse moves the normalized weight by 0.5 (set) and 0.48 (reset) at
+#: mid-range; 1 V x 1 ms sets and -1 V x 15 us resets move it by +0.026 and -0.028 there (the pulse
+#: response table: examples/stdp/RESULTS.md). --nominal-pulses: the families' own.
+PULSES = {"memristor_biolek": {"t_set": 1e-3, "t_reset": 15e-6}}
 NETWORK_SCALE = {"memristor_vteam": "examples/train/models/memristor_vteam_nS.json",
                  "memristor_biolek": "examples/train/models/memristor_biolek_nS.json"}
 
@@ -40,18 +46,23 @@ def main() -> int:
     ap.add_argument("--families", nargs="+",
                     default=["ideal"] + [c.name for c in registry.components("synapse", builtin_only=True)])
     ap.add_argument("--network-scale", action="store_true", help="memristors: the nS fits of examples/train/models")
+    ap.add_argument("--nominal-pulses", action="store_true", help="program every family with its nominal pulses "
+                    "(default: the finer pulses of PULSES where given)")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--collect", action="store_true",
                     help="train nothing: gather the finished runs under --out (summary.json, metrics.csv)")
     args = ap.parse_args()
     rows, curves = [], {}
     for fam in args.families:
-        accs, summaries = [], []
+        accs, summaries, found = [], [], []
         for seed in args.seeds:
             ov = parse_sets(args.set)
             ov.setdefault("run", {})["seed"] = seed
             syn = ov.setdefault("synapse", {})
             syn["component"] = fam
+            if not args.nominal_pulses:
+                for k, v in PULSES.get(fam, {}).items():
+                    syn.setdefault(k, v)
             if fam != "ideal" and args.network_scale and fam in NETWORK_SCALE:
                 syn["model"] = str(REPO / NETWORK_SCALE[fam])
             cfg = load_config(args.config, ov)
@@ -66,6 +77,7 @@ def main() -> int:
             print(f"{fam:22s} seed {seed}: test {s['test_acc']:.4f}, levels used {s['levels_used']}/{s['levels']}, "
                   f"events/sample {s['events_per_sample']:.1f}, {time.perf_counter() - t0:.0f} s", flush=True)
             accs.append(s["test_acc"])
+            found.append(seed)
             summaries.append(s)
             import csv
 
@@ -78,7 +90,7 @@ def main() -> int:
                 h[k] = float(h[k])
         last = summaries[-1]
         rows.append({"component": fam, "acc_mean": statistics.mean(accs),
-                     "acc_std": statistics.stdev(accs) if len(accs) > 1 else 0.0, "accs": accs, "seeds": args.seeds,
+                     "acc_std": statistics.stdev(accs) if len(accs) > 1 else 0.0, "accs": accs, "seeds": found,
                      "levels": last["levels"], "levels_used": last["levels_used"],
                      "events_per_sample": statistics.mean(s["events_per_sample"] for s in summaries),
                      "energy_per_sample_J": statistics.mean(s["energy_per_sample_J"] for s in summaries),

@@ -6,7 +6,9 @@ Sections and keys (SI units; defaults in brackets)::
 
     [run]      seed [0], epochs [3], batch_size [32] (independent samples presented at once;
                the devices are programmed after each batch), eval_batch_size [256],
-               threads [1], checkpoint_every [20] (batches), name
+               threads [1], checkpoint_every [20] (batches), name, keep_best [false] (evaluate
+               and save the layer as it was after the epoch of best validation accuracy, the
+               earliest on ties, instead of after the last epoch)
     [data]     name ["digits"] (digits | fashion_mnist | idx), folder (idx), limit_train,
                limit_test, val_fraction
     [task]     kind ["unsupervised"] (unsupervised: Diehl & Cook, labels assigned after
@@ -33,7 +35,12 @@ Sections and keys (SI units; defaults in brackets)::
     [synapse]  component ["ideal"] (or a registered synapse), model (fitted surrogate JSON),
                nominal [false], g_min [0 S], g_max [10e-9 S], v_read [0.2 V] (ideal only),
                mapping ["local"] (local | nominal), exact [false], table_points [2049],
-               max_events [64], e_bit [1e-15 J], t_hold (s; default t_rest)
+               max_events [64], e_bit [1e-15 J], t_hold (s; default t_rest);
+               two-terminal pulsed families only (an operating table with v_set, v_reset,
+               t_prog: the memristors): the programming pulses STDP applies, each
+               defaulting to the family's nominal pulse: v_set (V, same sign as the family's),
+               t_set (s), v_reset (V, same sign as the family's), t_reset (s), t_edge (s;
+               default the family's t_edge, at most a tenth of the pulse's width)
     [neuron]   component ["lif"], model (a fitted neuron surrogate JSON; default none: the
                circuit's nominal values with ``params``), params [{r = 2e9}] (Params overrides)
 """
@@ -57,6 +64,13 @@ RULE_KEYS = {
 }
 
 
+#: [synapse] keys of the programming pulses (two-terminal pulsed families): the pulse's voltage
+#: and width for a set (raises the state) and a reset, and the edges
+PULSE_VOLTS = ("v_set", "v_reset")
+PULSE_TIMES = ("t_set", "t_reset")
+PULSE_KEYS = PULSE_VOLTS + PULSE_TIMES + ("t_edge",)
+
+
 def _rule_value(v: Any) -> Any:
     if isinstance(v, bool):
         return v
@@ -67,7 +81,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "run": {"seed": (_number(0, integer=True), 0), "epochs": (_number(1, integer=True), 3),
             "batch_size": (_number(1, integer=True), 32), "eval_batch_size": (_number(1, integer=True), 256),
             "threads": (_number(1, integer=True), 1), "checkpoint_every": (_number(1, integer=True), 20),
-            "name": (_str, None)},
+            "name": (_str, None), "keep_best": (_bool, False)},
     "data": {"name": (_choice(("digits", "fashion_mnist", "idx")), "digits"), "folder": (_str, None),
              "limit_train": (_number(1, integer=True), None), "limit_test": (_number(1, integer=True), None),
              "val_fraction": (_number(positive=True, hi=0.9), None)},
@@ -92,7 +106,10 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                 "v_read": (_number(positive=True, unit="V"), 0.2), "mapping": (_choice(("local", "nominal")), "local"),
                 "exact": (_bool, False), "table_points": (_number(17, integer=True), 2049),
                 "max_events": (_number(1, integer=True), 64), "e_bit": (_number(0, unit="J"), 1e-15),
-                "t_hold": (_number(positive=True, unit="s"), None)},
+                "t_hold": (_number(positive=True, unit="s"), None),
+                **{k: (_number(unit="V"), None) for k in PULSE_VOLTS},
+                **{k: (_number(positive=True, unit="s"), None) for k in PULSE_TIMES},
+                "t_edge": (_number(0, unit="s"), None)},
     "neuron": {"component": (_str, "lif"), "model": (_str, None), "params": (_table, {"r": 2e9})},
 }
 
@@ -158,6 +175,10 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
         raise fail(("data", "name"), "an idx data set needs a folder.")
     syn = cfg.synapse
     if syn["component"] == "ideal":
+        for key in PULSE_KEYS:
+            if key in syn:
+                raise fail(("synapse", key), "ideal weights have no programming pulse.",
+                           hint="Programming pulses apply to two-terminal pulsed families (the memristors).")
         if not syn["g_max"] > syn["g_min"]:
             raise fail(("synapse", "g_max"), f"must be above g_min = {syn['g_min']:g} S.")
     else:
@@ -169,10 +190,32 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
             raise fail(("synapse", "component"), exc.message, hint=exc.hint or 'Or use "ideal".') from None
         if comp.kind != "synapse":
             raise fail(("synapse", "component"), f"{comp.name!r} is a {comp.kind}, not a synapse.")
+        _check_pulses(cfg, comp, fail)
         if "model" in syn and not cfg.resolve_path(syn["model"]).exists():
             raise fail(("synapse", "model"), f"no file {syn['model']!r}.", hint=f"Fit one: circuitsnn fit {comp.name}.")
     if "model" in cfg.neuron and not cfg.resolve_path(cfg.neuron["model"]).exists():
         raise fail(("neuron", "model"), f"no neuron surrogate {cfg.neuron['model']!r}.")
+
+
+def _check_pulses(cfg: STDPConfig, comp: Any, fail: Callable[..., ConfigError]) -> None:
+    """The programming-pulse keys: only for a family programmed by set/reset pulses across its
+    two terminals; voltages of the family's sign (a set pulse of the reset's sign would move
+    the device the wrong way)."""
+    syn = cfg.synapse
+    op = dict(getattr(comp, "operating", None) or {})
+    pulsed = {"v_set", "v_reset", "t_prog"} <= set(op)
+    for key in PULSE_KEYS:
+        if key not in syn:
+            continue
+        if not pulsed:
+            raise fail(("synapse", key), f"{comp.name!r} is not programmed by set/reset pulses across its terminals "
+                       f"(its operating table has no v_set, v_reset, t_prog).",
+                       hint="Programming pulses apply to two-terminal pulsed families (the memristors).")
+        if key in PULSE_VOLTS:
+            nominal = float(op[key])
+            if syn[key] == 0 or (syn[key] > 0) != (nominal > 0):
+                raise fail(("synapse", key), f"{syn[key]:g} V: must be nonzero with the sign of {comp.name}'s "
+                           f"nominal {key} ({nominal:g} V).")
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> STDPConfig:

@@ -243,18 +243,26 @@ class PulseProgrammer(Programmer):
     kind = "pulse"
 
     def __init__(self, device: WeightInterface, *, mapping: str = "nominal", table_points: int = 2049,
-                 exact: bool = False, max_events: int = 64) -> None:
+                 exact: bool = False, max_events: int = 64, pulses: dict[str, Any] | None = None) -> None:
         super().__init__(device, max_events=max_events)
         if mapping not in ("nominal", "local"):
             raise ValidationError(f"mapping must be 'nominal' or 'local', got {mapping!r}.")
         self.mapping, self.exact = mapping, bool(exact)
         lo, hi = device.bounds
-        self.pulses = {+1: device.nominal_pulse(+1), -1: device.nominal_pulse(-1)}
+        set_p, reset_p = programming_pulses(device, **(pulses or {}))
+        self.pulses = {+1: set_p, -1: reset_p}
         if not device.increasing:  # a state that lowers G when it grows: swap the roles
-            self.pulses = {+1: device.nominal_pulse(-1), -1: device.nominal_pulse(+1)}
+            self.pulses = {+1: reset_p, -1: set_p}
         grid = np.linspace(lo, hi, table_points)
         self.tables = {d: _Table(device, p, lo, hi, table_points, pulse_energy(device, grid, p))
                        for d, p in self.pulses.items()}
+        for d, name in ((+1, "set" if device.increasing else "reset"), (-1, "reset" if device.increasing else "set")):
+            moved = self.weights(self.tables[d].next) - self.weights(torch.as_tensor(grid, dtype=torch.float64))
+            if not bool((moved * d > 1e-9).any()):
+                p = self.pulses[d]
+                raise ValidationError(f"{device.component}: the {name} pulse ({p.amplitude:g} V x {p.width:g} s) does not "
+                                      f"move the weight {'up' if d > 0 else 'down'} anywhere in the range.",
+                                      hint=f"[synapse] v_{name} / t_{name}: a larger voltage or a longer pulse.")
         self.steps = {d: self._mean_step(d) for d in (+1, -1)}
 
     def _mean_step(self, direction: int) -> float:
@@ -275,6 +283,14 @@ class PulseProgrammer(Programmer):
             return torch.as_tensor(np.asarray(self.device.program(s.numpy(), self.pulses[direction]), dtype=float),
                                    dtype=torch.float64)
         return self.tables[direction](s)
+
+    def describe(self) -> dict[str, Any]:
+        d = super().describe()
+        names = {+1: "set", -1: "reset"} if self.device.increasing else {+1: "reset", -1: "set"}
+        d["pulses"] = {names[k]: {"amplitude_V": p.amplitude, "width_s": p.width, "rise_s": p.rise, "fall_s": p.fall}
+                       for k, p in self.pulses.items()}
+        d["mapping"] = self.mapping
+        return d
 
     def counts(self, states: torch.Tensor, dw: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """Signed pulse counts for the requests ``dw``."""
@@ -515,6 +531,30 @@ class DriveProgrammer(Programmer):
         return s, st
 
 
+def programming_pulses(device: WeightInterface, *, v_set: float | None = None, t_set: float | None = None,
+                       v_reset: float | None = None, t_reset: float | None = None,
+                       t_edge: float | None = None) -> tuple[Pulse, Pulse]:
+    """The set and reset pulses of a two-terminal pulsed device: its nominal pulses
+    (``nominal_pulse(+1)``, ``nominal_pulse(-1)``) with the given voltages and widths replaced.
+    Edges: ``t_edge`` when given, else the nominal edge, at most a tenth of the pulse's width
+    (a nominal 0.5 ms edge cannot frame a 20 us pulse)."""
+    out = []
+    for nominal, v, t in ((device.nominal_pulse(+1), v_set, t_set), (device.nominal_pulse(-1), v_reset, t_reset)):
+        if v is None and t is None and t_edge is None:
+            out.append(nominal)
+            continue
+        width = nominal.width if t is None else float(t)
+        if t_edge is not None:
+            rise = fall = float(t_edge)
+        else:
+            rise, fall = min(nominal.rise, 0.1 * width), min(nominal.fall, 0.1 * width)
+        if rise + fall > 2 * width:
+            raise ValidationError(f"programming pulse edges ({rise:g} s + {fall:g} s) longer than twice its width {width:g} s.",
+                                  hint="[synapse] t_edge: at most the pulse's width.")
+        out.append(Pulse(nominal.amplitude if v is None else float(v), width, rise, fall, nominal.terminal))
+    return out[0], out[1]
+
+
 def programmer_for(device: WeightInterface | None, **options: Any) -> Programmer:
     """The programmer for a weight interface, chosen by the programming events it declares
     (its nominal pulses' terminals), never by family name; ``None``: ideal weights (options
@@ -522,12 +562,16 @@ def programmer_for(device: WeightInterface | None, **options: Any) -> Programmer
     if device is None:
         return IdealProgrammer(**{k: v for k, v in options.items() if k in ("g_min", "g_max", "v_read")})
     up, down = device.nominal_pulse(+1), device.nominal_pulse(-1)
-    opts = {k: v for k, v in options.items() if k not in ("g_min", "g_max", "v_read")}
+    pulses = {k: options[k] for k in ("v_set", "t_set", "v_reset", "t_reset", "t_edge") if options.get(k) is not None}
+    opts = {k: v for k, v in options.items() if k not in ("g_min", "g_max", "v_read", *pulses)}
+    if pulses and (up.terminal != "in" or down.terminal != "in"):
+        raise ValidationError(f"{device.component} is not programmed by set/reset pulses across its terminals: "
+                              f"{', '.join(sorted(pulses))} do not apply.")
     if up.terminal == "code":
         return CodeProgrammer(device, **opts)
     if up.terminal == "led":
         return DriveProgrammer(device, **opts)
     if down.terminal == "erase":
         return OneWayProgrammer(device, **opts)
-    return PulseProgrammer(device, **{k: v for k, v in opts.items() if k in ("mapping", "table_points", "exact",
-                                                                           "max_events")})
+    return PulseProgrammer(device, pulses=pulses, **{k: v for k, v in opts.items() if k in ("mapping", "table_points",
+                                                                                           "exact", "max_events")})

@@ -32,7 +32,7 @@ import torch
 
 from ...errors import ValidationError
 from .. import data as datasets
-from .config import STDPConfig
+from .config import PULSE_KEYS, STDPConfig
 from .devices import ProgramStats, programmer_for
 from .network import LayerSpec, SpikingLayer, assign_labels, classify, normalize_request
 from .pair import PairSTDPParameters, pair_stdp_presentation
@@ -125,7 +125,8 @@ def build(cfg: STDPConfig) -> Experiment:
     t_hold = syn.get("t_hold", cfg.time["t_rest"] if cfg.time["t_rest"] > 0 else cfg.time["t_present"])
     prog = programmer_for(iface, g_min=syn["g_min"], g_max=syn["g_max"], v_read=syn["v_read"],
                           mapping=syn["mapping"], exact=syn["exact"], table_points=syn["table_points"],
-                          max_events=syn["max_events"], e_bit=syn["e_bit"], t_hold=t_hold)
+                          max_events=syn["max_events"], e_bit=syn["e_bit"], t_hold=t_hold,
+                          **{k: syn[k] for k in PULSE_KEYS if k in syn})
     inp, net, t = cfg.input, cfg.network, cfg.time
     amplitude = inp.get("amplitude", iface.v_read if iface is not None else syn["v_read"])
     q_th = float(neuron.params.c_m * (neuron.params.v_th - neuron.params.v_rest))
@@ -305,6 +306,7 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
     train_counts = torch.zeros(n_train, layer.spec.n_neurons, dtype=torch.float64)
     running = {"correct": 0, "reward": 0.0, "seen": 0, "presentations": 0, "spikes": 0.0}
     elapsed = 0.0
+    best: dict[str, Any] | None = None  # {"epoch", "val", "layer"}: the layer after the best-validation epoch
     if ck is not None:
         if _strip(ck.get("config_all")) != _comparable(cfg):
             raise ValidationError(f"{out / CHECKPOINT} belongs to another configuration.",
@@ -315,6 +317,7 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
         train_counts = ck["train_counts"]
         running = ck["running"]
         elapsed = ck["elapsed"]
+        best = ck.get("best")
         if exp.baseline is not None:
             exp.baseline.load_state_dict(ck["baseline"])
     track = _gen(seed, 77).manual_seed(_mix(seed, 77))
@@ -327,6 +330,7 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
         _save_checkpoint(out, {"layer": layer.state_dict(), "history": history, "evolution": evolution, "epoch": ep,
                                "batch": b, "train_counts": train_counts, "running": running,
                                "elapsed": elapsed + time.perf_counter() - t0, "config_all": _comparable(cfg),
+                               "best": best,
                                "baseline": exp.baseline.state_dict() if exp.baseline is not None else None})
 
     while epoch < epochs:
@@ -366,6 +370,8 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
         val = accuracy(exp, "val", labels)
         row = _row(exp, epoch, n_train, running, val, elapsed + time.perf_counter() - t0)
         history.append(row)
+        if best is None or val > best["val"]:
+            best = {"epoch": epoch + 1, "val": val, "layer": layer.state_dict()}
         _write_metrics(out, history)
         running = {"correct": 0, "reward": 0.0, "seen": 0, "presentations": 0, "spikes": 0.0}
         epoch, start_batch = epoch + 1, 0
@@ -375,12 +381,22 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
                       f"levels used {row['levels_used']}")
     if bar is not None:
         bar.close()
-    return finish(exp, out, history, evolution, plots=plots, elapsed=elapsed + time.perf_counter() - t0)
+    best_epoch = None
+    if cfg.run["keep_best"]:
+        if best is None or "layer" not in best:
+            raise ValidationError(f"{out / CHECKPOINT} holds no best-validation snapshot (written before keep_best existed).",
+                                  hint="Use another --out, or --restart to start over.")
+        best_epoch = int(best["epoch"])
+        stats = layer.stats  # the programming the whole run did
+        layer.load_state_dict(best["layer"])
+        layer.stats = stats
+    return finish(exp, out, history, evolution, plots=plots, elapsed=elapsed + time.perf_counter() - t0,
+                  best_epoch=best_epoch)
 
 
 #: settings a finished or interrupted run may change when it is started again (more epochs,
 #: another evaluation presentation): everything else must equal the checkpoint's
-FREE = {"run": ("epochs", "threads", "checkpoint_every", "eval_batch_size"), "time": ("t_eval",)}
+FREE = {"run": ("epochs", "threads", "checkpoint_every", "eval_batch_size", "keep_best"), "time": ("t_eval",)}
 
 
 def _strip(d: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -428,7 +444,9 @@ def _bar(progress: bool, total: int, initial: int) -> Any:
     return tqdm(total=total, initial=initial, unit="batch", dynamic_ncols=True, desc="stdp")
 
 
-def finish(exp: Experiment, out: Path, history: list, evolution: list, *, plots: bool, elapsed: float) -> dict[str, Any]:
+def finish(exp: Experiment, out: Path, history: list, evolution: list, *, plots: bool, elapsed: float,
+           best_epoch: int | None = None) -> dict[str, Any]:
+    """Label, evaluate, save; ``best_epoch``: the layer was restored to that epoch's (keep_best)."""
     layer = exp.layer
     labels = None
     if not exp.reward:
@@ -439,6 +457,7 @@ def finish(exp: Experiment, out: Path, history: list, evolution: list, *, plots:
     n_seen = max(1, len(exp.y["train"]) * int(exp.cfg.run["epochs"]))
     summary = {"task": exp.cfg.task["kind"], "rule": exp.cfg.rule["kind"], "component": exp.cfg.synapse["component"],
                "neurons": layer.spec.n_neurons, "seed": exp.cfg.run["seed"], "epochs": exp.cfg.run["epochs"],
+               "evaluated_epoch": best_epoch if best_epoch is not None else exp.cfg.run["epochs"],
                "test_acc": test, "val_acc": val, "levels": _levels(layer), "levels_used": layer.programmer.levels_used(layer.states),
                "programming": st.to_dict(), "events_per_sample": st.events / n_seen,
                "energy_per_sample_J": st.energy / n_seen, "time_s": elapsed, "n_test": len(exp.y["test"]),
