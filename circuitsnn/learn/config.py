@@ -305,24 +305,18 @@ def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: s
     return cfg
 
 
-def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
-    t = cfg.time
-    n = t["duration"] / t["dt"]
-    if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
-        raise fail(("time", "duration"), f"{t['duration']:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
-    if "width" in cfg.pulse and cfg.pulse["width"] > t["dt"] * (1 + 1e-9):
-        raise fail(("pulse", "width"), f"{cfg.pulse['width']:g} s is longer than the time step dt = {t['dt']:g} s.",
+def check_pulse_fits_step(cfg: Any, fail: Callable[..., ConfigError]) -> None:
+    """A read pulse lasts at most one time step (``[pulse] width`` against ``[time] dt``)."""
+    dt = cfg.time["dt"]
+    if "width" in cfg.pulse and cfg.pulse["width"] > dt * (1 + 1e-9):
+        raise fail(("pulse", "width"), f"{cfg.pulse['width']:g} s is longer than the time step dt = {dt:g} s.",
                    hint="A read pulse lasts at most one step; shorten it or lengthen dt.")
-    enc = cfg.encoding
-    if enc["kind"] == "poisson" and enc["max_rate"] * t["dt"] > 1:
-        raise fail(("encoding", "max_rate"), f"{enc['max_rate']:g} Hz asks for more than one pulse per step of "
-                   f"{t['dt']:g} s.", hint=f"Keep max_rate <= 1/dt = {1 / t['dt']:g} Hz.")
-    data_times = cfg.data["name"] == "randman"
-    if data_times != (enc["kind"] == "times"):
-        raise fail(("encoding", "kind"), f"{enc['kind']!r} does not fit the {cfg.data['name']} data.",
-                   hint="Randman (spike times) needs kind = \"times\"; image data needs poisson, latency or direct.")
-    if cfg.data["name"] == "idx" and "folder" not in cfg.data:
-        raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
+
+
+def check_synapse_and_neuron(cfg: Any, fail: Callable[..., ConfigError]) -> None:
+    """The checks every gradient learner's config shares: ``[synapse] component`` is ``ideal``
+    (with ``g_max > g_min``) or a registered synapse (with its ``model`` file, when named), and
+    ``[neuron] model`` names a fitted surrogate (a bare name means ``models/NAME.json``)."""
     syn = cfg.synapse
     if syn["component"] == "ideal" and not syn["g_max"] > syn["g_min"]:
         raise fail(("synapse", "g_max"), f"must be above g_min = {syn['g_min']:g} S.")
@@ -338,12 +332,30 @@ def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
         if "model" in syn and not cfg.resolve_path(syn["model"]).exists():
             raise fail(("synapse", "model"), f"no file {syn['model']!r} (looked beside the config, in the working "
                        "folder and in the repository).", hint=f"Fit one: circuitsnn fit {comp.name} --out DIR.")
-    neuron = cfg.neuron["model"]
-    if not neuron.endswith(".json"):
-        cfg.neuron["model"] = f"models/{neuron}.json"
+    if not cfg.neuron["model"].endswith(".json"):
+        cfg.neuron["model"] = f"models/{cfg.neuron['model']}.json"
     if not cfg.resolve_path(cfg.neuron["model"]).exists():
         raise fail(("neuron", "model"), f"no neuron surrogate {cfg.neuron['model']!r}.",
                    hint="Name a fitted neuron surrogate (models/lif.json, models/adaptive_lif.json) or fit one.")
+
+
+def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
+    t = cfg.time
+    n = t["duration"] / t["dt"]
+    if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+        raise fail(("time", "duration"), f"{t['duration']:g} s is not a whole number of steps of dt = {t['dt']:g} s.")
+    check_pulse_fits_step(cfg, fail)
+    enc = cfg.encoding
+    if enc["kind"] == "poisson" and enc["max_rate"] * t["dt"] > 1:
+        raise fail(("encoding", "max_rate"), f"{enc['max_rate']:g} Hz asks for more than one pulse per step of "
+                   f"{t['dt']:g} s.", hint=f"Keep max_rate <= 1/dt = {1 / t['dt']:g} Hz.")
+    data_times = cfg.data["name"] == "randman"
+    if data_times != (enc["kind"] == "times"):
+        raise fail(("encoding", "kind"), f"{enc['kind']!r} does not fit the {cfg.data['name']} data.",
+                   hint="Randman (spike times) needs kind = \"times\"; image data needs poisson, latency or direct.")
+    if cfg.data["name"] == "idx" and "folder" not in cfg.data:
+        raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
+    check_synapse_and_neuron(cfg, fail)
     if cfg.prune["fractions"] and sorted(cfg.prune["fractions"]) != cfg.prune["fractions"]:
         raise fail(("prune", "fractions"), "list the fractions in increasing order.")
 

@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ...errors import ValidationError
-from ..config import SCHEMA as TRAIN_SCHEMA, ConfigFile, check_sections, failer, read_toml, _bool, _choice, _number, _str
+from ..config import SCHEMA as TRAIN_SCHEMA, ConfigFile, check_pulse_fits_step, check_sections, check_synapse_and_neuron, failer, read_toml, _bool, _choice, _number, _str
 from .rules import MODULATIONS, RULES
 from .tasks import TASKS
 
@@ -97,24 +96,8 @@ def from_dict(raw: Mapping[str, Any], *, path: str | Path | None = None, text: s
     fail = failer(path, text)
     out = check_sections(raw, SCHEMA, fail, kind="a plasticity run")
     cfg = PlasticConfig(**out, path=str(path) if path else None, text=text)
-    syn = cfg.synapse
-    if syn["component"] != "ideal":
-        from ...library import registry
-
-        try:
-            comp = registry.get(syn["component"])
-        except ValidationError as exc:
-            raise fail(("synapse", "component"), exc.message, hint=exc.hint or "Or use \"ideal\".") from None
-        if comp.kind != "synapse":
-            raise fail(("synapse", "component"), f"{comp.name!r} is a {comp.kind}, not a synapse.")
-    elif not syn["g_max"] > syn["g_min"]:
-        raise fail(("synapse", "g_max"), f"must be above g_min = {syn['g_min']:g} S.")
-    if "width" in cfg.pulse and cfg.pulse["width"] > cfg.time["dt"] * (1 + 1e-9):
-        raise fail(("pulse", "width"), f"{cfg.pulse['width']:g} s is longer than the time step dt = {cfg.time['dt']:g} s.")
-    if not cfg.neuron["model"].endswith(".json"):
-        cfg.neuron["model"] = f"models/{cfg.neuron['model']}.json"
-    if not cfg.resolve_path(cfg.neuron["model"]).exists():
-        raise fail(("neuron", "model"), f"no neuron surrogate {cfg.neuron['model']!r}.")
+    check_synapse_and_neuron(cfg, fail)
+    check_pulse_fits_step(cfg, fail)
     return cfg
 
 
