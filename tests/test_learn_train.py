@@ -165,6 +165,24 @@ def test_chips_vary_reads_and_noise_is_seeded():
     net(x)
 
 
+def test_program_and_verify_undoes_most_of_the_chip_variation():
+    """A chip programmed by program-and-verify reads (nearly) the nominal weights where open
+    loop programming carries each device's own deviation."""
+    net = tiny_net(vteam())
+    w0 = net.synapses[0].effective().detach()
+    rel = {}
+    for mode in ("open_loop", "verify"):
+        spec = HardwareSpec(variation=True, sigma_scale=3.0, programming=mode)
+        with on_chip(net, sample_chip(net, spec, 1)):
+            w = net.synapses[0].effective()
+            rel[mode] = float(((w.detach() - w0).abs() / w0.abs().clamp(min=1e-12)).median())
+            w.sum().backward()  # straight through: the gradient is the nominal read's
+    assert rel["verify"] < 0.1 * rel["open_loop"] and rel["open_loop"] > 0.02
+    assert net.synapses[0].theta.grad is not None
+    with pytest.raises(ValidationError, match="programming must be one of open_loop, verify"):
+        HardwareSpec(programming="closed")
+
+
 def test_bad_configs_name_key_and_line(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text("[run]\nepochs = 3\n\n[network]\nhiden = [10]\n")
@@ -224,8 +242,15 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
                   plots=False, log=logs.append)
     assert "resuming" in logs[0] and again["chips"]["n_chips"] == 2 and again["test_acc"] == full["test_acc"]
     # a checkpoint of another configuration is not resumed silently
-    with pytest.raises(ValidationError, match="different configuration"):
+    with pytest.raises(ValidationError, match=r"different configuration \(.*run.seed: 0 -> 5"):
         train(small_cfg(run={"seed": 5}), tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    # a checkpoint written before a key existed resumes: the missing key counts as its default
+    ck = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)
+    del ck["config"]["hardware"]["programming"], ck["config"]["prune"]["criterion"]
+    torch.save(ck, tmp_path / "killed" / "checkpoint.pt")
+    logs = []
+    train(cfg, tmp_path / "killed", progress=False, plots=False, log=logs.append)
+    assert "resuming" in logs[0]
 
 
 def test_saved_model_holds_device_states_and_pruning(tmp_path):

@@ -28,7 +28,8 @@ Sections and keys (SI units; defaults in brackets)::
     [prune]          l1 [0] (L1 strength on conductances), fractions ([] pruned fractions
                      evaluated after training, no retraining), criterion ["magnitude"]
                      (magnitude: |G+ - G-|; drive: |G+ - G-| x the row's mean activity)
-    [hardware]       variation [true], sigma_scale [1], prog_noise [0], read_noise [0],
+    [hardware]       variation [true], sigma_scale [1], programming ["open_loop"] (open_loop |
+                     verify: program-and-verify), prog_noise [0], read_noise [0],
                      train [false] (hardware-aware training), eval_chips [0]
 
 A relative ``model`` path is looked up beside the config file first, then from the working
@@ -47,7 +48,7 @@ from ..errors import ValidationError
 from ..sweep.spec import find_line
 from ..units import read_number
 from .encode import KINDS as ENCODINGS
-from .hardware import HardwareSpec
+from .hardware import PROGRAMMING, HardwareSpec
 from .regularize import ActivityRegularizer
 from .surrogate import ALIASES, SHAPES
 
@@ -291,7 +292,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                        "layers": (_choice(("hidden", "all")), "hidden")},
     "prune": {"l1": (_number(0), 0.0), "fractions": (_fractions, []),
               "criterion": (_choice(("magnitude", "drive")), "magnitude")},
-    "hardware": {"variation": (_bool, True), "sigma_scale": (_number(0), 1.0), "prog_noise": (_number(0), 0.0),
+    "hardware": {"variation": (_bool, True), "sigma_scale": (_number(0), 1.0),
+                 "programming": (_choice(PROGRAMMING), "open_loop"), "prog_noise": (_number(0), 0.0),
                  "read_noise": (_number(0), 0.0), "train": (_bool, False), "eval_chips": (_number(0, integer=True), 0)},
 }
 

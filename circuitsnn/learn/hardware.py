@@ -5,9 +5,18 @@ A *chip* is one draw of every device in every synapse array:
 * **device-to-device variation** from the family's fitted Monte Carlo
   (:meth:`~circuitsnn.surrogates.weights.WeightInterface.sample_devices`: each parameter
   log-normal around its fitted value with the measured coefficient of variation, widened or
-  narrowed by ``sigma_scale``). The weights are programmed open loop — each device gets the
-  state the nominal model says gives its target conductance — and read with its own
-  parameters, so a device whose ``r_on`` is 5 % low conducts 5 % more than planned;
+  narrowed by ``sigma_scale``), read with each device's own parameters. ``programming`` says
+  how the weights got there:
+
+  - ``"open_loop"`` — each device gets the state the nominal model says gives its target
+    conductance, so a device whose ``r_on`` is 5 % low conducts 5 % more than planned;
+  - ``"verify"`` — program-and-verify, as deployment programs devices
+    (:mod:`circuitsnn.deploy.mapping`): each device ends at the programmable state whose own
+    conductance is nearest its target
+    (:meth:`~circuitsnn.surrogates.weights.WeightInterface.verified_state`: on the family's
+    DAC or code grid, clamped to what that device reaches). What variation is left is what
+    the loop cannot correct: a device that cannot reach its target, level spacing, and the
+    loop's tolerance (give it as ``prog_noise``);
 * **programming noise** ``prog_noise``: a relative error of each programmed conductance, drawn
   once per chip (the program-and-verify tolerance or cycle-to-cycle spread; a configuration
   value: the fitted models have no cycle-to-cycle data);
@@ -32,12 +41,17 @@ import torch
 from ..errors import ValidationError
 
 
+PROGRAMMING = ("open_loop", "verify")
+
+
 @dataclass
 class HardwareSpec:
     """The ``[hardware]`` section: what varies on a chip and whether training sees it."""
 
     variation: bool = True
     sigma_scale: float = 1.0
+    #: how devices are programmed on a chip: "open_loop" or "verify" (module docstring)
+    programming: str = "open_loop"
     prog_noise: float = 0.0
     read_noise: float = 0.0
     #: inject chips into training (hardware-aware training); False: train nominal
@@ -50,6 +64,9 @@ class HardwareSpec:
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"hardware {name} must be a number >= 0, got {v!r}.")
+        if self.programming not in PROGRAMMING:
+            raise ValidationError(f"hardware programming must be one of {', '.join(PROGRAMMING)}, got {self.programming!r}.",
+                                  hint="open_loop: the nominal state for each target; verify: program-and-verify.")
         if self.eval_chips < 0:
             raise ValidationError(f"hardware eval_chips must be >= 0, got {self.eval_chips!r}.")
 
@@ -82,7 +99,8 @@ def sample_chip(net: Any, spec: HardwareSpec, seed: int) -> dict[str, dict[str, 
             fn = 1 + spec.prog_noise * torch.randn(shape, generator=gen, dtype=dtype)
         else:
             fp = fn = torch.ones((), dtype=dtype)
-        chip[name] = {"pos": pos, "neg": neg, "prog_pos": fp, "prog_neg": fn, "generator": gen}
+        chip[name] = {"pos": pos, "neg": neg, "prog_pos": fp, "prog_neg": fn, "generator": gen,
+                      "verify": spec.programming == "verify"}
     return chip
 
 

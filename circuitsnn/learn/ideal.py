@@ -42,7 +42,7 @@ class IdealConductance(WeightInterface):
     def g_range(self, v_read: float | None = None) -> tuple[float, float]:
         return self.bounds
 
-    def state_for(self, g: Any, v_read: float | None = None) -> Any:
+    def state_for(self, g: Any, v_read: float | None = None, params: Mapping[str, Any] | None = None) -> Any:
         import torch
 
         s = torch.clamp(self._t(g), *self.bounds)

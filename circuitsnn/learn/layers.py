@@ -168,13 +168,18 @@ class DeviceModel:
             return _interp_sorted(g, self._g_grid.to(g.dtype), self.i_grid[k].to(g.dtype))
         return _interp_uniform(g, self.g_min, self.dg, self.i_grid[k].to(g.dtype))
 
-    def current_on_chip(self, g: torch.Tensor, params: Mapping[str, torch.Tensor], k: int = 0) -> torch.Tensor:
-        """Read current (A) of the devices of one sampled chip: the nominal state for ``g``
-        (open-loop programming), read with each device's own parameters ``params``. The value is
+    def current_on_chip(self, g: torch.Tensor, params: Mapping[str, torch.Tensor], k: int = 0, *,
+                        verify: bool = False) -> torch.Tensor:
+        """Read current (A) of the devices of one sampled chip, read with each device's own
+        parameters ``params``: programmed open loop (the nominal state for ``g``), or with
+        ``verify`` by program-and-verify (each device's own state for ``g``:
+        :meth:`~circuitsnn.surrogates.weights.WeightInterface.verified_state`). The value is
         the chip's; the gradient is the nominal read's (straight through)."""
         nominal = self.current(g, k)
         with torch.no_grad():
-            exact = self.device.read(self.states(g), self.amplitudes[k], params).to(g.dtype)
+            g64 = g.detach().to(torch.float64)
+            states = self.device.verified_state(g64, params) if verify else self.states(g)
+            exact = self.device.read(states, self.amplitudes[k], params).to(g.dtype)
         return nominal + (exact - nominal).detach()
 
     def describe(self) -> dict[str, Any]:
@@ -246,8 +251,9 @@ class DeviceSynapses(nn.Module):
             else:
                 w = self.model.current(gp, k) - self.model.current(gn, k)
         else:
-            ip = self.model.current_on_chip(gp, self.chip["pos"], k) * self.chip["prog_pos"]
-            i_n = self.model.current_on_chip(gn, self.chip["neg"], k) * self.chip["prog_neg"]
+            verify = bool(self.chip.get("verify", False))
+            ip = self.model.current_on_chip(gp, self.chip["pos"], k, verify=verify) * self.chip["prog_pos"]
+            i_n = self.model.current_on_chip(gn, self.chip["neg"], k, verify=verify) * self.chip["prog_neg"]
             if self.read_noise > 0:
                 gen = self.chip.get("generator")
                 ip = ip * (1 + self.read_noise * torch.randn(ip.shape, generator=gen, dtype=ip.dtype))

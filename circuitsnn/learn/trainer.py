@@ -212,8 +212,10 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
     start = 0
     ck = load_checkpoint(out) if resume else None
     if ck is not None:
-        if _comparable(ck.get("config")) != _comparable(cfg.to_dict()):
-            raise ValidationError(f"{out} holds a checkpoint of a different configuration.",
+        was, now = _comparable(ck.get("config")), _comparable(cfg.to_dict())
+        if was != now:
+            differ = _differences(was, now)
+            raise ValidationError(f"{out} holds a checkpoint of a different configuration ({'; '.join(differ[:5])}).",
                                   hint="Use another --out folder, or pass --restart to start this one over.")
         net.load_state_dict(ck["net"])
         opt.load_state_dict(ck["optimizer"])
@@ -374,15 +376,38 @@ def _comparable(d: dict[str, Any] | None) -> dict[str, Any]:
     evaluation-only settings (chips evaluated, and their variation when training saw none;
     pruned fractions tried) may differ, so a finished run can be re-evaluated under other chips
     by running it again with those settings changed."""
+    from .config import SCHEMA
+
     d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (d or {}).items()}
     d.pop("path", None)
+    # a key added since the checkpoint was written counts as its default
+    for section, keys in SCHEMA.items():
+        if isinstance(d.get(section), dict):
+            for key, (_, default) in keys.items():
+                d[section].setdefault(key, default)
     hw = d.get("hardware", {})
     hw.pop("eval_chips", None)
     if not hw.get("train", False):
-        for k in ("variation", "sigma_scale", "prog_noise", "read_noise"):
+        for k in ("variation", "sigma_scale", "programming", "prog_noise", "read_noise"):
             hw.pop(k, None)
     d.get("prune", {}).pop("fractions", None)
     return d
+
+
+def _differences(was: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``section.key: checkpoint -> config`` for every setting that differs (a key compared on
+    one side only, such as the chip settings of a run that trained without chips, is listed
+    only when nothing else differs)."""
+    both, one = [], []
+    for section in sorted(set(was) | set(now)):
+        a, b = was.get(section), now.get(section)
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                if a.get(k) != b.get(k):
+                    (both if k in a and k in b else one).append(f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}")
+        elif a != b:
+            both.append(f"{section}: {a!r} -> {b!r}")
+    return both or one
 
 
 def _write_metrics(out: Path, history: list[dict[str, Any]]) -> None:

@@ -6,6 +6,8 @@ split); every figure is the test split at the validation-selected epoch, mean +-
   python examples/train/run_studies.py families   [--seeds 0 1 2]  digits per synapse family
   python examples/train/run_studies.py robustness [--seeds 0 1 2]  20 chips: naive vs hardware-aware
   python examples/train/run_studies.py pruning    [--seeds 0 1 2]  L1 training, pruned fraction vs accuracy
+  python examples/train/run_studies.py programming [--config digits_optocoupler.toml]
+                                                   20 chips programmed open loop vs program-and-verify
   python examples/train/run_studies.py fashion    [--epochs 8]     Fashion-MNIST, device-constrained
 
 Add a family after it merges: put its config in FAMILIES (a fitted surrogate at network scale,
@@ -118,6 +120,40 @@ def pruning(args) -> None:
     write("pruning" + ("" if args.criterion == "magnitude" else f"_{args.criterion}"), rows, ["l1", "criterion", "pruned", "test acc", "loss vs unpruned (points)", "val acc"])
 
 
+def programming(args) -> None:
+    """Every trained net (naive, hardware-aware with open-loop chips, hardware-aware with
+    verified chips) on the same 20 chips, programmed open loop and by program-and-verify."""
+    from circuitsnn.learn.checkpoint import load_checkpoint
+    from circuitsnn.learn.config import load_config
+    from circuitsnn.learn.hardware import HardwareSpec, evaluate_chips
+    from circuitsnn.learn.trainer import build, evaluate
+
+    trainings = {"naive": {"train": False}, "aware": {"train": True}, "aware_verify": {"train": True, "programming": "verify"}}
+    rows = []
+    for name in args.training_modes:
+        nominal, per = [], {"open_loop": [], "verify": []}
+        for s in args.seeds:
+            ov = {"hardware": {**trainings[name], "eval_chips": 0}, "run": {"seed": s}}
+            out = args.runs / "programming" / f"{args.config[:-5]}_{name}_s{s}"
+            nominal.append(run(args.config, ov, out, s)["test_acc"])
+            cfg = load_config(HERE / args.config, ov)
+            exp = build(cfg)
+            ck = load_checkpoint(out)
+            exp.net.load_state_dict(ck["best"]["state"] if ck["best"].get("state") is not None else ck["net"])
+            for mode, accs in per.items():
+                spec = HardwareSpec(**{**cfg.hardware, "programming": mode, "eval_chips": args.chips})
+                res = evaluate_chips(exp.net, lambda: {"acc": evaluate(exp, exp.splits.test)["acc"]}, spec, args.chips)
+                accs.append(res["acc"]["mean"])
+                print(f"  [{out.name}] {mode}: {100 * res['acc']['mean']:.2f} +- {100 * res['acc']['std']:.2f} % "
+                      f"over {args.chips} chips (nominal {100 * nominal[-1]:.2f} %)", flush=True)
+        row = {"training": name, "nominal test": stat(nominal)}
+        for mode, accs in per.items():
+            row[f"{args.chips} chips, {mode}"] = stat(accs)
+            row[f"drop {mode} (points)"] = f"{100 * statistics.mean(n - a for n, a in zip(nominal, accs)):.2f}"
+        rows.append(row)
+    write(f"programming_{args.config[:-5]}", rows, list(rows[0]))
+
+
 def fashion(args) -> None:
     rows = []
     for cfg in args.configs:
@@ -129,7 +165,7 @@ def fashion(args) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("study", choices=("families", "robustness", "pruning", "fashion"))
+    ap.add_argument("study", choices=("families", "robustness", "pruning", "programming", "fashion"))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", nargs="+", help="families: only these config files (e.g. digits_schottky.toml)")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
@@ -140,13 +176,19 @@ def main() -> int:
     ap.add_argument("--l1", type=float, nargs="+", default=[0.0, 1e-2])
     ap.add_argument("--criterion", choices=("magnitude", "drive"), default="magnitude",
                     help="pruning: rank pairs by |G+ - G-| or by |G+ - G-| x their row's activity")
+    ap.add_argument("--config", default="digits_optocoupler.toml", help="programming: the family's config")
+    ap.add_argument("--training-modes", nargs="+", choices=("naive", "aware", "aware_verify"),
+                    default=["naive", "aware", "aware_verify"],
+                    help="programming: naive, hardware-aware on open-loop chips, hardware-aware on verified chips")
+    ap.add_argument("--chips", type=int, default=20)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--configs", nargs="+", default=["fashion_vteam.toml"])
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
-    {"families": families, "robustness": robustness, "pruning": pruning, "fashion": fashion}[args.study](args)
+    {"families": families, "robustness": robustness, "pruning": pruning, "programming": programming,
+     "fashion": fashion}[args.study](args)
     return 0
 
 

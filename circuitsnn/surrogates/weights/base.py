@@ -5,7 +5,10 @@ the device can reach. Every family answers the same questions through :class:`We
 
 * ``g_range(v_read)`` — the reachable conductance range, and ``levels`` the number of
   distinguishable levels (from the fitted programming curves);
-* ``conductance(state)`` / ``state_for(g)`` — weight <-> device state, both ways;
+* ``conductance(state)`` / ``state_for(g)`` — weight <-> device state, both ways (with
+  ``params``: for one device's own parameters); ``verified_state(g, params)`` — where
+  program-and-verify leaves a device: the programmable state (``state_step`` grid) whose own
+  conductance is nearest ``g``;
 * ``read(state, v)`` — the read current (A) at a read voltage, with the read nonlinearity;
 * ``program(state, pulse)`` — what one programming event does to the state: nonlinear,
   asymmetric, saturating as the device really is; ``plan(state, target)`` — the inverse: which
@@ -95,6 +98,8 @@ class WeightInterface:
     bounds: tuple[float, float] = (0.0, 1.0)
     #: the conductance grows with the state (True) or falls with it
     increasing: bool = True
+    #: spacing of the states a programming event can set (a DAC step, one code); None: continuous
+    state_step: float | None = None
 
     def __init__(self, component: str, values: Mapping[str, float], *, v_read: float,
                  variation: Mapping[str, Any] | None = None, levels: int | None = None,
@@ -126,25 +131,50 @@ class WeightInterface:
         g = self.conductance(self._t([lo, hi]), v_read).detach().numpy()
         return float(g.min()), float(g.max())
 
-    def state_for(self, g: Any, v_read: float | None = None) -> Any:
+    def state_for(self, g: Any, v_read: float | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """The state whose conductance is ``g`` (S), clamped to the reachable range; bisection
-        on the monotonic state -> conductance map (60 halvings: exact to float precision)."""
+        on the monotonic state -> conductance map (60 halvings: exact to float precision).
+        ``params``: per-device parameters (broadcast against ``g``): each device's own state
+        and its own reachable range."""
         import torch
 
         g_t = self._t(g)
-        g_lo, g_hi = self.g_range(v_read)
-        g_t = torch.clamp(g_t, g_lo, g_hi)
         lo = torch.full_like(g_t, self.bounds[0])
         hi = torch.full_like(g_t, self.bounds[1])
+        if params:
+            g_a, g_b = self.conductance(lo, v_read, params), self.conductance(hi, v_read, params)
+            g_t = torch.minimum(torch.maximum(g_t, torch.minimum(g_a, g_b)), torch.maximum(g_a, g_b))
+        else:
+            g_lo, g_hi = self.g_range(v_read)
+            g_t = torch.clamp(g_t, g_lo, g_hi)
         with torch.no_grad():
             for _ in range(60):
                 mid = 0.5 * (lo + hi)
-                above = self.conductance(mid, v_read) > g_t
+                above = self.conductance(mid, v_read, params) > g_t
                 if self.increasing:
                     hi, lo = torch.where(above, mid, hi), torch.where(above, lo, mid)
                 else:
                     lo, hi = torch.where(above, mid, lo), torch.where(above, hi, mid)
         return 0.5 * (lo + hi)
+
+    def verified_state(self, g: Any, params: Mapping[str, Any] | None = None, v_read: float | None = None) -> Any:
+        """Where program-and-verify leaves devices aimed at ``g`` (S): the programmable state
+        (on the ``state_step`` grid) whose conductance, read with each device's own ``params``,
+        is nearest ``g`` — the converged end of a verify loop; a device that cannot reach ``g``
+        stops at its own end of the range. The residual error of a real loop (its tolerance)
+        is not included: model it as programming noise."""
+        import torch
+
+        s = self.state_for(g, v_read, params)
+        if self.state_step is None:
+            return s
+        g_t = self._t(g)
+        lo_s, hi_s = self.bounds
+        below = torch.clamp(lo_s + torch.floor((s - lo_s) / self.state_step) * self.state_step, lo_s, hi_s)
+        above = torch.clamp(below + self.state_step, lo_s, hi_s)
+        e_below = (self.conductance(below, v_read, params) - g_t).abs()
+        e_above = (self.conductance(above, v_read, params) - g_t).abs()
+        return torch.where(e_below <= e_above, below, above)
 
     @property
     def levels(self) -> int:

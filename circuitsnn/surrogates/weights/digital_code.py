@@ -73,13 +73,24 @@ class DigitalCodeWeights(WeightInterface):
 
         return self.conductance(torch.arange(2**self.n_bits, dtype=torch.float64), v_read)
 
-    def state_for(self, g: Any, v_read: float | None = None) -> Any:
-        """The code whose conductance is nearest ``g`` (S), as a float tensor."""
+    def state_for(self, g: Any, v_read: float | None = None, params: Mapping[str, Any] | None = None) -> Any:
+        """The code whose conductance is nearest ``g`` (S), as a float tensor; with ``params``
+        (per-device bit conductances, broadcast against ``g``) each device's own nearest code:
+        every code is tried, since a device's own code map need not be monotonic."""
         import torch
 
-        grid = self.grid(v_read)
         g_t = self._t(g)
+        if params:
+            codes = torch.arange(2**self.n_bits, dtype=torch.float64)
+            own = {k: self._t(v).unsqueeze(-1) for k, v in params.items()}
+            grid = self.conductance(codes, v_read, own)
+        else:
+            grid = self.grid(v_read)
         return torch.argmin((g_t.unsqueeze(-1) - grid).abs(), dim=-1).to(torch.float64)
+
+    def verified_state(self, g: Any, params: Mapping[str, Any] | None = None, v_read: float | None = None) -> Any:
+        """Program-and-verify on a code word: each device's own nearest code."""
+        return self.state_for(g, v_read, params)
 
     def quantize(self, g: Any, *, stochastic: bool = False, generator: Any = None, straight_through: bool = False,
                  v_read: float | None = None) -> Any:

@@ -49,6 +49,7 @@ class OptocouplerWeights(WeightInterface):
         self.operating = dict(operating)
         self.bounds = (0.0, float(operating["v_led_max"]))
         self.dac_step = float(operating["v_led_max"]) / (2 ** int(operating["dac_bits"]) - 1)
+        self.state_step = self.dac_step
         self.settle_tol = float(operating.get("settle_tol", 1e-3))
 
     @classmethod
