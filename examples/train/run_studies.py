@@ -141,7 +141,8 @@ def programming(args) -> None:
             ck = load_checkpoint(out)
             exp.net.load_state_dict(ck["best"]["state"] if ck["best"].get("state") is not None else ck["net"])
             for mode, accs in per.items():
-                spec = HardwareSpec(**{**cfg.hardware, "programming": mode, "eval_chips": args.chips})
+                spec = HardwareSpec(**{**cfg.hardware, "programming": mode, "eval_chips": args.chips,
+                                       "prog_noise": args.prog_noise})
                 res = evaluate_chips(exp.net, lambda: {"acc": evaluate(exp, exp.splits.test)["acc"]}, spec, args.chips)
                 accs.append(res["acc"]["mean"])
                 print(f"  [{out.name}] {mode}: {100 * res['acc']['mean']:.2f} +- {100 * res['acc']['std']:.2f} % "
@@ -151,7 +152,8 @@ def programming(args) -> None:
             row[f"{args.chips} chips, {mode}"] = stat(accs)
             row[f"drop {mode} (points)"] = f"{100 * statistics.mean(n - a for n, a in zip(nominal, accs)):.2f}"
         rows.append(row)
-    write(f"programming_{args.config[:-5]}", rows, list(rows[0]))
+    tag = f"_prog{100 * args.prog_noise:g}" if args.prog_noise else ""
+    write(f"programming_{args.config[:-5]}{tag}", rows, list(rows[0]))
 
 
 def fashion(args) -> None:
@@ -170,7 +172,8 @@ def main() -> int:
     ap.add_argument("--only", nargs="+", help="families: only these config files (e.g. digits_schottky.toml)")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
     ap.add_argument("--sigma-scales", type=float, nargs="+", default=[1.0, 3.0])
-    ap.add_argument("--prog-noise", type=float, default=0.0)
+    ap.add_argument("--prog-noise", type=float, default=0.0,
+                    help="robustness, programming: relative programming error per device (a verify loop's tolerance)")
     ap.add_argument("--training", nargs="+", choices=("naive", "aware"), default=["naive", "aware"],
                     help="robustness: which trainings (naive runs re-evaluate the families runs)")
     ap.add_argument("--l1", type=float, nargs="+", default=[0.0, 1e-2])
