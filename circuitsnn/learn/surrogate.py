@@ -119,6 +119,10 @@ class SpikeFunction:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self._fn(x, self.scale)
 
+    def derivative(self, x: torch.Tensor) -> torch.Tensor:
+        """The surrogate derivative at ``x`` (what the backward pass multiplies by)."""
+        return derivative(self.shape, x, self.scale)
+
     def __repr__(self) -> str:
         return f"SpikeFunction({self.shape!r}, scale={self.scale:g}/V)"
 
