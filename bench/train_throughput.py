@@ -11,8 +11,9 @@ output spike counts, Adam; ``--threads`` torch threads (default 2). Variants:
 * ``memristor``: the VTEAM memristor fitted at network scale (bounds, differential pairs);
 * ``quantized``: a 16-level quantized device (straight-through gradient);
 * ``hw_aware``: the memristor with a new sampled chip (fitted Monte Carlo) every batch;
-* ``ideal+compile``, ``memristor+compile``: the neuron step through ``torch.compile``
-  (compiled during the warm-up, not timed).
+* ``ideal+compile``, ``memristor+compile``: ``LIFNeurons.compile()`` — each feed-forward
+  layer's forward and backward loops over the steps compiled by ``torch.compile`` into one
+  pointwise loop each (compiled during the warm-up, not timed).
 
 Goal (issue 12): ``ideal`` >= 2x snnTorch; each device variant <= 1.3x slower than ``ideal``.
 Rounds interleave the variants so a busy machine slows them alike; the median per variant is
