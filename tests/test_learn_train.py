@@ -99,6 +99,13 @@ def test_fused_layer_has_the_steps_spikes_and_gradients(shape):
     assert torch.allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12 * float(grads[0].abs().max()))
 
 
+def test_compile_key_compiles_the_feed_forward_layers():
+    exp = build(small_cfg(run={"compile": True}))
+    hidden, out = exp.net.neurons
+    assert hidden._fused is not None and out._fused is not None  # both spike (count readout)
+    assert build(small_cfg()).net.neurons[0]._fused is None
+
+
 def test_column_read_is_the_device_read_in_amperes():
     dev = vteam()
     net = tiny_net(dev)

@@ -3,7 +3,9 @@ Python, checked before anything runs. Every problem names the key and the file's
 
 Sections and keys (SI units; defaults in brackets)::
 
-    [run]            seed [0], epochs [30], batch_size [64], threads [1], eval_batch_size [256]
+    [run]            seed [0], epochs [30], batch_size [64], threads [1], eval_batch_size [256],
+                     compile [false] (torch.compile the feed-forward neuron layers: faster
+                     steps after one to two minutes of compiling per batch shape)
     [data]           name ["digits"] (digits | fashion_mnist | idx | randman),
                      folder (idx), val_fraction, limit_train, and Randman's generator keys
                      (nb_classes, nb_units, nb_samples, dim_manifold, nb_spikes, alpha, seed)
@@ -265,7 +267,7 @@ def _data_seed(v: Any) -> int:
 SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "run": {"seed": (_number(0, integer=True), 0), "epochs": (_number(1, integer=True), 30),
             "batch_size": (_number(1, integer=True), 64), "eval_batch_size": (_number(1, integer=True), 256),
-            "threads": (_number(1, integer=True), 1), "name": (_str, None)},
+            "threads": (_number(1, integer=True), 1), "compile": (_bool, False), "name": (_str, None)},
     "data": {"name": (_choice(("digits", "fashion_mnist", "idx", "randman")), "digits"), "folder": (_str, None),
              "val_fraction": (_number(positive=True, hi=0.9), None), "limit_train": (_number(1, integer=True), None),
              "nb_classes": (_number(2, integer=True), None), "nb_units": (_number(1, integer=True), None),

@@ -185,12 +185,13 @@ class LIFNeurons(nn.Module):
         """Run the layer through ``torch.compile``: a feed-forward, non-adapting lean layer as
         one autograd node (:class:`_FusedLIF`) whose forward and backward loops over the steps
         each compile into one pointwise loop over the neurons (measured here: the forward 3x
-        faster than eager); other lean layers compile their step. The first call of every
-        input shape compiles (one to two minutes on a CPU). Spikes are the same as uncompiled."""
+        faster than eager); other lean layers compile their step. The first call compiles (one
+        to two minutes on a CPU), and a second batch size once more, for any batch size after
+        (torch's automatic dynamic shapes). Spikes are the same as uncompiled."""
         if self.lean:
             if not self.adapt and self.recurrent is None:
-                self._fused = (torch.compile(_layer_forward, dynamic=False, **kw),
-                               torch.compile(_layer_backward, dynamic=False, **kw))
+                self._fused = (torch.compile(_layer_forward, **kw),
+                               torch.compile(_layer_backward, **kw))
             else:
                 self._step = torch.compile(lif_train_step, dynamic=False, **kw)
         return self

@@ -110,6 +110,9 @@ def build(cfg: TrainConfig) -> Experiment:
         n_steps=cfg.n_steps, pulse=pulse, spike=SpikeFunction(cfg.surrogate["shape"], cfg.surrogate["scale"]),
         recurrent=cfg.network["recurrent"], readout=cfg.network["readout"], binary_input=enc.binary,
         init_std=cfg.network["init_std"], seed=cfg.run["seed"], input_model=input_model, neuron_source=str(neuron_path))
+    if cfg.run["compile"]:
+        for neurons in net.neurons:
+            neurons.compile()
     return Experiment(cfg, splits, enc, device, probe, net, neuron_path, device_path)
 
 
