@@ -131,7 +131,8 @@ class WeightInterface:
         g = self.conductance(self._t([lo, hi]), v_read).detach().numpy()
         return float(g.min()), float(g.max())
 
-    def state_for(self, g: Any, v_read: float | None = None, params: Mapping[str, Any] | None = None) -> Any:
+    def state_for(self, g: Any, v_read: float | None = None, params: Mapping[str, Any] | None = None, *,
+                  halvings: int = 60) -> Any:
         """The state whose conductance is ``g`` (S), clamped to the reachable range; bisection
         on the monotonic state -> conductance map (60 halvings: exact to float precision).
         ``params``: per-device parameters (broadcast against ``g``): each device's own state
@@ -148,7 +149,7 @@ class WeightInterface:
             g_lo, g_hi = self.g_range(v_read)
             g_t = torch.clamp(g_t, g_lo, g_hi)
         with torch.no_grad():
-            for _ in range(60):
+            for _ in range(halvings):
                 mid = 0.5 * (lo + hi)
                 above = self.conductance(mid, v_read, params) > g_t
                 if self.increasing:
@@ -165,16 +166,26 @@ class WeightInterface:
         is not included: model it as programming noise."""
         import torch
 
-        s = self.state_for(g, v_read, params)
         if self.state_step is None:
-            return s
-        g_t = self._t(g)
+            return self.state_for(g, v_read, params)
         lo_s, hi_s = self.bounds
-        below = torch.clamp(lo_s + torch.floor((s - lo_s) / self.state_step) * self.state_step, lo_s, hi_s)
-        above = torch.clamp(below + self.state_step, lo_s, hi_s)
-        e_below = (self.conductance(below, v_read, params) - g_t).abs()
-        e_above = (self.conductance(above, v_read, params) - g_t).abs()
-        return torch.where(e_below <= e_above, below, above)
+        step = self.state_step
+        # bisect to a quarter of a step, then try the grid states around it (the nearest in
+        # conductance brackets the exact state, which lies within that quarter step)
+        halvings = max(1, math.ceil(math.log2(max((hi_s - lo_s) / step, 1.0))) + 2)
+        s = self.state_for(g, v_read, params, halvings=halvings)
+        g_t = self._t(g)
+        base = lo_s + (torch.floor((s - lo_s) / step) - 1) * step
+        best = err = None
+        for k in range(4):
+            cand = torch.clamp(base + k * step, lo_s, hi_s)
+            e = (self.conductance(cand, v_read, params) - g_t).abs()
+            if best is None:
+                best, err = cand, e
+            else:
+                better = e < err
+                best, err = torch.where(better, cand, best), torch.where(better, e, err)
+        return best
 
     @property
     def levels(self) -> int:
