@@ -102,3 +102,13 @@ def test_decaying_schedule_pins_epochs(tmp_path):
     train(tiny(run={"epochs": 1}), tmp_path / "c", progress=False, plots=False)
     s = train(tiny(run={"epochs": 2}), tmp_path / "c", progress=False, plots=False)
     assert s["epochs"] == 2
+
+
+def test_normalize_input_axis_keeps_each_row_mean():
+    cfg = tiny(reward={"normalize": 0.3, "normalize_axis": "input"})
+    d, _ = _delta(cfg, 0.0)
+    w = build(cfg).layer.weights() + d
+    assert torch.allclose(w.mean(1), torch.full((w.shape[0],), 0.3, dtype=torch.float64), atol=1e-9)
+    assert not torch.allclose(w.mean(0), torch.full((w.shape[1],), 0.3, dtype=torch.float64), atol=1e-3)
+    with pytest.raises(ValidationError, match="normalize_axis"):
+        tiny(reward={"normalize_axis": "input"})

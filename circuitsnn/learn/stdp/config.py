@@ -37,7 +37,9 @@ Sections and keys (SI units; defaults in brackets)::
                run with one cannot be continued with more epochs), eta_final [0.0] (in
                [0, 1]; a decaying schedule only), normalize [0: off] (in (0, 1]: after every
                batch each readout neuron's input column is folded back to this mean
-               normalized weight, with [network] norm; reward.py)
+               normalized weight, with [network] norm; reward.py), normalize_axis
+               ["neuron"] (neuron: each readout neuron's input column | input: each input's
+               row of synapses onto the readout neurons; needs normalize)
     [synapse]  component ["ideal"] (or a registered synapse), model (fitted surrogate JSON),
                nominal [false], g_min [0 S], g_max [10e-9 S], v_read [0.2 V] (ideal only),
                mapping ["local"] (local | nominal), exact [false], table_points [2049],
@@ -110,7 +112,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                "correct": (_number(), 1.0), "wrong": (_number(), 0.0),
                # new keys default to absent (None) so that the checkpoints of earlier runs still match
                "eta_schedule": (_choice(ETA_SCHEDULES), None), "eta_final": (_number(0, 1), None),
-               "normalize": (_number(0, 1), None)},
+               "normalize": (_number(0, 1), None), "normalize_axis": (_choice(("neuron", "input")), None)},
     "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
                 "g_min": (_number(0, unit="S"), 0.0), "g_max": (_number(positive=True, unit="S"), 10e-9),
                 "v_read": (_number(positive=True, unit="V"), 0.2), "mapping": (_choice(("local", "nominal")), "local"),
@@ -179,8 +181,11 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
     if "eta_final" in rw and rw.get("eta_schedule", "constant") == "constant":
         raise fail(("reward", "eta_final"), "only a decaying learning-rate schedule ends at eta_final.",
                    hint='Set [reward] eta_schedule = "cosine" or "linear", or remove eta_final.')
+    if "normalize_axis" in rw and not rw.get("normalize", 0.0) > 0:
+        raise fail(("reward", "normalize_axis"), "chooses what [reward] normalize keeps; normalize is off.",
+                   hint="Set [reward] normalize (the mean normalized weight kept), or remove normalize_axis.")
     if cfg.task["kind"] != "reward":
-        for key in ("eta_schedule", "eta_final", "normalize"):
+        for key in ("eta_schedule", "eta_final", "normalize", "normalize_axis"):
             if key in rw:
                 raise fail(("reward", key), "applies to the reward task's readout only.",
                            hint='Set [task] kind = "reward", or remove the key.')

@@ -29,6 +29,10 @@ each batch the change asked of the devices is folded so that each readout neuron
 column keeps the mean normalized weight ``normalize`` (Diehl & Cook's normalization applied to
 the readout): the reward then only redistributes a neuron's conductance among its inputs, so
 no readout neuron can win every decision by growing all its synapses, nor fall silent.
+``normalize_axis = "input"`` keeps instead each input's row (its synapses onto the readout
+neurons): a depression of one input's synapse onto a wrong winner then goes, as potentiation,
+to its synapses onto the other readout neurons (heterosynaptic; no input's row can be
+depressed to silence onto the whole readout).
 """
 
 from __future__ import annotations

@@ -247,9 +247,13 @@ def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Ge
         factor = eta_factor(rw.get("eta_schedule", "constant"), progress, rw.get("eta_final", 0.0))
         dw = request(exp, out["shows"], w, modulator=m) * factor
         if rw.get("normalize", 0.0) > 0:
-            n_in = layer.spec.n_input
             norm = exp.cfg.network["norm"]
-            dw = normalize_request(w, dw, rw["normalize"] * (n_in if norm == "l1" else n_in ** 0.5), norm)
+            if rw.get("normalize_axis", "neuron") == "neuron":  # each readout neuron's input column
+                n = layer.spec.n_input
+                dw = normalize_request(w, dw, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm)
+            else:  # each input's row onto the readout neurons
+                n = layer.spec.n_neurons
+                dw = normalize_request(w.T, dw.T, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm).T
         info.update(correct=int(correct.sum()), reward=float(r.sum()), eta=rw["eta"] * factor)
     else:
         dw = request(exp, out["shows"], w)
