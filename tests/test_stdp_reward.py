@@ -112,3 +112,22 @@ def test_normalize_input_axis_keeps_each_row_mean():
     assert not torch.allclose(w.mean(0), torch.full((w.shape[1],), 0.3, dtype=torch.float64), atol=1e-3)
     with pytest.raises(ValidationError, match="normalize_axis"):
         tiny(reward={"normalize_axis": "input"})
+
+
+def test_t_eval_reaches_the_feature_layer(tmp_path):
+    """Evaluation with t_eval presents the frozen feature layer for t_eval too (its spikes are
+    the readout's input), and both layers are back at t_present afterwards."""
+    from circuitsnn.learn.stdp.runner import counts_of
+
+    feat = config(run={"epochs": 1, "batch_size": 16, "eval_batch_size": 64},
+                  data={"name": "digits", "limit_train": 16, "limit_test": 10},
+                  time={"t_present": 0.02, "t_rest": 0.02}, network={"neurons": 8})
+    train(feat, tmp_path / "f", progress=False, plots=False)
+    cfg = tiny(task={"features": str(tmp_path / "f" / "model")}, time={"t_eval": 0.05})
+    exp = build(cfg)
+    seen = []
+    run = exp.layer.run
+    exp.layer.run = lambda s_in, **kw: (seen.append(s_in.shape[0]), run(s_in, **kw))[1]
+    counts_of(exp, "val")
+    assert seen and set(seen) == {100}  # 0.05 s / 0.5 ms
+    assert exp.layer.spec.n_steps == 40 and exp.layer.upstream.spec.n_steps == 40

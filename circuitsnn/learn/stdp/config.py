@@ -14,8 +14,9 @@ Sections and keys (SI units; defaults in brackets)::
     [task]     kind ["unsupervised"] (unsupervised: Diehl & Cook, labels assigned after
                learning | reward: an R-STDP readout learning the classes from reward alone)
     [time]     dt [0.5e-3 s], t_present [0.15 s], t_rest [0.15 s], t_eval (s; presentation
-               time for label assignment and evaluation, default t_present; may change after
-               training: rerunning a finished run re-evaluates)
+               time for label assignment and evaluation, default t_present, also for a frozen
+               feature layer in front of a reward readout; may change after training:
+               rerunning a finished run re-evaluates)
     [input]    max_rate [127.5 Hz], amplitude (V; default the family's read bias),
                charge_fraction [0.2] (charge of one read pulse at g_max / the neuron's
                threshold charge: sets the pulse width) or width (s), kind ["poisson"]

@@ -272,14 +272,19 @@ def counts_of(exp: Experiment, split: str, *, seed: int = 7) -> torch.Tensor:
     xs = exp.x[split]
     bs = int(exp.cfg.run["eval_batch_size"])
     out = []
-    spec = exp.layer.spec
-    t_learn = spec.t_present
-    spec.t_present = exp.cfg.time.get("t_eval", t_learn)
+    # t_eval: the presentation of evaluation, for the layer and for a frozen feature layer in
+    # front of it (whose spikes are the readout's input for the whole presentation)
+    specs = [exp.layer.spec] + ([exp.layer.upstream.spec] if exp.layer.upstream is not None else [])
+    t_learn = [sp.t_present for sp in specs]
+    t_eval = exp.cfg.time.get("t_eval", t_learn[0])
     try:
+        for sp in specs:
+            sp.t_present = t_eval
         for k in range(0, len(xs), bs):
             out.append(exp.layer.present(xs[k:k + bs], _gen(seed, k))["counts"])
     finally:
-        spec.t_present = t_learn
+        for sp, t in zip(specs, t_learn):
+            sp.t_present = t
     return torch.cat(out) if out else torch.zeros(0, exp.layer.spec.n_neurons)
 
 
