@@ -14,8 +14,9 @@ Sections and keys (SI units; defaults in brackets)::
     [task]     kind ["unsupervised"] (unsupervised: Diehl & Cook, labels assigned after
                learning | reward: an R-STDP readout learning the classes from reward alone)
     [time]     dt [0.5e-3 s], t_present [0.15 s], t_rest [0.15 s], t_eval (s; presentation
-               time for label assignment and evaluation, default t_present; may change after
-               training: rerunning a finished run re-evaluates)
+               time for label assignment and evaluation, default t_present, also for a frozen
+               feature layer in front of a reward readout; may change after training:
+               rerunning a finished run re-evaluates)
     [input]    max_rate [127.5 Hz], amplitude (V; default the family's read bias),
                charge_fraction [0.2] (charge of one read pulse at g_max / the neuron's
                threshold charge: sets the pulse width) or width (s), kind ["poisson"]
@@ -31,7 +32,15 @@ Sections and keys (SI units; defaults in brackets)::
                multiplicative, mu_plus, mu_minus, nearest; a2_plus, a3_plus, a2_minus,
                a3_minus, tau_x, tau_y; eta_plus, eta_minus, mu, u_reset)
     [reward]   tau_e [0.2 s], eta [1.0], baseline ["class"] (class | global),
-               baseline_rate [0.05], correct [1.0], wrong [0.0]
+               baseline_rate [0.05], correct [1.0], wrong [0.0],
+               eta_schedule ["constant"] (constant | linear | cosine: eta decays over the
+               run's batches to eta_final x eta; a decaying schedule depends on epochs, so a
+               run with one cannot be continued with more epochs), eta_final [0.0] (in
+               [0, 1]; a decaying schedule only), normalize [0: off] (in (0, 1]: after every
+               batch each readout neuron's input column is folded back to this mean
+               normalized weight, with [network] norm; reward.py), normalize_axis
+               ["neuron"] (neuron: each readout neuron's input column | input: each input's
+               row of synapses onto the readout neurons; needs normalize)
     [synapse]  component ["ideal"] (or a registered synapse), model (fitted surrogate JSON),
                nominal [false], g_min [0 S], g_max [10e-9 S], v_read [0.2 V] (ideal only),
                mapping ["local"] (local | nominal), exact [false], table_points [2049],
@@ -53,6 +62,7 @@ from typing import Any, Callable, Mapping
 
 from ...errors import ValidationError
 from ..config import ConfigError, ConfigFile, check_sections, failer, read_toml, _bool, _choice, _number, _str, _table
+from .reward import ETA_SCHEDULES
 
 SECTIONS = ("run", "data", "task", "time", "input", "network", "rule", "reward", "synapse", "neuron")
 
@@ -100,7 +110,10 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
              **{k: (_rule_value, None) for keys in RULE_KEYS.values() for k in keys}},
     "reward": {"tau_e": (_number(positive=True, unit="s"), 0.2), "eta": (_number(positive=True), 1.0),
                "baseline": (_choice(("class", "global")), "class"), "baseline_rate": (_number(positive=True, hi=1), 0.05),
-               "correct": (_number(), 1.0), "wrong": (_number(), 0.0)},
+               "correct": (_number(), 1.0), "wrong": (_number(), 0.0),
+               # new keys default to absent (None) so that the checkpoints of earlier runs still match
+               "eta_schedule": (_choice(ETA_SCHEDULES), None), "eta_final": (_number(0, 1), None),
+               "normalize": (_number(0, 1), None), "normalize_axis": (_choice(("neuron", "input")), None)},
     "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
                 "g_min": (_number(0, unit="S"), 0.0), "g_max": (_number(positive=True, unit="S"), 10e-9),
                 "v_read": (_number(positive=True, unit="V"), 0.2), "mapping": (_choice(("local", "nominal")), "local"),
@@ -165,6 +178,18 @@ def _cross_check(cfg: STDPConfig, fail: Callable[..., ConfigError]) -> None:
                    hint='Set [input] kind = "neurons".')
     if cfg.task["kind"] == "reward" and kind != "pair":
         raise fail(("rule", "kind"), "the reward task's eligibility is fed by pair STDP.", hint='Set kind = "pair".')
+    rw = cfg.reward
+    if "eta_final" in rw and rw.get("eta_schedule", "constant") == "constant":
+        raise fail(("reward", "eta_final"), "only a decaying learning-rate schedule ends at eta_final.",
+                   hint='Set [reward] eta_schedule = "cosine" or "linear", or remove eta_final.')
+    if "normalize_axis" in rw and not rw.get("normalize", 0.0) > 0:
+        raise fail(("reward", "normalize_axis"), "chooses what [reward] normalize keeps; normalize is off.",
+                   hint="Set [reward] normalize (the mean normalized weight kept), or remove normalize_axis.")
+    if cfg.task["kind"] != "reward":
+        for key in ("eta_schedule", "eta_final", "normalize", "normalize_axis"):
+            if key in rw:
+                raise fail(("reward", key), "applies to the reward task's readout only.",
+                           hint='Set [task] kind = "reward", or remove the key.')
     if "features" in cfg.task:
         if cfg.task["kind"] != "reward":
             raise fail(("task", "features"), "a frozen feature layer feeds the reward task's readout only.")

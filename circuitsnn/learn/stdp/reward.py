@@ -12,6 +12,27 @@ same for a reward given at the end of a presentation, for a batch of independent
 once: ``dw = eta sum_b M_b e_b(T)`` with ``e_b(T) = sum_t exp(-(T-1-t) dt / tau_e)
 stdp_b(t)``, as two matrix products (tested equal to the steps). :class:`RewardBaseline`
 keeps ``<R>`` (a running mean per stimulus class, or one for all).
+
+**Learning-rate schedule** (:func:`eta_factor`): the run may let ``eta`` decay over training,
+``eta(s) = eta f(s)`` at the fraction ``s`` in ``[0, 1)`` of the run's batches done
+(``s = (epoch n_batches + batch) / (epochs n_batches)``), ending at ``f -> r = eta_final``::
+
+    constant:  f = 1
+    linear:    f = 1 - (1 - r) s
+    cosine:    f = r + (1 - r) (1 + cos(pi s)) / 2
+
+so the policy, which keeps moving under a constant ``eta`` (every wrong decision changes the
+weights), settles as the run ends.
+
+**Weight normalization** (``[reward] normalize``, :func:`~.network.normalize_request`): after
+each batch the change asked of the devices is folded so that each readout neuron's input
+column keeps the mean normalized weight ``normalize`` (Diehl & Cook's normalization applied to
+the readout): the reward then only redistributes a neuron's conductance among its inputs, so
+no readout neuron can win every decision by growing all its synapses, nor fall silent.
+``normalize_axis = "input"`` keeps instead each input's row (its synapses onto the readout
+neurons): a depression of one input's synapse onto a wrong winner then goes, as potentiation,
+to its synapses onto the other readout neurons (heterosynaptic; no input's row can be
+depressed to silence onto the whole readout).
 """
 
 from __future__ import annotations
@@ -33,6 +54,25 @@ class RSTDPParameters(NamedTuple):
     tau_e: float = 0.2
     eta: float = 0.01
     baseline_rate: float = 0.05
+
+
+#: the learning-rate schedules of :func:`eta_factor`
+ETA_SCHEDULES = ("constant", "linear", "cosine")
+
+
+def eta_factor(schedule: str, progress: float, final: float = 0.0) -> float:
+    """The factor on ``eta`` at the fraction ``progress`` in ``[0, 1]`` of the run done, for a
+    ``schedule`` ending at ``final`` (module docstring)."""
+    if schedule not in ETA_SCHEDULES:
+        raise ValueError(f"unknown eta schedule {schedule!r} (one of {', '.join(ETA_SCHEDULES)})")
+    if not 0.0 <= final <= 1.0:
+        raise ValueError(f"eta_final must be in [0, 1], got {final!r}")
+    s = min(max(float(progress), 0.0), 1.0)
+    if schedule == "constant":
+        return 1.0
+    if schedule == "linear":
+        return 1.0 - (1.0 - final) * s
+    return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * s))
 
 
 class RSTDPState(NamedTuple):

@@ -36,7 +36,7 @@ from .config import PULSE_KEYS, STDPConfig
 from .devices import ProgramStats, programmer_for
 from .network import LayerSpec, SpikingLayer, assign_labels, classify, normalize_request
 from .pair import PairSTDPParameters, pair_stdp_presentation
-from .reward import RewardBaseline, RSTDPParameters, rstdp_presentation
+from .reward import RewardBaseline, RSTDPParameters, eta_factor, rstdp_presentation
 from .triplet import TripletSTDPParameters, triplet_stdp_presentation
 from .vdsp import VDSPParameters, vdsp_presentation
 
@@ -229,7 +229,10 @@ def decide(counts: torch.Tensor, generator: torch.Generator | None = None) -> to
     return torch.where(counts.sum(1) > 0, top, torch.full_like(top, -1))
 
 
-def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Generator) -> dict[str, Any]:
+def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Generator, *,
+                progress: float = 0.0) -> dict[str, Any]:
+    """Present a batch, ask the devices for the rule's change, program them. ``progress``: the
+    fraction of the run's batches done before this one (the reward task's eta schedule)."""
     layer = exp.layer
     out = layer.present(xb, g)
     w = layer.weights()
@@ -240,8 +243,18 @@ def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Ge
         r = torch.where(correct, torch.full(yb.shape, exp.cfg.reward["correct"], dtype=torch.float64),
                         torch.full(yb.shape, exp.cfg.reward["wrong"], dtype=torch.float64))
         m = exp.baseline.modulator(r, yb)
-        dw = request(exp, out["shows"], w, modulator=m)
-        info.update(correct=int(correct.sum()), reward=float(r.sum()))
+        rw = exp.cfg.reward
+        factor = eta_factor(rw.get("eta_schedule", "constant"), progress, rw.get("eta_final", 0.0))
+        dw = request(exp, out["shows"], w, modulator=m) * factor
+        if rw.get("normalize", 0.0) > 0:
+            norm = exp.cfg.network["norm"]
+            if rw.get("normalize_axis", "neuron") == "neuron":  # each readout neuron's input column
+                n = layer.spec.n_input
+                dw = normalize_request(w, dw, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm)
+            else:  # each input's row onto the readout neurons
+                n = layer.spec.n_neurons
+                dw = normalize_request(w.T, dw.T, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm).T
+        info.update(correct=int(correct.sum()), reward=float(r.sum()), eta=rw["eta"] * factor)
     else:
         dw = request(exp, out["shows"], w)
         net = exp.cfg.network
@@ -259,14 +272,19 @@ def counts_of(exp: Experiment, split: str, *, seed: int = 7) -> torch.Tensor:
     xs = exp.x[split]
     bs = int(exp.cfg.run["eval_batch_size"])
     out = []
-    spec = exp.layer.spec
-    t_learn = spec.t_present
-    spec.t_present = exp.cfg.time.get("t_eval", t_learn)
+    # t_eval: the presentation of evaluation, for the layer and for a frozen feature layer in
+    # front of it (whose spikes are the readout's input for the whole presentation)
+    specs = [exp.layer.spec] + ([exp.layer.upstream.spec] if exp.layer.upstream is not None else [])
+    t_learn = [sp.t_present for sp in specs]
+    t_eval = exp.cfg.time.get("t_eval", t_learn[0])
     try:
+        for sp in specs:
+            sp.t_present = t_eval
         for k in range(0, len(xs), bs):
             out.append(exp.layer.present(xs[k:k + bs], _gen(seed, k))["counts"])
     finally:
-        spec.t_present = t_learn
+        for sp, t in zip(specs, t_learn):
+            sp.t_present = t
     return torch.cat(out) if out else torch.zeros(0, exp.layer.spec.n_neurons)
 
 
@@ -337,7 +355,8 @@ def train(cfg: STDPConfig, out: str | Path, *, resume: bool = True, progress: bo
         perm = torch.randperm(n_train, generator=_gen(seed, epoch, 1))
         for b in range(start_batch, n_batches):
             sel = perm[b * B:(b + 1) * B]
-            info = learn_batch(exp, exp.x["train"][sel], exp.y["train"][sel], _gen(seed, epoch, 2, b))
+            info = learn_batch(exp, exp.x["train"][sel], exp.y["train"][sel], _gen(seed, epoch, 2, b),
+                               progress=(epoch * n_batches + b) / (epochs * n_batches))
             train_counts[sel] = info["counts"]
             running["seen"] += len(sel)
             running["presentations"] += info["presentations"]
@@ -404,7 +423,10 @@ def _strip(d: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in d.items()}
     d.pop("path", None)
+    decaying = d.get("reward", {}).get("eta_schedule", "constant") != "constant"
     for sec, keys in FREE.items():
+        # a decaying eta schedule is laid out over the run's epochs: they must match too
+        keys = tuple(k for k in keys if not (decaying and sec == "run" and k == "epochs"))
         d[sec] = {k: v for k, v in d.get(sec, {}).items() if k not in keys}
     return d
 
