@@ -238,6 +238,16 @@ def normalize_request(w: torch.Tensor, dw: torch.Tensor, total: float | None, ki
     return target - w
 
 
+def normalize_to_mean(w: torch.Tensor, dw: torch.Tensor, mean: float, kind: str = "l1") -> torch.Tensor:
+    """:func:`normalize_request` with the target as the mean normalized weight of each vector of
+    ``w[:, j]`` (``l1``: the sum ``mean n``; ``l2``: the norm ``mean sqrt(n)``, ``n`` inputs);
+    ``mean <= 0``: ``dw`` unchanged."""
+    if not mean > 0:
+        return dw
+    n = w.shape[0]
+    return normalize_request(w, dw, mean * (n if kind == "l1" else n ** 0.5), kind)
+
+
 def assign_labels(counts: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
     """Each neuron's class: the one whose samples made it fire most on average (Diehl & Cook)."""
     rates = torch.zeros(n_classes, counts.shape[1], dtype=torch.float64)

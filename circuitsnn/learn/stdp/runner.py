@@ -34,7 +34,7 @@ from ...errors import ValidationError
 from .. import data as datasets
 from .config import PULSE_KEYS, STDPConfig
 from .devices import ProgramStats, programmer_for
-from .network import LayerSpec, SpikingLayer, assign_labels, classify, normalize_request
+from .network import LayerSpec, SpikingLayer, assign_labels, classify, normalize_to_mean
 from .pair import PairSTDPParameters, pair_stdp_presentation
 from .reward import RewardBaseline, RSTDPParameters, eta_factor, rstdp_presentation
 from .triplet import TripletSTDPParameters, triplet_stdp_presentation
@@ -246,21 +246,15 @@ def learn_batch(exp: Experiment, xb: torch.Tensor, yb: torch.Tensor, g: torch.Ge
         rw = exp.cfg.reward
         factor = eta_factor(rw.get("eta_schedule", "constant"), progress, rw.get("eta_final", 0.0))
         dw = request(exp, out["shows"], w, modulator=m) * factor
-        if rw.get("normalize", 0.0) > 0:
-            norm = exp.cfg.network["norm"]
-            if rw.get("normalize_axis", "neuron") == "neuron":  # each readout neuron's input column
-                n = layer.spec.n_input
-                dw = normalize_request(w, dw, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm)
-            else:  # each input's row onto the readout neurons
-                n = layer.spec.n_neurons
-                dw = normalize_request(w.T, dw.T, rw["normalize"] * (n if norm == "l1" else n ** 0.5), norm).T
+        mean, norm = rw.get("normalize", 0.0), exp.cfg.network["norm"]
+        if rw.get("normalize_axis", "neuron") == "neuron":  # each readout neuron's input column
+            dw = normalize_to_mean(w, dw, mean, norm)
+        else:  # each input's row onto the readout neurons
+            dw = normalize_to_mean(w.T, dw.T, mean, norm).T
         info.update(correct=int(correct.sum()), reward=float(r.sum()), eta=rw["eta"] * factor)
     else:
         dw = request(exp, out["shows"], w)
-        net = exp.cfg.network
-        n_in = layer.spec.n_input
-        total = net["normalize"] * (n_in if net["norm"] == "l1" else n_in ** 0.5)
-        dw = normalize_request(w, dw, total if total > 0 else None, net["norm"])
+        dw = normalize_to_mean(w, dw, exp.cfg.network["normalize"], exp.cfg.network["norm"])
         layer.theta += layer.spec.theta_plus * out["counts"].sum(0)
         layer.decay_theta(len(xb))
     info["stats"] = layer.program(dw, g)
