@@ -210,6 +210,20 @@ def test_program_and_verify_undoes_most_of_the_chip_variation():
             w.sum().backward()  # straight through: the gradient is the nominal read's
     assert rel["verify"] < 0.1 * rel["open_loop"] and rel["open_loop"] > 0.02
     assert net.synapses[0].theta.grad is not None
+    # the verified states are found once per chip and weights: again after a weight update
+    syn, calls = net.synapses[0], []
+    dev = syn.model.device
+    real = dev.verified_state
+    dev.verified_state = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        with on_chip(net, sample_chip(net, HardwareSpec(programming="verify"), 2)):
+            first = syn.effective().detach()
+            assert torch.equal(syn.effective().detach(), first) and len(calls) == 2  # pos and neg, once
+            with torch.no_grad():
+                syn.theta.mul_(0.5)
+            assert not torch.equal(syn.effective().detach(), first) and len(calls) == 4
+    finally:
+        del dev.verified_state
     with pytest.raises(ValidationError, match="programming must be one of open_loop, verify"):
         HardwareSpec(programming="closed")
 

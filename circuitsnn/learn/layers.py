@@ -169,17 +169,15 @@ class DeviceModel:
         return _interp_uniform(g, self.g_min, self.dg, self.i_grid[k].to(g.dtype))
 
     def current_on_chip(self, g: torch.Tensor, params: Mapping[str, torch.Tensor], k: int = 0, *,
-                        verify: bool = False) -> torch.Tensor:
+                        states: torch.Tensor | None = None) -> torch.Tensor:
         """Read current (A) of the devices of one sampled chip, read with each device's own
-        parameters ``params``: programmed open loop (the nominal state for ``g``), or with
-        ``verify`` by program-and-verify (each device's own state for ``g``:
-        :meth:`~circuitsnn.surrogates.weights.WeightInterface.verified_state`). The value is
-        the chip's; the gradient is the nominal read's (straight through)."""
+        parameters ``params``, in ``states`` (default: the nominal state for ``g``, open-loop
+        programming). The value is the chip's; the gradient is the nominal read's (straight
+        through)."""
         nominal = self.current(g, k)
         with torch.no_grad():
-            g64 = g.detach().to(torch.float64)
-            states = self.device.verified_state(g64, params) if verify else self.states(g)
-            exact = self.device.read(states, self.amplitudes[k], params).to(g.dtype)
+            exact = self.device.read(self.states(g) if states is None else states, self.amplitudes[k],
+                                     params).to(g.dtype)
         return nominal + (exact - nominal).detach()
 
     def describe(self) -> dict[str, Any]:
@@ -251,15 +249,32 @@ class DeviceSynapses(nn.Module):
             else:
                 w = self.model.current(gp, k) - self.model.current(gn, k)
         else:
-            verify = bool(self.chip.get("verify", False))
-            ip = self.model.current_on_chip(gp, self.chip["pos"], k, verify=verify) * self.chip["prog_pos"]
-            i_n = self.model.current_on_chip(gn, self.chip["neg"], k, verify=verify) * self.chip["prog_neg"]
+            sp, sn = self._chip_states(gp, gn)
+            ip = self.model.current_on_chip(gp, self.chip["pos"], k, states=sp) * self.chip["prog_pos"]
+            i_n = self.model.current_on_chip(gn, self.chip["neg"], k, states=sn) * self.chip["prog_neg"]
             if self.read_noise > 0:
                 gen = self.chip.get("generator")
                 ip = ip * (1 + self.read_noise * torch.randn(ip.shape, generator=gen, dtype=ip.dtype))
                 i_n = i_n * (1 + self.read_noise * torch.randn(i_n.shape, generator=gen, dtype=i_n.dtype))
             w = ip - i_n
         return w * self.mask * self.duty
+
+    def _chip_states(self, gp: torch.Tensor, gn: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """The set chip's devices' states after program-and-verify (``WeightInterface.
+        verified_state`` with each device's own parameters), kept on the chip while the weights
+        are unchanged (an evaluation reads them once per chip, not once per batch); ``(None,
+        None)`` for open-loop programming."""
+        if not self.chip.get("verify", False):
+            return None, None
+        key = (id(self.theta), self.theta._version)
+        cached = self.chip.get("verified")
+        if cached is None or cached[0] != key:
+            dev = self.model.device
+            with torch.no_grad():
+                cached = (key, dev.verified_state(gp.detach().to(torch.float64), self.chip["pos"]),
+                          dev.verified_state(gn.detach().to(torch.float64), self.chip["neg"]))
+            self.chip["verified"] = cached
+        return cached[1], cached[2]
 
     def forward(self, x: torch.Tensor, *, binary: bool = True, weight: torch.Tensor | None = None) -> torch.Tensor:
         if binary or len(self.model.amplitudes) == 1 and self.model.linear:
