@@ -5,7 +5,8 @@ Sections and keys (SI units; defaults in brackets)::
 
     [run]            seed [0], epochs [30], batch_size [64], threads [1], eval_batch_size [256],
                      compile [false] (torch.compile the feed-forward neuron layers: faster
-                     steps after one to two minutes of compiling per batch shape)
+                     steps after one to two minutes of compiling, once more for a second
+                     batch size)
     [data]           name ["digits"] (digits | fashion_mnist | idx | randman),
                      folder (idx), val_fraction, limit_train, and Randman's generator keys
                      (nb_classes, nb_units, nb_samples, dim_manifold, nb_spikes, alpha, seed)

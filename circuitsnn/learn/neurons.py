@@ -188,12 +188,12 @@ class LIFNeurons(nn.Module):
         faster than eager); other lean layers compile their step. The first call compiles (one
         to two minutes on a CPU), and a second batch size once more, for any batch size after
         (torch's automatic dynamic shapes). Spikes are the same as uncompiled."""
-        if self.lean:
-            if not self.adapt and self.recurrent is None:
-                self._fused = (torch.compile(_layer_forward, **kw),
-                               torch.compile(_layer_backward, **kw))
-            else:
-                self._step = torch.compile(lif_train_step, dynamic=False, **kw)
+        if not (self.lean and self.threshold):  # the leaky integrator has no step to compile
+            return self
+        if not self.adapt and self.recurrent is None:
+            self._fused = (torch.compile(_layer_forward, **kw), torch.compile(_layer_backward, **kw))
+        else:
+            self._step = torch.compile(lif_train_step, dynamic=False, **kw)
         return self
 
     def initial(self, batch: int, dtype: torch.dtype = torch.float32) -> TrainState:
@@ -217,7 +217,7 @@ class LIFNeurons(nn.Module):
                 vs.append(v)
             v_all = torch.stack(vs)
             return torch.zeros_like(v_all), v_all
-        if self._fused is not None and not self.adapt and self.recurrent is None and not record_v:
+        if self._fused is not None and not record_v:  # set only for feed-forward, non-adapting layers
             return _FusedLIF.apply(current, s.v, s.ref, self._p_floats, self.dt, self.spike, self._fused), None
         if self.lean:
             for t in range(T):
