@@ -230,11 +230,11 @@ def test_program_and_verify_leaves_each_device_at_its_own_nearest_state(name):
     err_open = (w.conductance(w.state_for(g), None, own) - g).abs()
     assert torch.all(err <= err_open + 1e-9 * (g_hi - g_lo))
     # brute force over the programmable states (the code words, the DAC grid, a fine grid otherwise)
-    step = 1.0 if w.family == "digital_code" else (w.state_step or (hi - lo) / 4000)
+    step = w.state_step or (hi - lo) / 4000
     grid = torch.arange(lo, hi + 0.5 * step, step, dtype=D).clamp(lo, hi)
     g_own = w.conductance(grid.unsqueeze(-1), None, own)  # (states, devices)
     best = (g_own - g).abs().min(0).values
-    fine = 0.0 if w.state_step or w.family == "digital_code" else float((g_own.diff(dim=0)).abs().max())
+    fine = 0.0 if w.state_step else float((g_own.diff(dim=0)).abs().max())
     assert torch.all(err <= best + fine + 1e-9 * (g_hi - g_lo)), name
     if own and w.family != "digital_code":
         # the Monte Carlo moves devices off their targets and verify brings them back (a code

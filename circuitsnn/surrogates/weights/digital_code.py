@@ -40,6 +40,7 @@ class DigitalCodeWeights(WeightInterface):
                          v_read=operating["v_read"], **kw)
         self.operating = dict(operating)
         self.bounds = (0.0, float(2**self.n_bits - 1))
+        self.state_step = 1.0  # one code
         g = self.grid().detach().numpy()
         if not np.all(np.diff(g) > 0):
             raise ValidationError(f"{component}: the code-to-conductance map is not monotonic at {self.v_read:g} V.")
