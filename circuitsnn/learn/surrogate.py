@@ -35,6 +35,9 @@ DEFAULT_SCALE = 100.0
 
 
 class _Spike(torch.autograd.Function):
+    """Heaviside forward; backward: the incoming gradient times :func:`derivative` of the
+    subclass's ``shape`` (each shape's formula is written once, there)."""
+
     shape = ""
 
     @staticmethod
@@ -43,38 +46,26 @@ class _Spike(torch.autograd.Function):
         ctx.scale = scale
         return (x >= 0).to(x.dtype)
 
+    @classmethod
+    def backward(cls, ctx, grad: torch.Tensor):  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        return grad * derivative(cls.shape, x, ctx.scale), None
+
 
 class FastSigmoid(_Spike):
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        a = ctx.scale
-        return grad * (0.5 * a) / (1 + a * x.abs()) ** 2, None
+    shape = "fast_sigmoid"
 
 
 class ArcTan(_Spike):
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        a = ctx.scale
-        return grad * (a / math.pi) / (1 + (a * x) ** 2), None
+    shape = "arctan"
 
 
 class Sigmoid(_Spike):
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        a = ctx.scale
-        s = torch.sigmoid(a * x)
-        return grad * a * s * (1 - s), None
+    shape = "sigmoid"
 
 
 class Triangle(_Spike):
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        a = ctx.scale
-        return grad * a * torch.clamp(1 - a * x.abs(), min=0.0), None
+    shape = "triangle"
 
 
 SHAPES: dict[str, type[_Spike]] = {
@@ -88,7 +79,8 @@ ALIASES = {"superspike": "fast_sigmoid", "atan": "arctan", "triangular": "triang
 
 
 def derivative(shape: str, x: torch.Tensor, scale: float) -> torch.Tensor:
-    """The surrogate derivative of ``shape`` at ``x`` in closed form (for plots and tests)."""
+    """The surrogate derivative of ``shape`` at ``x`` in closed form (what the backward pass
+    multiplies by)."""
     shape = ALIASES.get(shape, shape)
     a = scale
     if shape == "fast_sigmoid":
