@@ -55,7 +55,7 @@ def load_checkpoint(out: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return torch.load(path, weights_only=False)
+        return torch.load(path, weights_only=False, map_location="cpu")
     except Exception as exc:  # a truncated file cannot happen with the atomic write, but say so
         raise ValidationError(f"the checkpoint {path} cannot be read ({exc}).",
                               hint="Delete it to start over, or pass --restart.") from None

@@ -6,9 +6,13 @@ Sections and keys (SI units; defaults in brackets)::
     [run]            seed [0], epochs [30], batch_size [64], threads [1], eval_batch_size [256],
                      compile [false] (torch.compile the feed-forward neuron layers: faster
                      steps after one to two minutes of compiling, once more for a second
-                     batch size)
+                     batch size), device ["auto"] (auto: a GPU when one is present | cpu | cuda | cuda:N;
+                     the weight interface's own arithmetic stays on the CPU)
     [data]           name ["digits"] (digits | fashion_mnist | idx | randman),
-                     folder (idx), val_fraction, limit_train, and Randman's generator keys
+                     folder (idx), val_fraction, limit_train, refit [false] (train on train +
+                     validation and keep the last epoch: for a final model once the settings
+                     were chosen on validation; validation figures are then not held out),
+                     and Randman's generator keys
                      (nb_classes, nb_units, nb_samples, dim_manifold, nb_spikes, alpha, seed)
     [encoding]       kind ["poisson"] (poisson | latency | direct | times), max_rate [5000 Hz],
                      t_max (s), tau (s), threshold [0.01]
@@ -42,6 +46,7 @@ directory. See ``examples/train/*.toml``.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -260,6 +265,13 @@ def _table(v: Any) -> dict:
     return dict(v)
 
 
+def _device(v: Any) -> str:
+    s = _str(v)
+    if not re.fullmatch(r"cpu|auto|cuda(:\d+)?", s):
+        raise ValueError(f"expected cpu, cuda, cuda:N or auto, got {s!r}")
+    return s
+
+
 def _data_seed(v: Any) -> int:
     return _number(0, integer=True)(v)
 
@@ -268,9 +280,11 @@ def _data_seed(v: Any) -> int:
 SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "run": {"seed": (_number(0, integer=True), 0), "epochs": (_number(1, integer=True), 30),
             "batch_size": (_number(1, integer=True), 64), "eval_batch_size": (_number(1, integer=True), 256),
-            "threads": (_number(1, integer=True), 1), "compile": (_bool, False), "name": (_str, None)},
+            "threads": (_number(1, integer=True), 1), "compile": (_bool, False), "name": (_str, None),
+            "device": (_device, "auto")},
     "data": {"name": (_choice(("digits", "fashion_mnist", "idx", "randman")), "digits"), "folder": (_str, None),
              "val_fraction": (_number(positive=True, hi=0.9), None), "limit_train": (_number(1, integer=True), None),
+             "refit": (_bool, False),
              "nb_classes": (_number(2, integer=True), None), "nb_units": (_number(1, integer=True), None),
              "nb_samples": (_number(1, integer=True), None), "dim_manifold": (_number(1, integer=True), None),
              "nb_spikes": (_number(1, integer=True), None), "alpha": (_number(positive=True), None),

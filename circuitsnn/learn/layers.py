@@ -121,6 +121,17 @@ class DeviceModel:
             raise ValidationError(f"{device.component}: the device conducts at 0 V across it; a column read needs "
                                   "no current without a pulse.")
         self._g_grid = g
+        self._tables: dict[tuple, torch.Tensor] = {}
+
+    def _table(self, name: str, k: int | None, like: torch.Tensor) -> torch.Tensor:
+        """Table ``name`` (row ``k``) on ``like``'s device and dtype, copied there once."""
+        key = (name, k, like.device, like.dtype)
+        t = self._tables.get(key)
+        if t is None:
+            t = getattr(self, name)
+            t = (t if k is None else t[k]).to(device=like.device, dtype=like.dtype)
+            self._tables[key] = t
+        return t
 
     # -- conductance --------------------------------------------------------------------------
     def split(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -132,8 +143,11 @@ class DeviceModel:
 
     def quantize(self, g: torch.Tensor) -> torch.Tensor:
         if self.native_quantizer:
-            q = self.device.quantize(g, straight_through=True)
-            return q.to(g.dtype)
+            if g.device.type == "cpu":
+                return self.device.quantize(g, straight_through=True).to(g.dtype)
+            # the weight interface computes on the CPU; the gradient passes straight through
+            q = self.device.quantize(g.detach().cpu()).to(device=g.device, dtype=g.dtype)
+            return g + (q - g).detach()
         if self.levels:
             n = self.levels - 1
             u = (g - self.g_min) / self.span * n
@@ -155,8 +169,8 @@ class DeviceModel:
         with torch.no_grad():
             g64 = g.detach().to(torch.float64)
             if not self.uniform:
-                return self.device.state_for(g64).to(torch.float64)
-            return _interp_uniform(g64, self.g_min, self.dg, self.s_grid)
+                return self.device.state_for(g64.cpu()).to(device=g.device, dtype=torch.float64)
+            return _interp_uniform(g64, self.g_min, self.dg, self._table("s_grid", None, g64))
 
     # -- read -----------------------------------------------------------------------------------
     def current(self, g: torch.Tensor, k: int = 0) -> torch.Tensor:
@@ -165,19 +179,19 @@ class DeviceModel:
         if self.linear:
             return g * self.amplitudes[k]
         if not self.uniform:
-            return _interp_sorted(g, self._g_grid.to(g.dtype), self.i_grid[k].to(g.dtype))
-        return _interp_uniform(g, self.g_min, self.dg, self.i_grid[k].to(g.dtype))
+            return _interp_sorted(g, self._table("_g_grid", None, g), self._table("i_grid", k, g))
+        return _interp_uniform(g, self.g_min, self.dg, self._table("i_grid", k, g))
 
     def current_on_chip(self, g: torch.Tensor, params: Mapping[str, torch.Tensor], k: int = 0, *,
                         states: torch.Tensor | None = None) -> torch.Tensor:
         """Read current (A) of the devices of one sampled chip, read with each device's own
         parameters ``params``, in ``states`` (default: the nominal state for ``g``, open-loop
         programming). The value is the chip's; the gradient is the nominal read's (straight
-        through)."""
+        through). The chip's read is computed on the CPU, where its parameters are."""
         nominal = self.current(g, k)
         with torch.no_grad():
-            exact = self.device.read(self.states(g) if states is None else states, self.amplitudes[k],
-                                     params).to(g.dtype)
+            s = self.states(g) if states is None else states
+            exact = self.device.read(s.cpu(), self.amplitudes[k], params).to(device=g.device, dtype=g.dtype)
         return nominal + (exact - nominal).detach()
 
     def describe(self) -> dict[str, Any]:
@@ -250,12 +264,12 @@ class DeviceSynapses(nn.Module):
                 w = self.model.current(gp, k) - self.model.current(gn, k)
         else:
             sp, sn = self._chip_states(gp, gn)
-            ip = self.model.current_on_chip(gp, self.chip["pos"], k, states=sp) * self.chip["prog_pos"]
-            i_n = self.model.current_on_chip(gn, self.chip["neg"], k, states=sn) * self.chip["prog_neg"]
+            ip = self.model.current_on_chip(gp, self.chip["pos"], k, states=sp) * self.chip["prog_pos"].to(gp.device)
+            i_n = self.model.current_on_chip(gn, self.chip["neg"], k, states=sn) * self.chip["prog_neg"].to(gn.device)
             if self.read_noise > 0:
-                gen = self.chip.get("generator")
-                ip = ip * (1 + self.read_noise * torch.randn(ip.shape, generator=gen, dtype=ip.dtype))
-                i_n = i_n * (1 + self.read_noise * torch.randn(i_n.shape, generator=gen, dtype=i_n.dtype))
+                gen = self.chip.get("generator")  # a CPU generator: the same draws on every device
+                ip = ip * (1 + self.read_noise * torch.randn(ip.shape, generator=gen, dtype=ip.dtype).to(ip.device))
+                i_n = i_n * (1 + self.read_noise * torch.randn(i_n.shape, generator=gen, dtype=i_n.dtype).to(ip.device))
             w = ip - i_n
         return w * self.mask * self.duty
 
@@ -271,8 +285,8 @@ class DeviceSynapses(nn.Module):
         if cached is None or cached[0] != key:
             dev = self.model.device
             with torch.no_grad():
-                cached = (key, dev.verified_state(gp.detach().to(torch.float64), self.chip["pos"]),
-                          dev.verified_state(gn.detach().to(torch.float64), self.chip["neg"]))
+                cached = (key, dev.verified_state(gp.detach().to("cpu", torch.float64), self.chip["pos"]),
+                          dev.verified_state(gn.detach().to("cpu", torch.float64), self.chip["neg"]))
             self.chip["verified"] = cached
         return cached[1], cached[2]
 
@@ -286,7 +300,7 @@ class DeviceSynapses(nn.Module):
         if n_lv < 1:
             raise ValidationError("analog inputs on a nonlinear read need the array built with input levels.")
         lvl = torch.round(torch.clamp(x, 0.0, 1.0) * n_lv)
-        out = torch.zeros((*x.shape[:-1], self.n_out), dtype=x.dtype)
+        out = torch.zeros((*x.shape[:-1], self.n_out), dtype=x.dtype, device=x.device)
         for k in range(1, n_lv + 1):
             out = out + (lvl == k).to(x.dtype) @ self.effective(k).t()
         return out
@@ -398,7 +412,7 @@ class DeviceNetwork(nn.Module):
     def _recurrent_run(neu: LIFNeurons, cur: torch.Tensor, w: torch.Tensor, record_v: bool):
         from .neurons import lif_train_step
 
-        s = neu.initial(cur.shape[1], cur.dtype)
+        s = neu.initial(cur.shape[1], cur.dtype, cur.device)
         z = torch.zeros_like(s.v)
         zs, vs = [], []
         for c in cur.unbind(0):

@@ -196,14 +196,14 @@ class LIFNeurons(nn.Module):
             self._step = torch.compile(lif_train_step, dynamic=False, **kw)
         return self
 
-    def initial(self, batch: int, dtype: torch.dtype = torch.float32) -> TrainState:
-        v = torch.full((batch, self.n), float(self.p.v_rest), dtype=dtype)
-        z = torch.zeros((batch, self.n), dtype=dtype)
+    def initial(self, batch: int, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> TrainState:
+        v = torch.full((batch, self.n), float(self.p.v_rest), dtype=dtype, device=device)
+        z = torch.zeros((batch, self.n), dtype=dtype, device=device)
         return TrainState(v, z, z.clone())
 
     def forward(self, current: torch.Tensor, *, record_v: bool = False):
         T, B = current.shape[0], current.shape[1]
-        s = self.initial(B, current.dtype)
+        s = self.initial(B, current.dtype, current.device)
         steps = current.unbind(0)  # one backward node for all steps (indexing fills a full-size zero per step)
         zs, vs = [], []
         z = torch.zeros_like(s.v)

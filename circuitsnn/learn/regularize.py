@@ -54,7 +54,7 @@ class ActivityRegularizer:
 
     def __call__(self, spikes: Sequence[torch.Tensor], dt: float) -> torch.Tensor:
         chosen = list(spikes[:-1]) if self.layers == "hidden" and len(spikes) > 1 else list(spikes)
-        total = torch.zeros(())
+        total = torch.zeros((), device=chosen[0].device) if chosen else torch.zeros(())
         for z in chosen:
             rate = z.sum(0) / (z.shape[0] * dt)
             if self.lower_strength > 0:

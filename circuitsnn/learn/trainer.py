@@ -62,6 +62,8 @@ class Experiment:
     net: DeviceNetwork
     neuron_path: Path
     device_path: Path | None
+    #: where the network runs (``[run] device``); data and Poisson draws stay on the CPU
+    torch_device: torch.device = torch.device("cpu")
 
     @property
     def dt(self) -> float:
@@ -86,11 +88,32 @@ def device_interface(cfg: TrainConfig) -> tuple[Any, Path | None]:
     return dev, (path if dev.source != "nominal" else None)
 
 
+def torch_device(name: str) -> torch.device:
+    """``[run] device``: ``auto`` is the GPU when torch sees one, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValidationError(f"[run] device = {name!r}, but torch sees no GPU (torch {torch.__version__}).",
+                              hint='Use device = "auto" or "cpu", or install a CUDA build of torch.')
+    return torch.device(name)
+
+
+def refit_splits(splits: datasets.Splits) -> datasets.Splits:
+    """``[data] refit``: the training split is train + validation; validation stays as it is
+    (now part of the training data: its figures are no longer held out)."""
+    tr, va = splits.train, splits.val
+    merged = datasets.Dataset(tr.name, torch.cat([tr.x, va.x]), torch.cat([tr.y, va.y]), tr.kind, tr.shape, tr.classes)
+    info = {**splits.info, "refit": "train = train + validation; validation is not held out"}
+    return datasets.Splits(merged, va, splits.test, info)
+
+
 def build(cfg: TrainConfig) -> Experiment:
     """Data, encoder, device model and network of a config."""
     d = cfg.data
-    options = {k: v for k, v in d.items() if k != "name"}
+    options = {k: v for k, v in d.items() if k not in ("name", "refit")}
     splits = datasets.load(d["name"], **options)
+    if d.get("refit"):
+        splits = refit_splits(splits)
     enc = Encoder(**cfg.encoding)
     enc.check(splits.train.kind, cfg.time["dt"])
     device, device_path = device_interface(cfg)
@@ -113,7 +136,9 @@ def build(cfg: TrainConfig) -> Experiment:
     if cfg.run["compile"]:
         for neurons in net.neurons:
             neurons.compile()
-    return Experiment(cfg, splits, enc, device, probe, net, neuron_path, device_path)
+    where = torch_device(cfg.run["device"])
+    net.to(where)
+    return Experiment(cfg, splits, enc, device, probe, net, neuron_path, device_path, where)
 
 
 def _mix(*keys: int) -> int:
@@ -141,7 +166,8 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
     bs = exp.cfg.run["eval_batch_size"]
     dur = exp.n_steps * exp.dt
     for x, y in split.batches(bs):
-        out = net(exp.encoder(x, exp.n_steps, exp.dt, generator=gen))
+        out = net(exp.encoder(x, exp.n_steps, exp.dt, generator=gen).to(exp.torch_device))
+        y = y.to(exp.torch_device)
         loss += float(F.cross_entropy(net.logits(out), y, reduction="sum"))
         pred = net.scores(out).argmax(1)
         correct += int((pred == y).sum())
@@ -152,8 +178,8 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
         r = [float(z.sum()) / (z.shape[1] * z.shape[2] * dur) * z.shape[1] for z in out.spikes]
         rates = r if rates is None else [a + b for a, b in zip(rates, r)]
         if keep and kept is None:
-            kept = [z[:, :keep].clone() for z in out.spikes]
-            kept_v = out.v_out[:, :keep].clone() if out.v_out is not None else None
+            kept = [z[:, :keep].cpu() for z in out.spikes]
+            kept_v = out.v_out[:, :keep].cpu() if out.v_out is not None else None
         n += len(y)
     net.train()
     rates = [r / n for r in rates or []]
@@ -173,7 +199,7 @@ def row_activity(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_S
     sums: list[torch.Tensor] | None = None
     n = 0
     for x, _ in split.batches(exp.cfg.run["eval_batch_size"]):
-        inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen)
+        inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen).to(exp.torch_device)
         out = net(inp)
         # rows of layerK: the layer before it (the inputs for K = 0); of layerK_rec: layer K itself
         layers = [inp, *out.spikes]
@@ -210,6 +236,7 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
     reg = cfg.regularizer()
     hw = cfg.hardware_spec()
     l1 = float(cfg.prune["l1"])
+    refit = bool(cfg.data.get("refit"))
     history: list[dict[str, Any]] = []
     best = {"val_acc": -1.0, "epoch": -1, "state": None}
     start = 0
@@ -242,7 +269,8 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
             for b, (x, y) in enumerate(exp.splits.train.batches(cfg.run["batch_size"], shuffle=True, generator=gen)):
                 if on_batch is not None:
                     on_batch(epoch, b)
-                inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen)
+                inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen).to(exp.torch_device)
+                y = y.to(exp.torch_device)
                 chip = sample_chip(net, hw, seed=_mix(seed, epoch, b)) if hw.train else None
                 with on_chip(net, chip, hw.read_noise):
                     o = net(inp)
@@ -272,7 +300,7 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
                    "hidden_rate_hz": _hidden_rate(ev["rates_hz"]), "output_rate_hz": ev["rates_hz"][-1], "lr": lr,
                    "seconds": time.time() - t0}
             history.append(row)
-            if ev["acc"] > best["val_acc"]:
+            if ev["acc"] > best["val_acc"] or refit:  # refit: validation is trained on; keep the last epoch
                 best = {"val_acc": ev["acc"], "epoch": epoch + 1, "state": copy.deepcopy(net.state_dict())}
             save_checkpoint(out, {"epoch": epoch + 1, "net": net.state_dict(), "optimizer": opt.state_dict(),
                                   "scheduler": sched.state_dict() if sched is not None else None,
@@ -332,6 +360,7 @@ def finish(exp: Experiment, out: Path, history: list[dict[str, Any]], best: dict
             summary["pruned"].update({"val_acc": chosen["val_acc"], "test_acc": chosen["test_acc"]})
             log(f"pruned {100 * summary['pruned']['fraction']:.1f} % of the pairs (chosen on validation): test "
                 f"{100 * chosen['test_acc']:.2f} % (unpruned {100 * summary['prune'][0]['test_acc']:.2f} %)")
+    net.to("cpu")  # the saved model and its NIR graph are CPU arrays
     info = model_info(exp, summary)
     folder = save_trained(out, net, info)
     summary["model"] = str(folder)
@@ -383,6 +412,9 @@ def _comparable(d: dict[str, Any] | None) -> dict[str, Any]:
 
     d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (d or {}).items()}
     d.pop("path", None)
+    # where a run computes does not change what it trains (a GPU run may resume on the CPU)
+    if isinstance(d.get("run"), dict):
+        d["run"].pop("device", None)
     # a key added since the checkpoint was written counts as its default
     for section, keys in SCHEMA.items():
         if isinstance(d.get(section), dict):

@@ -4,6 +4,7 @@ markdown table beside it. Hyperparameters come from the configs (chosen on the v
 split); every figure is the test split at the validation-selected epoch, mean +- std over seeds.
 
   python examples/train/run_studies.py families   [--seeds 0 1 2]  digits per synapse family
+                                        [--refit]  ... trained on train + validation, last epoch
   python examples/train/run_studies.py robustness [--seeds 0 1 2]  20 chips: naive vs hardware-aware
   python examples/train/run_studies.py pruning    [--seeds 0 1 2]  L1 training, pruned fraction vs accuracy
   python examples/train/run_studies.py programming [--config digits_optocoupler.toml]
@@ -74,14 +75,19 @@ def families(args) -> None:
     for fam, (cfg, ov) in FAMILIES.items():
         if args.only and cfg not in args.only:
             continue
-        res = [run(cfg, ov, args.runs / "families" / f"{cfg[:-5]}{'_q' if ov else ''}_s{s}", s) for s in args.seeds]
+        if args.refit:  # the chosen settings, retrained on train + validation (the last epoch is kept)
+            ov = {**ov, "data": {**ov.get("data", {}), "refit": True}}
+        folder = "families_refit" if args.refit else "families"
+        res = [run(cfg, ov, args.runs / folder / f"{cfg[:-5]}{'_q' if 'synapse' in ov else ''}_s{s}", s)
+               for s in args.seeds]
         rows.append({"family": fam, "test acc": stat([r["test_acc"] for r in res]),
                      "strict count": stat([r["test_acc_strict"] for r in res]),
-                     "val acc": stat([r["val_acc"] for r in res]),
+                     # with --refit validation is part of the training data: not a held-out figure
+                     "val acc": stat([r["val_acc"] for r in res]) + (" (trained on)" if args.refit else ""),
                      "20 chips (naive)": stat([r["chips"]["acc"]["mean"] for r in res]) if "chips" in res[0] else "",
                      "seeds": len(res), "s/run": f"{statistics.mean(r['seconds'] for r in res):.0f}"})
         # after every family, so that an interrupted study keeps the rows it finished
-        write("families" + ("_" + "_".join(c[:-5] for c in args.only) if args.only else ""), rows, ["family", "test acc", "strict count", "val acc", "20 chips (naive)", "seeds", "s/run"])
+        write(folder + ("_" + "_".join(c[:-5] for c in args.only) if args.only else ""), rows, ["family", "test acc", "strict count", "val acc", "20 chips (naive)", "seeds", "s/run"])
 
 
 def robustness(args) -> None:
@@ -172,6 +178,9 @@ def main() -> int:
     ap.add_argument("study", choices=("families", "robustness", "pruning", "programming", "fashion"))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--only", nargs="+", help="families: only these config files (e.g. digits_schottky.toml)")
+    ap.add_argument("--refit", action="store_true",
+                    help="families: train on train + validation and keep the last epoch ([data] refit), once the "
+                         "settings were chosen on validation")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "studies")
     ap.add_argument("--sigma-scales", type=float, nargs="+", default=[1.0, 3.0])
     ap.add_argument("--prog-noise", type=float, default=0.0,

@@ -1,0 +1,95 @@
+"""Where the trainer computes (``[run] device``) and the final refit on train + validation
+(``[data] refit``). The GPU test runs where torch sees a GPU; on the CPU-only CI it is skipped
+with its reason, and the device-placement logic it covers is also exercised on the CPU here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from circuitsnn.errors import ValidationError
+from circuitsnn.learn.checkpoint import load_trained
+from circuitsnn.learn.config import ConfigError, config, load_config
+from circuitsnn.learn.trainer import build, refit_splits, torch_device, train
+
+VTEAM_NS = "examples/train/models/memristor_vteam_nS.json"
+GPU = torch.cuda.is_available()
+
+
+def small_cfg(**extra):
+    sections = {"run": {"epochs": 2, "batch_size": 256, "eval_batch_size": 400},
+                "network": {"hidden": [16]}, "time": {"dt": 5e-4, "duration": 4e-3},
+                "encoding": {"max_rate": 2000.0}, "hardware": {"eval_chips": 0}}
+    for k, v in extra.items():
+        sections.setdefault(k, {}).update(v)
+    return config(**sections)
+
+
+def test_device_key_is_checked_and_auto_is_the_cpu_without_a_gpu(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[run]\nepochs = 1\ndevice = \"gpu\"\n")
+    with pytest.raises(ConfigError, match=r"line 3: \[run\] device: expected cpu, cuda, cuda:N or auto"):
+        load_config(p)
+    assert small_cfg().run["device"] == "auto"
+    assert torch_device("cpu") == torch.device("cpu")
+    assert torch_device("auto").type == ("cuda" if GPU else "cpu")
+    if not GPU:
+        with pytest.raises(ValidationError, match="torch sees no GPU"):
+            torch_device("cuda")
+
+
+def test_refit_trains_on_train_and_validation_and_keeps_the_last_epoch(tmp_path):
+    plain = build(small_cfg()).splits
+    merged = refit_splits(plain)
+    assert len(merged.train) == len(plain.train) + len(plain.val)
+    assert torch.equal(merged.train.x[len(plain.train):], plain.val.x) and merged.test is plain.test
+    s = train(small_cfg(data={"refit": True}, run={"epochs": 3}), tmp_path, progress=False, plots=False,
+              log=lambda m: None)
+    assert s["selected_epoch"] == 3  # the last epoch, whatever validation says
+    assert s["data"]["train"] == len(merged.train) and "refit" in s["data"]
+    doc, _ = load_trained(tmp_path / "model")
+    assert doc["config"]["data"]["refit"] is True
+
+
+def test_a_cpu_checkpoint_resumes_under_another_device_setting(tmp_path):
+    cfg = small_cfg(run={"device": "cpu"})
+    train(cfg, tmp_path, progress=False, plots=False, log=lambda m: None)
+    logs = []
+    train(small_cfg(run={"device": "auto"}), tmp_path, progress=False, plots=False, log=logs.append)
+    assert "resuming" in logs[0]
+
+
+#: a continuous table read, a quantized family (its own code grid), a nonlinear read; the pulse
+#: widths of the shipped digits configs (2 pC per pulse at g_max)
+GPU_FAMILIES = {"memristor_vteam": ({"model": VTEAM_NS}, {}), "digital_code": ({}, {"width": 26.7e-6}),
+                "schottky_gated": ({}, {"width": 40e-6})}
+
+
+@pytest.mark.skipif(not GPU, reason="needs a GPU that torch can see (this runs on the GPU machine only)")
+@pytest.mark.parametrize("component", sorted(GPU_FAMILIES))
+def test_the_gpu_trains_the_same_network_as_the_cpu(tmp_path, component):
+    """Same seed on both devices: the first batch's loss agrees to float32 rounding, the
+    GPU run finishes with chips (program-and-verify on the CPU), conductances in range, a
+    saved CPU model."""
+    syn, pulse = GPU_FAMILIES[component]
+    syn = {"component": component, **syn}
+    cfg = {d: small_cfg(synapse=syn, pulse=pulse, run={"device": d}) for d in ("cpu", "cuda")}
+    losses = {}
+    for d, c in cfg.items():
+        exp = build(c)
+        assert next(exp.net.parameters()).device.type == d
+        x, y = next(exp.splits.train.batches(64))
+        out = exp.net(exp.encoder(x, exp.n_steps, exp.dt, generator=torch.Generator().manual_seed(0)).to(d))
+        losses[d] = float(torch.nn.functional.cross_entropy(exp.net.logits(out), y.to(d)))
+    assert losses["cuda"] == pytest.approx(losses["cpu"], rel=1e-4)
+    s = train(small_cfg(synapse=syn, pulse=pulse, run={"device": "cuda"},
+                        hardware={"train": True, "eval_chips": 2, "programming": "verify"}),
+              tmp_path, progress=False, log=lambda m: None)
+    assert 0.0 <= s["chips"]["acc"]["mean"] <= 1.0 and s["test_acc"] > 0.2
+    doc, arrays = load_trained(tmp_path / "model")
+    lo, hi = doc["device"]["interface"]["g_min"], doc["device"]["interface"]["g_max"]
+    g = arrays["layer0.g_pos"]
+    assert ((g >= lo * (1 - 1e-6)) & (g <= hi * (1 + 1e-6))).all()
+    assert json.loads((tmp_path / "summary.json").read_text())["test_acc"] == s["test_acc"]
