@@ -97,6 +97,21 @@ def test_fused_layer_has_the_steps_spikes_and_gradients(shape):
     assert torch.equal(spikes[0], spikes[1]) and spikes[0].sum() > 20
     assert float(grads[0].abs().max()) > 0
     assert torch.allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12 * float(grads[0].abs().max()))
+    # with the membranes recorded (the output layer's tie-break): the same membranes, the same
+    # spike gradients; the fused membranes carry no gradient
+    vs, grads_v = [], []
+    for fused in (False, True):
+        neu = LIFNeurons(7, p, 2e-4, S.SpikeFunction(shape, 20.0))
+        if fused:
+            neu._fused = (_layer_forward, _layer_backward)
+        c = cur.clone().requires_grad_(True)
+        z, v = neu(c, record_v=True)
+        (z * weight).sum().backward()
+        vs.append(v.detach())
+        grads_v.append(c.grad)
+        if fused:
+            assert not v.requires_grad
+    assert torch.allclose(vs[0], vs[1], rtol=0, atol=1e-12) and torch.allclose(grads_v[1], grads[1])
 
 
 def test_compile_key_compiles_the_feed_forward_layers():

@@ -89,12 +89,12 @@ def lif_train_step(i: torch.Tensor, s: TrainState, p: LIFParameters, dt: float,
 
 
 def _layer_forward(current: torch.Tensor, v: torch.Tensor, ref: torch.Tensor, p: LIFParameters, dt: float,
-                   spike: "SpikeFunction"):
+                   spike: "SpikeFunction", record_v: bool = False):
     """All ``T`` steps of a feed-forward, non-adapting lean layer without a graph: the spikes
-    and, per step, what :func:`_layer_backward` needs. Pointwise over neurons, so
-    ``torch.compile`` makes it one loop."""
+    and, per step, what :func:`_layer_backward` needs (and the membranes with ``record_v``).
+    Pointwise over neurons, so ``torch.compile`` makes it one loop."""
     s = TrainState(v, ref, ref)
-    zs, slopes, fired_all, decays, d_afters = [], [], [], [], []
+    zs, slopes, fired_all, decays, d_afters, vs = [], [], [], [], [], []
     for t in range(current.shape[0]):
         z, v_end, v_after, fired, decay, d_after, ref_new, _ = _lean_parts(current[t], s, p, dt, spike, False)
         zs.append(z)
@@ -103,8 +103,10 @@ def _layer_forward(current: torch.Tensor, v: torch.Tensor, ref: torch.Tensor, p:
         decays.append(decay)
         d_afters.append(d_after)
         s = TrainState(torch.where(fired, v_after, v_end), ref_new, s.w)
+        if record_v:
+            vs.append(s.v)
     return (torch.stack(zs), torch.stack(slopes), torch.stack(fired_all), torch.stack(decays),
-            torch.stack(d_afters))
+            torch.stack(d_afters), torch.stack(vs) if record_v else None)
 
 
 def _layer_backward(gz: torch.Tensor, slope: torch.Tensor, fired: torch.Tensor, decay: torch.Tensor,
@@ -130,21 +132,25 @@ class _FusedLIF(torch.autograd.Function):
         dL/dv(t-1)   = dL/dv_end(t) decay(t)
 
     (``v(t)``: the membrane after step ``t``; the reset is not differentiated, as in the step).
-    A test checks spikes and input gradients against autograd through the step."""
+    With ``record_v`` the membranes come back too, without a gradient (what the count readout's
+    tie-break reads). A test checks spikes and input gradients against autograd through the step."""
 
     @staticmethod
     def forward(ctx, current: torch.Tensor, v0: torch.Tensor, ref0: torch.Tensor, p: LIFParameters, dt: float,
-                spike: "SpikeFunction", fns: tuple) -> torch.Tensor:  # type: ignore[override]
+                spike: "SpikeFunction", fns: tuple, record_v: bool = False):  # type: ignore[override]
         fwd, bwd = fns
-        z, slope, fired, decay, d_after = fwd(current, v0, ref0, p, dt, spike)
+        z, slope, fired, decay, d_after, v = fwd(current, v0, ref0, p, dt, spike, record_v)
         ctx.save_for_backward(slope, fired, decay, d_after)
         ctx.r, ctx.bwd = float(p.r_in), bwd
-        return z
+        if v is None:
+            return z
+        ctx.mark_non_differentiable(v)
+        return z, v
 
     @staticmethod
-    def backward(ctx, gz: torch.Tensor):  # type: ignore[override]
+    def backward(ctx, gz: torch.Tensor, *_gv):  # type: ignore[override]
         gi = ctx.bwd(gz.contiguous(), *ctx.saved_tensors, ctx.r)
-        return gi, None, None, None, None, None, None
+        return gi, None, None, None, None, None, None, None
 
 
 class LIFNeurons(nn.Module):
@@ -217,8 +223,12 @@ class LIFNeurons(nn.Module):
                 vs.append(v)
             v_all = torch.stack(vs)
             return torch.zeros_like(v_all), v_all
-        if self._fused is not None and not record_v:  # set only for feed-forward, non-adapting layers
-            return _FusedLIF.apply(current, s.v, s.ref, self._p_floats, self.dt, self.spike, self._fused), None
+        if self._fused is not None:  # set only for feed-forward, non-adapting layers
+            if not record_v:
+                return _FusedLIF.apply(current, s.v, s.ref, self._p_floats, self.dt, self.spike, self._fused), None
+            # the membranes carry no gradient here: the output layer's count readout reads them
+            # for its tie-break only
+            return _FusedLIF.apply(current, s.v, s.ref, self._p_floats, self.dt, self.spike, self._fused, True)
         if self.lean:
             for t in range(T):
                 i = steps[t] if self.recurrent is None else steps[t] + self.recurrent(z)
