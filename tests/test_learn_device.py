@@ -5,6 +5,7 @@ with its reason, and the device-placement logic it covers is also exercised on t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -93,3 +94,23 @@ def test_the_gpu_trains_the_same_network_as_the_cpu(tmp_path, component):
     g = arrays["layer0.g_pos"]
     assert ((g >= lo * (1 - 1e-6)) & (g <= hi * (1 + 1e-6))).all()
     assert json.loads((tmp_path / "summary.json").read_text())["test_acc"] == s["test_acc"]
+
+
+EXAMPLE_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "examples" / "train").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_training_config_builds_and_drives_its_layers(path):
+    """Every example config loads, builds its network on its device and data, and one batch of
+    its encoded inputs makes the first layer spike: read pulse and conductance range compose."""
+    from circuitsnn.learn.data import FASHION_MNIST_DIR
+
+    if "fashion" in path.name and not FASHION_MNIST_DIR.exists():
+        pytest.skip("needs the Debian package dataset-fashion-mnist (make setup installs it)")
+    over = {"data": {"limit_train": 64}} if "randman" not in path.name else {"data": {"nb_samples": 10}}
+    exp = build(load_config(path, over))
+    x, _ = next(exp.splits.train.batches(32))
+    with torch.no_grad():
+        out = exp.net(exp.encoder(x, exp.n_steps, exp.dt, generator=torch.Generator().manual_seed(0)))
+    rate = float(out.spikes[0].mean())
+    assert 0.0 < rate < 0.5, f"{path.name}: first-layer spike probability per step {rate:.3g}"
