@@ -49,6 +49,7 @@ def test_refit_trains_on_train_and_validation_and_keeps_the_last_epoch(tmp_path)
     s = train(small_cfg(data={"refit": True}, run={"epochs": 3}), tmp_path, progress=False, plots=False,
               log=lambda m: None)
     assert s["selected_epoch"] == 3  # the last epoch, whatever validation says
+    assert s["computed_on"]["device"] == str(torch_device("auto"))
     assert s["data"]["train"] == len(merged.train) and "refit" in s["data"]
     doc, _ = load_trained(tmp_path / "model")
     assert doc["config"]["data"]["refit"] is True

@@ -331,6 +331,9 @@ def finish(exp: Experiment, out: Path, history: list[dict[str, Any]], best: dict
         "test_acc_strict": test["acc_strict"], "test_loss": test["loss"], "rates_hz": test["rates_hz"],
         "epochs": len(history), "seconds": sum(r["seconds"] for r in history),
         "n_steps": exp.n_steps, "dt": exp.dt, "data": exp.splits.describe(),
+        # where it ran: a GPU's float32 sums differ from the CPU's in the last bits
+        "computed_on": {"device": str(exp.torch_device), "torch": torch.__version__,
+                        "threads": torch.get_num_threads()},
     }
     hw = cfg.hardware_spec()
     if hw.eval_chips > 0:
