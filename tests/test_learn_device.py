@@ -14,18 +14,10 @@ from circuitsnn.errors import ValidationError
 from circuitsnn.learn.checkpoint import load_trained
 from circuitsnn.learn.config import ConfigError, config, load_config
 from circuitsnn.learn.trainer import build, refit_splits, torch_device, train
+from test_learn_train import small_cfg  # the trainer tests' small digits config
 
 VTEAM_NS = "examples/train/models/memristor_vteam_nS.json"
 GPU = torch.cuda.is_available()
-
-
-def small_cfg(**extra):
-    sections = {"run": {"epochs": 2, "batch_size": 256, "eval_batch_size": 400},
-                "network": {"hidden": [16]}, "time": {"dt": 5e-4, "duration": 4e-3},
-                "encoding": {"max_rate": 2000.0}, "hardware": {"eval_chips": 0}}
-    for k, v in extra.items():
-        sections.setdefault(k, {}).update(v)
-    return config(**sections)
 
 
 def test_device_key_is_checked_and_auto_is_the_cpu_without_a_gpu(tmp_path):

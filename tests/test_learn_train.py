@@ -84,34 +84,24 @@ def test_fused_layer_has_the_steps_spikes_and_gradients(shape):
     p = lif_parameters("models/lif.json")
     cur = (torch.rand(60, 4, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(2)) * 14e-9)
     weight = torch.randn(60, 4, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    grads, spikes = [], []
-    for fused in (False, True):
+
+    def run(fused: bool, record_v: bool):
         neu = LIFNeurons(7, p, 2e-4, S.SpikeFunction(shape, 20.0))
         if fused:
             neu._fused = (_layer_forward, _layer_backward)
         c = cur.clone().requires_grad_(True)
-        z, _ = neu(c)
+        z, v = neu(c, record_v=record_v)
         (z * weight).sum().backward()
-        grads.append(c.grad)
-        spikes.append(z.detach())
-    assert torch.equal(spikes[0], spikes[1]) and spikes[0].sum() > 20
-    assert float(grads[0].abs().max()) > 0
-    assert torch.allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12 * float(grads[0].abs().max()))
-    # with the membranes recorded (the output layer's tie-break): the same membranes, the same
-    # spike gradients; the fused membranes carry no gradient
-    vs, grads_v = [], []
-    for fused in (False, True):
-        neu = LIFNeurons(7, p, 2e-4, S.SpikeFunction(shape, 20.0))
-        if fused:
-            neu._fused = (_layer_forward, _layer_backward)
-        c = cur.clone().requires_grad_(True)
-        z, v = neu(c, record_v=True)
-        (z * weight).sum().backward()
-        vs.append(v.detach())
-        grads_v.append(c.grad)
-        if fused:
-            assert not v.requires_grad
-    assert torch.allclose(vs[0], vs[1], rtol=0, atol=1e-12) and torch.allclose(grads_v[1], grads[1])
+        return z.detach(), c.grad, v
+
+    (z0, g0, _), (z1, g1, _) = run(False, False), run(True, False)
+    assert torch.equal(z0, z1) and z0.sum() > 20
+    assert float(g0.abs().max()) > 0
+    assert torch.allclose(g0, g1, rtol=1e-9, atol=1e-12 * float(g0.abs().max()))
+    # with the membranes recorded (the output layer's tie-break): the same membranes and spike
+    # gradients; the fused membranes carry no gradient
+    (_, _, v0), (_, gv, v1) = run(False, True), run(True, True)
+    assert not v1.requires_grad and torch.allclose(v0.detach(), v1, rtol=0, atol=1e-12) and torch.equal(gv, g1)
 
 
 def test_compile_key_compiles_the_feed_forward_layers():
