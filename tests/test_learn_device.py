@@ -43,8 +43,12 @@ def test_refit_trains_on_train_and_validation_and_keeps_the_last_epoch(tmp_path)
     assert s["selected_epoch"] == 3  # the last epoch, whatever validation says
     assert s["computed_on"]["device"] == str(torch_device("auto"))
     assert s["data"]["train"] == len(merged.train) and "refit" in s["data"]
-    doc, _ = load_trained(tmp_path / "model")
+    doc, arrays = load_trained(tmp_path / "model")
     assert doc["config"]["data"]["refit"] is True
+    # deployment reads the saved config's [data] for the test split: the trainer's keys stay out
+    from circuitsnn.deploy.network import DeployedModel, test_split
+
+    assert len(test_split(DeployedModel(tmp_path / "model", doc, arrays))) == len(plain.test) == 360
 
 
 def test_a_cpu_checkpoint_resumes_under_another_device_setting(tmp_path):

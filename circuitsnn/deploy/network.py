@@ -254,9 +254,7 @@ def test_split(m: DeployedModel) -> Any:
     """The model's test split (its configuration's data section)."""
     from ..learn import data as datasets
 
-    d = dict(m.doc["config"]["data"])
-    name = d.pop("name")
-    return datasets.load(name, **d).test
+    return datasets.from_section(dict(m.doc["config"]["data"])).test
 
 
 def encode(m: DeployedModel, x: Any, sample: int, *, seed: int = 0) -> np.ndarray:

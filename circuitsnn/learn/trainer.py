@@ -110,8 +110,7 @@ def refit_splits(splits: datasets.Splits) -> datasets.Splits:
 def build(cfg: TrainConfig) -> Experiment:
     """Data, encoder, device model and network of a config."""
     d = cfg.data
-    options = {k: v for k, v in d.items() if k not in ("name", "refit")}
-    splits = datasets.load(d["name"], **options)
+    splits = datasets.from_section(d)
     if d.get("refit"):
         splits = refit_splits(splits)
     enc = Encoder(**cfg.encoding)

@@ -34,6 +34,18 @@ LOADERS = {
 }
 
 
+#: ``[data]`` keys that say how a trainer uses the splits, not how a loader makes them
+TRAINING_KEYS = ("refit",)
+
+
+def from_section(section: dict[str, Any]) -> Splits:
+    """The splits a config's ``[data]`` section names (its loader keys; :data:`TRAINING_KEYS`
+    are the trainer's). What the trainer and deployment both call, so a saved model's test
+    split is the one it was evaluated on."""
+    options = {k: v for k, v in section.items() if k != "name" and k not in TRAINING_KEYS and v is not None}
+    return load(section["name"], **options)
+
+
 def load(name: str, **options: Any) -> Splits:
     """The splits of data set ``name`` (one of :data:`LOADERS`) with loader ``options``
     (``idx`` needs ``folder``)."""
@@ -52,4 +64,5 @@ def load(name: str, **options: Any) -> Splits:
 
 
 __all__ = ["Dataset", "Splits", "stratified_split", "load_digits", "load_fashion_mnist", "load_idx_folder",
-           "read_idx", "write_idx", "load_randman", "make_randman", "FASHION_MNIST_DIR", "LOADERS", "load"]
+           "read_idx", "write_idx", "load_randman", "make_randman", "FASHION_MNIST_DIR", "LOADERS", "load",
+           "from_section", "TRAINING_KEYS"]
