@@ -111,3 +111,17 @@ def test_every_shipped_training_config_builds_and_drives_its_layers(path):
         out = exp.net(exp.encoder(x, exp.n_steps, exp.dt, generator=torch.Generator().manual_seed(0)))
     rate = float(out.spikes[0].mean())
     assert 0.0 < rate < 0.5, f"{path.name}: first-layer spike probability per step {rate:.3g}"
+
+
+def test_cli_device_option_sets_the_run_device(tmp_path, capsys):
+    from circuitsnn.cli.main import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[run]\nepochs = 1\nbatch_size = 256\n[network]\nhidden = [8]\n[time]\ndt = 5e-4\nduration = 5e-3\n'
+                   '[encoding]\nmax_rate = 1000.0\n')
+    assert main(["train", str(cfg), "--out", str(tmp_path / "o"), "--no-progress", "--no-plots", "--device", "cpu"]) == 0
+    doc = json.loads((tmp_path / "o" / "model" / "model.json").read_text())
+    assert doc["config"]["run"]["device"] == "cpu" and doc["metrics"]["computed_on"]["device"] == "cpu"
+    # a bad device names the key; the error is the CLI's, not a traceback
+    assert main(["train", str(cfg), "--out", str(tmp_path / "p"), "--device", "tpu"]) == 1
+    assert "[run] device" in capsys.readouterr().err

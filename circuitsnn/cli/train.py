@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import ValidationError
+
 DESCRIPTION = """\
 Train a spiking network that is a model of the circuit: every synapse is a differential pair of
 devices of one family (a conductance in S inside the family's reachable range, read through its
@@ -31,7 +33,8 @@ DIR receives:
 
 EPILOG = """\
 config sections (see circuitsnn/learn/config.py and examples/train/*.toml):
-  [run] seed epochs batch_size threads     [data] name (digits|fashion_mnist|idx|randman) folder
+  [run] seed epochs batch_size threads compile device (auto|cpu|cuda|cuda:N)
+  [data] name (digits|fashion_mnist|idx|randman) folder limit_train refit (train + validation, last epoch)
   [encoding] kind (poisson|latency|direct|times) max_rate (Hz)   [time] dt duration (s)
   [network] hidden recurrent readout (count|membrane) init_std
   [synapse] component ("ideal" or a registered synapse) model (fitted JSON) levels g_min g_max
@@ -50,6 +53,7 @@ examples:
   circuitsnn train examples/train/digits_vteam_hwaware.toml --out runs/hw  (chips in training)
   circuitsnn train examples/train/digits_vteam.toml --out runs/vteam --set run.seed=2
   circuitsnn train examples/train/fashion_vteam.toml --out runs/fashion --threads 2
+  circuitsnn train examples/train/fashion_vteam.toml --out runs/fashion_gpu --device cuda
   circuitsnn train examples/plastic/one_shot_ideal.toml --out runs/one_shot   (plastic vs static)
 
 A killed run resumes: run the same command again. --restart starts over."""
@@ -64,6 +68,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one config value (TOML syntax for the value), e.g. --set run.seed=2; repeatable")
     p.add_argument("--threads", type=int, help="torch threads (default [run] threads, 1)")
+    p.add_argument("--device", help="where the network runs ([run] device): auto (the default: a GPU when torch "
+                                    "sees one), cpu, cuda or cuda:N; several runs can share one GPU")
     p.add_argument("--no-progress", action="store_true", help="one line per epoch instead of a progress bar")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.set_defaults(func=run)
@@ -73,8 +79,6 @@ def parse_sets(items: list[str]) -> dict[str, dict]:
     """``["run.seed=2", "synapse.component=\\"ideal\\""]`` -> ``{"run": {"seed": 2}, ...}`` (values
     in TOML syntax; a bare word is taken as a string)."""
     import tomllib
-
-    from ..errors import ValidationError
 
     out: dict[str, dict] = {}
     for item in items:
@@ -99,7 +103,12 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         overrides.setdefault("run", {})["threads"] = args.threads
     if _is_plastic(args.config):
+        if args.device:
+            raise ValidationError("--device applies to the gradient trainer; a [plastic] run computes on the CPU.",
+                                  hint="Leave --device out for this config.")
         return run_plastic(args, overrides)
+    if args.device:
+        overrides.setdefault("run", {})["device"] = args.device
     cfg = load_config(args.config, overrides)
     output_dir(args.out)
     if args.restart:
