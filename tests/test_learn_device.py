@@ -108,7 +108,7 @@ def test_every_shipped_training_config_builds_and_drives_its_layers(path):
     exp = build(load_config(path, over))
     x, _ = next(exp.splits.train.batches(32))
     with torch.no_grad():
-        out = exp.net(exp.encoder(x, exp.n_steps, exp.dt, generator=torch.Generator().manual_seed(0)))
+        out = exp.net(exp.encoder(x, exp.n_steps, exp.dt, generator=torch.Generator().manual_seed(0)).to(exp.torch_device))
     rate = float(out.spikes[0].mean())
     assert 0.0 < rate < 0.5, f"{path.name}: first-layer spike probability per step {rate:.3g}"
 

@@ -402,14 +402,14 @@ def test_randman_and_latency_configs_build_and_run(tmp_path):
     exp = build(cfg)
     assert exp.net.recurrent and exp.splits.train.kind == "times"
     x, _ = next(exp.splits.train.batches(4))
-    out = exp.net(exp.encoder(x, exp.n_steps, exp.dt))
+    out = exp.net(exp.encoder(x, exp.n_steps, exp.dt).to(exp.torch_device))  # [run] device: the GPU where one is
     assert out.v_out.shape == (50, 4, 10)
     lat = small_cfg(encoding={"kind": "latency"}, network={"readout": "membrane"})
     e2 = build(lat)
     x, _ = next(e2.splits.train.batches(3))
     inp = e2.encoder(x, e2.n_steps, e2.dt)
     assert float(inp.sum(0).max()) == 1.0  # one pulse per input at most
-    assert e2.net(inp).v_out.shape[1:] == (3, 10)
+    assert e2.net(inp.to(e2.torch_device)).v_out.shape[1:] == (3, 10)
 
 
 def _synapse_names():
