@@ -33,11 +33,27 @@ def test_device_key_is_checked_and_auto_is_the_cpu_without_a_gpu(tmp_path):
             torch_device("cuda")
 
 
-def test_refit_trains_on_train_and_validation_and_keeps_the_last_epoch(tmp_path):
+def test_refit_trains_on_train_and_validation_and_keeps_the_last_epoch(tmp_path, monkeypatch):
     plain = build(small_cfg()).splits
     merged = refit_splits(plain)
     assert len(merged.train) == len(plain.train) + len(plain.val)
     assert torch.equal(merged.train.x[len(plain.train):], plain.val.x) and merged.test is plain.test
+    # validation that only falls: a held-out run keeps epoch 1, a refit run the last one
+    import circuitsnn.learn.trainer as T
+
+    real, calls = T.evaluate, []
+
+    def falling(exp, split, **kw):
+        r = real(exp, split, **kw)
+        if split is exp.splits.val:
+            calls.append(1)
+            r["acc"] = 1.0 / len(calls)
+        return r
+
+    monkeypatch.setattr(T, "evaluate", falling)
+    held = train(small_cfg(run={"epochs": 3}), tmp_path / "held", progress=False, plots=False, log=lambda m: None)
+    assert held["selected_epoch"] == 1
+    calls.clear()
     s = train(small_cfg(data={"refit": True}, run={"epochs": 3}), tmp_path, progress=False, plots=False,
               log=lambda m: None)
     assert s["selected_epoch"] == 3  # the last epoch, whatever validation says

@@ -177,8 +177,9 @@ def evaluate(exp: Experiment, split: datasets.Dataset, *, seed: int = EVAL_SEED,
         r = [float(z.sum()) / (z.shape[1] * z.shape[2] * dur) * z.shape[1] for z in out.spikes]
         rates = r if rates is None else [a + b for a, b in zip(rates, r)]
         if keep and kept is None:
-            kept = [z[:, :keep].cpu() for z in out.spikes]
-            kept_v = out.v_out[:, :keep].cpu() if out.v_out is not None else None
+            # copies (not views that keep the whole batch alive), on the CPU for the plots
+            kept = [z[:, :keep].to("cpu", copy=True) for z in out.spikes]
+            kept_v = out.v_out[:, :keep].to("cpu", copy=True) if out.v_out is not None else None
         n += len(y)
     net.train()
     rates = [r / n for r in rates or []]
