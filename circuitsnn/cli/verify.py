@@ -17,6 +17,12 @@ encoder, seeded per sample) become PWL read pulses on the rows, centred in their
 The same topology gives the ngspice deck and the surrogate network (fitted neurons, event
 driven), so they cannot disagree on a weight.
 
+Output read-out, as trained ([network] readout):
+  count     the output neurons spike; class = most spikes (ties: earliest first spike)
+  membrane  the output neurons are their membranes alone (the LIF's R || C, no spike rule),
+            sampled at every step end as the trainer scored them; class = highest sample.
+            Compared by the membranes' difference (mV) and each neuron's peak
+
 Fidelity levels:
   read      each device its read law at its state (a resistor for a linear read): fast
   sampled   full device models on a few seeded columns per layer (--sampled), read mode elsewhere
@@ -28,7 +34,8 @@ OUT receives:
                         Kistler coincidence factor per layer (end to end, and layer-local),
                         latency to decision, energy per inference and per synaptic event
   raster.png            SPICE and surrogate spikes of every layer, overlaid
-  membrane.png          output membranes, SPICE (solid) vs surrogate (dashed)
+  membrane.png          output membranes, SPICE (solid) vs surrogate (dashed; with a
+                        membrane read-out, dots mark the step-end samples)
   results/*.jsonl       one record per sample: a killed verification resumes from them
 
 A sample whose deck fails (no convergence, timeout) is recorded as failed with the sample and

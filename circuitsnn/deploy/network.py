@@ -3,19 +3,26 @@ surrogate network evaluated from that same topology.
 
 * :func:`load_model` reads a trainer's saved model (``circuitsnn train ... --out DIR``:
   ``DIR/model``) and refuses, with what to do, what no circuit can run: the unit-free ``ideal``
-  conductance, recurrent arrays, a membrane read-out, a read pulse the neuron cannot emit;
+  conductance, recurrent arrays, analog inputs, a read pulse the neuron cannot emit;
 * :func:`build_topology` makes the topology: per array the family's component at the device
   parameters the surrogate was fitted to (its provenance), device states for the trained
   conductances (:func:`device_states`, the one place the weight -> device mapping is called),
   the LIF at the circuit parameters its surrogate was fitted to, its output pulse as wide as the
-  trained read pulse, and rows read at the trained pulse amplitude;
+  trained read pulse, and rows read at the trained pulse amplitude. A model trained with
+  ``readout = "membrane"`` gets an output layer of membranes alone (``Layer(spiking=False)``:
+  the LIF's own R || C without its spike rule), read by their voltage;
 * :func:`encode` turns a test sample into the trainer's encoded pulses (same encoder, a seeded
   generator per sample) and then into a :class:`~circuitsnn.network.SpikeInput`: each pulse of
   step ``k`` centred in the step, so every edge sits on a grid of ``dt``;
 * :func:`surrogate_network` evaluates the topology with the fitted neuron surrogates in
   continuous time (event driven, exact between pulse edges): device read currents through the
   weight interface at the layer's states, the fitted ``tau_m, r_in, v_th, v_reset, t_ref,
-  t_delay``. It reads the topology, so the deck and this model cannot disagree on a weight.
+  t_delay``. It reads the topology, so the deck and this model cannot disagree on a weight;
+* the membrane read-out (:func:`readout_times`, :func:`readout_membranes`, :func:`decide_membrane`):
+  as the trainer scores it, the output membranes sampled at the end of every time step (a
+  read-out clocked at the step rate), the class the neuron with the highest sample. The
+  surrogate's membranes are exact (:func:`~circuitsnn.network.ideal.integrator_layer`), the
+  deck's interpolated between its time points.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ValidationError
-from ..network.ideal import ROW_EDGE, lif_layer, pulse_charge_factor
+from ..network.ideal import ROW_EDGE, integrator_layer, lif_layer, pulse_charge_factor
 from ..network.stimulus import SpikeInput
 from ..network.topology import Layer, ReadInterface, Topology
 
@@ -67,6 +74,11 @@ class DeployedModel:
     @property
     def width(self) -> float:
         return float(self.doc["pulse"]["width"])
+
+    @property
+    def readout(self) -> str:
+        """How the output layer is read: "count" (its spikes) or "membrane" (its voltage)."""
+        return str(self.doc["topology"].get("readout", "count"))
 
     @property
     def component(self) -> str:
@@ -127,10 +139,9 @@ def load_model(path: str | Path) -> DeployedModel:
     if doc["topology"].get("recurrent"):
         raise ValidationError(f"{folder}: recurrent arrays are not deployed yet (feed-forward decks only).",
                               hint="Train with [network] recurrent = false.")
-    if doc["topology"].get("readout") != "count":
-        raise ValidationError(f"{folder}: the output layer is read by its membrane (readout = "
-                              f"{doc['topology'].get('readout')!r}); the deck's outputs are spiking neurons.",
-                              hint="Train with [network] readout = \"count\" to deploy and verify.")
+    if m.readout not in ("count", "membrane"):
+        raise ValidationError(f"{folder}: unknown output read-out {m.readout!r}; decks read spike counts or membranes.",
+                              hint="Train with [network] readout = \"count\" or \"membrane\".")
     if doc["encoding"].get("kind") == "direct":
         raise ValidationError(f"{folder}: analog ('direct') inputs are no spike trains; the deck drives rows with pulses.",
                               hint="Train with [encoding] kind = \"poisson\" or \"latency\".")
@@ -242,8 +253,9 @@ def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterf
         base = read or ReadInterface()
         rd = ReadInterface(base.row_driver, {**dict(base.row_params), "v_read": m.amplitude}, base.column,
                            base.column_params)
+        last = k == len(m.sizes) - 2
         layers.append(Layer(m.component, states=(sp, sn), synapse_params=dev_p, neuron="lif", neuron_params=lif,
-                            read=rd, fidelity=fidelity, name=f"layer{k}"))
+                            read=rd, fidelity=fidelity, name=f"layer{k}", spiking=not (last and m.readout == "membrane")))
     topo = Topology(m.sizes[0], layers, name=m.path.parent.name or "model", sim_options=sim_options, max_step=max_step)
     topo.deploy_mapping = mapping  # type: ignore[attr-defined]
     return topo
@@ -323,6 +335,7 @@ def surrogate_network(topology: Topology, neuron: Any, stimulus: SpikeInput, *, 
 
     ``inputs`` (per layer, the row spike times): feed each layer recorded spikes instead of the
     layer before's (per-layer comparison: every layer sees what the deck's previous layer did).
+    A non-spiking output layer has no spikes (its membranes: :func:`readout_membranes`).
     """
     rc = _rc(neuron)
     delay = float(neuron.t_delay)
@@ -334,6 +347,9 @@ def surrogate_network(topology: Topology, neuron: Any, stimulus: SpikeInput, *, 
         if inputs is not None and k > 0:
             starts = inputs[k]
         # a nonlinear read: the charge of a trapezoid relative to the rectangle (1 when linear)
+        if not layer.spiking:
+            out.append(tuple(np.empty(0) for _ in range(layer.n_out)))
+            break
         factor = pulse_charge_factor(layer, width, edge)
         spikes = lif_layer(starts, width, pulse_currents(layer) * factor, rc, stimulus.t_stop)
         starts = [s + delay for s in spikes]
@@ -341,6 +357,46 @@ def surrogate_network(topology: Topology, neuron: Any, stimulus: SpikeInput, *, 
         p = layer.neuron_params
         width, edge = float(p.t_spike), ROW_EDGE * float(p.t_edge)
     return tuple(out)
+
+
+def readout_times(m: DeployedModel) -> np.ndarray:
+    """When the membrane read-out samples the output membranes (s): the end of every time step,
+    the membranes the trainer's scores take their maximum over."""
+    return (np.arange(m.n_steps) + 1.0) * m.dt
+
+
+def readout_membranes(topology: Topology, neuron: Any, stimulus: SpikeInput, rows: Sequence[np.ndarray] | None,
+                      times: np.ndarray) -> np.ndarray:
+    """The surrogate's output membranes (V) at ``times`` ``[len(times), n_out]``: the output
+    layer's RC (the fitted ``tau_m``, ``r_in``, ``v_rest``) driven by ``rows`` (the row pulse
+    times: the previous layer's spikes as :func:`surrogate_network` gives them, or the deck's;
+    ``None`` for a single-layer network, whose rows are ``stimulus``)."""
+    rc = _rc(neuron)
+    k = len(topology.layers) - 1
+    layer = topology.layers[k]
+    if k == 0:
+        rows, width, edge = stimulus.times, stimulus.width, stimulus.edge
+    else:
+        p = topology.layers[k - 1].neuron_params
+        width, edge = float(p.t_spike), ROW_EDGE * float(p.t_edge)
+    assert rows is not None
+    factor = pulse_charge_factor(layer, width, edge)
+    return integrator_layer(rows, width, pulse_currents(layer) * factor, rc, times)
+
+
+def decide_membrane(v: np.ndarray) -> int:
+    """Class of a membrane read-out ``v`` ``[samples, n_out]`` (V): the neuron with the highest
+    sampled membrane (the trainer's score)."""
+    return int(np.argmax(np.asarray(v).max(axis=0)))
+
+
+def latency_membrane(times: np.ndarray, v: np.ndarray) -> float:
+    """Latency to decision (s) of a membrane read-out: the first sample time from which the
+    running decision (highest membrane so far) equals the final one and stays."""
+    running = np.argmax(np.maximum.accumulate(np.asarray(v), axis=0), axis=1)
+    final = running[-1]
+    wrong = np.flatnonzero(running != final)
+    return float(times[0] if wrong.size == 0 else times[wrong[-1] + 1])
 
 
 def membrane_trace(layer: Layer, neuron: Any, starts: Sequence[np.ndarray], width: float, spikes: Sequence[np.ndarray],
@@ -406,4 +462,5 @@ def latency(out_spikes: Sequence[np.ndarray]) -> float:
 
 
 __all__ = ["DeployedModel", "load_model", "device_states", "build_topology", "test_split", "encode", "spike_input",
-           "pulse_currents", "surrogate_network", "membrane_trace", "decide", "latency"]
+           "pulse_currents", "surrogate_network", "readout_times", "readout_membranes", "decide_membrane",
+           "latency_membrane", "membrane_trace", "decide", "latency"]

@@ -55,8 +55,18 @@ def table(summary: dict[str, Any]) -> str:
               "|---|---|---|---|---|---|---|"]
     for row in s.get("layers", []):
         a, b = row["end_to_end"], row["local"]
+        if row.get("membrane"):
+            lines.append(f"| {row['layer']} (membrane read-out) | | | | membranes RMS {_num(a['rms_v'], ' mV', 1e3)}, "
+                         f"largest {_num(a['max_abs_v'], ' mV', 1e3)}, peaks {_num(a['peak_max_abs_v'], ' mV', 1e3)} | "
+                         f"RMS {_num(b['rms_v'], ' mV', 1e3)}, peaks {_num(b['peak_max_abs_v'], ' mV', 1e3)} | |")
+            continue
         lines.append(f"| {row['layer']} | {a['spice']} | {a['surrogate']} | {a['coincident']} | {a['gamma_mean']:.3f} / "
                      f"{a['gamma_min']:.3f} | {b['gamma_mean']:.3f} / {b['gamma_min']:.3f} | {_num(a['max_dt'], ' us', 1e6)} |")
+    mg = s.get("margin_surrogate_v")
+    if mg:
+        lines.append(f"\nMembrane read-out: output membranes sampled at every step end; class = highest sample. The "
+                     f"surrogate's margin (highest minus second peak): median {_num(mg['median'], ' mV', 1e3)}; where the "
+                     "classes differ: " + (", ".join(_num(x, " mV", 1e3) for x in mg["where_classes_differ"]) or "none"))
     for mp in s.get("mapping") or []:
         if mp.get("mapping") == "program-verify":
             e, pulses = mp["error"], mp["pulses"]
@@ -98,7 +108,11 @@ def raster(rec: dict[str, Any], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sp, su = rec["spikes_spice"], rec["spikes_surrogate"]
+    # a membrane read-out's output layer has no spikes (its membranes are the other plot)
+    n = len(rec["layers"]) if "scores_spice" not in rec else len(rec["layers"]) - 1
+    sp, su = rec["spikes_spice"][:n], rec["spikes_surrogate"][:n]
+    if n == 0:
+        return membrane_only_note(rec, path)
     fig, axes = plt.subplots(len(sp), 1, figsize=(8, 2 + 1.6 * len(sp)), sharex=True, squeeze=False)
     for k, ax in enumerate(axes[:, 0]):
         for j, (a, b) in enumerate(zip(sp[k], su[k])):
@@ -137,19 +151,57 @@ def membranes(rec: dict[str, Any], ctx: Any, spec: Any, path: Path) -> Path:
     else:
         rows = [np.asarray(s) for s in rec["spikes_surrogate"][k - 1]]
         width = float(topo.layers[k - 1].neuron_params.t_spike)
-    out = [np.asarray(s) for s in rec["spikes_surrogate"][k]]
-    v_sur = membrane_trace(topo.layers[k], ctx.model.neuron_surrogate, rows, width, out, t)
+    read_out = not topo.layers[k].spiking
+    if read_out:  # exact membranes of the read-out, and its samples
+        from .network import readout_membranes, readout_times
+
+        v_sur = readout_membranes(topo, ctx.model.neuron_surrogate, stim, None if k == 0 else rows, t)
+        ts = readout_times(ctx.model)
+        v_samp = readout_membranes(topo, ctx.model.neuron_surrogate, stim, None if k == 0 else rows, ts)
+    else:
+        out = [np.asarray(s) for s in rec["spikes_surrogate"][k]]
+        v_sur = membrane_trace(topo.layers[k], ctx.model.neuron_surrogate, rows, width, out, t)
     fig, ax = plt.subplots(figsize=(8, 4))
     colors = plt.cm.tab10(np.linspace(0, 1, 10))
     for j, v in enumerate(rec["trace"]["v"]):
         c = colors[j % 10]
         ax.plot(t * 1e3, v, "-", color=c, lw=1.0, label=f"{j} SPICE")
         ax.plot(t * 1e3, v_sur[:, j], "--", color=c, lw=1.0)
-    ax.axhline(float(ctx.model.neuron_surrogate.v_th), color="k", lw=0.6, ls=":")
+        if read_out:
+            ax.plot(ts * 1e3, v_samp[:, j], ".", color=c, ms=3)
+    if read_out:
+        ax.set_title(f"sample {rec['sample']}: output membranes (read-out, dots: the step-end samples), SPICE (solid) "
+                     f"vs surrogate (dashed); class {rec['class_spice']} / {rec['class_surrogate']}", fontsize=9)
+    else:
+        ax.axhline(float(ctx.model.neuron_surrogate.v_th), color="k", lw=0.6, ls=":")
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("output membrane (V)")
-    ax.set_title(f"sample {rec['sample']}: output membranes, SPICE (solid) vs surrogate (dashed)", fontsize=10)
+    if not read_out:
+        ax.set_title(f"sample {rec['sample']}: output membranes, SPICE (solid) vs surrogate (dashed)", fontsize=10)
     ax.legend(fontsize=7, ncol=5, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def membrane_only_note(rec: dict[str, Any], path: Path) -> Path:
+    """A single-layer membrane read-out has no spikes to plot: its peak membranes (class scores)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a, b = np.asarray(rec["scores_spice"]), np.asarray(rec["scores_surrogate"])
+    fig, ax = plt.subplots(figsize=(6, 3))
+    x = np.arange(a.size)
+    ax.bar(x - 0.2, a, 0.4, label="SPICE")
+    ax.bar(x + 0.2, b, 0.4, label="surrogate")
+    ax.set_xlabel("output neuron")
+    ax.set_ylabel("peak membrane (V)")
+    ax.legend(fontsize=8)
+    ax.set_title(f"sample {rec['sample']}: class {rec['class_spice']} (SPICE) / {rec['class_surrogate']} (surrogate)",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -18,7 +18,12 @@ driven) is evaluated on the same input. Compared, per layer:
   the deck's spikes of the layer before: a mismatch is located in the first layer whose local
   Gamma drops);
 * the output class (most spikes, ties to the earliest first spike; -1 silent) in SPICE and on
-  the surrogate, the latency to decision, and the energy (:mod:`.energy`).
+  the surrogate, the latency to decision, and the energy (:mod:`.energy`);
+* an output layer read by its membrane (``readout = "membrane"``): the membranes sampled at
+  every step end (:func:`~circuitsnn.deploy.network.readout_membranes`), compared by their RMS
+  and largest difference (V) and by the largest difference of a neuron's peak, the class score;
+  the class is the highest peak, and the surrogate's margin (top minus second peak) says how
+  close a sample was.
 
 Fidelity: ``full`` (every device its own subcircuit with its state dynamics), ``read`` (each
 device its read law at its state: :class:`~circuitsnn.network.bindings.ReadModeBinding`) and
@@ -105,6 +110,16 @@ def gamma(spice: Sequence[np.ndarray], sur: Sequence[np.ndarray], window: float,
         den += 0.5 * (na + nb)
     g = 1.0 if den == 0 else num / den
     return {"gamma": g, "coincident": n_c, "spice": n_sp, "surrogate": n_su, "max_dt": worst}
+
+
+def membrane_difference(spice: np.ndarray, sur: np.ndarray) -> dict[str, Any]:
+    """How far the deck's sampled output membranes ``[samples, n]`` (V) are from the
+    surrogate's: RMS and largest difference over every sample and neuron, and the largest
+    difference of a neuron's peak (its class score)."""
+    d = np.asarray(spice, float) - np.asarray(sur, float)
+    peaks = np.asarray(spice).max(axis=0) - np.asarray(sur).max(axis=0)
+    return {"rms_v": float(np.sqrt(np.mean(d**2))), "max_abs_v": float(np.max(np.abs(d), initial=0.0)),
+            "peak_max_abs_v": float(np.max(np.abs(peaks), initial=0.0))}
 
 
 # -- KLU ------------------------------------------------------------------------------------------
@@ -364,6 +379,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
                 spikes.append(out)
                 rows = list(out)
             spk = tuple(spikes)
+            last_result = r.result
             energy_spice = None
             if spec.energy:
                 energy_spice = {"read_j": [e["read_j"][0] for e in e_meas],
@@ -377,6 +393,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
             net, r, sim_s, points = _simulate(net, spec, spec.energy)
             cpu_s = r.cpu or 0.0
             spk = r.spikes
+            last_result = r.result
             traces = _trace(r.result, net.membrane_nodes[-1], t_stop) if want_trace else None
             energy_spice = None
             if spec.energy:
@@ -386,15 +403,30 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
         sur = surrogate_network(topo, m.neuron_surrogate, stim)
         local = surrogate_network(topo, m.neuron_surrogate, stim, inputs=[None] + [list(s) for s in spk[:-1]])
         dur = stim.t_stop
-        rec.update({
-            "status": "done",
-            "class_spice": decide(spk[-1]), "class_surrogate": decide(sur[-1]),
-            "latency_spice": latency(spk[-1]), "latency_surrogate": latency(sur[-1]),
-            "layers": [{"end_to_end": gamma(a, b, ctx.window, dur), "local": gamma(a, c, ctx.window, dur)}
-                       for a, b, c in zip(spk, sur, local)],
-            "spikes_spice": _lists(spk), "spikes_surrogate": _lists(sur),
-            "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points), "klu": ctx.klu,
-        })
+        spiking = [layer.spiking for layer in topo.layers]
+        layers = [{"end_to_end": gamma(a, b, ctx.window, dur), "local": gamma(a, c, ctx.window, dur)}
+                  for a, b, c, on in zip(spk, sur, local, spiking) if on]
+        rec.update({"status": "done", "spikes_spice": _lists(spk), "spikes_surrogate": _lists(sur)})
+        if spiking[-1]:
+            rec.update({"class_spice": decide(spk[-1]), "class_surrogate": decide(sur[-1]),
+                        "latency_spice": latency(spk[-1]), "latency_surrogate": latency(sur[-1])})
+        else:
+            from ..network.run import read_membranes
+            from .network import decide_membrane, latency_membrane, readout_membranes, readout_times
+
+            times = readout_times(m)
+            v_spice = read_membranes(net, last_result, times)
+            v_sur = readout_membranes(topo, m.neuron_surrogate, stim, sur[-2] if n_layers > 1 else None, times)
+            v_loc = readout_membranes(topo, m.neuron_surrogate, stim, spk[-2] if n_layers > 1 else None, times)
+            layers.append({"end_to_end": membrane_difference(v_spice, v_sur), "local": membrane_difference(v_spice, v_loc)})
+            top2 = np.sort(v_sur.max(axis=0))[-2:]
+            rec.update({"class_spice": decide_membrane(v_spice), "class_surrogate": decide_membrane(v_sur),
+                        "latency_spice": latency_membrane(times, v_spice),
+                        "latency_surrogate": latency_membrane(times, v_sur),
+                        "scores_spice": v_spice.max(axis=0).tolist(), "scores_surrogate": v_sur.max(axis=0).tolist(),
+                        "margin_surrogate": float(top2[-1] - top2[0]) if top2.size == 2 else math.nan})
+        rec.update({"layers": layers, "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points),
+                    "klu": ctx.klu})
         if spec.energy:
             widths = [stim.width] + [float(layer.neuron_params.t_spike) for layer in topo.layers[:-1]]
             edges = [stim.edge] + [ROW_EDGE * float(layer.neuron_params.t_edge) for layer in topo.layers[:-1]]
@@ -479,11 +511,23 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
     for k in range(len(done[0]["layers"])):
         row: dict[str, Any] = {"layer": k + 1}
         for kind in ("end_to_end", "local"):
+            if "gamma" not in done[0]["layers"][k][kind]:  # a membrane read-out
+                row["membrane"] = True
+                row[kind] = {"rms_v": float(np.sqrt(np.mean([r["layers"][k][kind]["rms_v"] ** 2 for r in done]))),
+                             **{key: float(max(r["layers"][k][kind][key] for r in done))
+                                for key in ("max_abs_v", "peak_max_abs_v")}}
+                continue
             agg = {key: sum(r["layers"][k][kind][key] for r in done) for key in ("coincident", "spice", "surrogate")}
             g = [r["layers"][k][kind]["gamma"] for r in done]
             row[kind] = {"gamma_mean": float(np.mean(g)), "gamma_min": float(np.min(g)), **agg,
                          "max_dt": float(max(r["layers"][k][kind]["max_dt"] for r in done))}
         layers.append(row)
+    margins = [r["margin_surrogate"] for r in done if "margin_surrogate" in r]
+    if margins:
+        out["readout"] = "membrane"
+        missed = [r["margin_surrogate"] for r in done if r["class_spice"] != r["class_surrogate"]]
+        out["margin_surrogate_v"] = {"median": float(np.median(margins)),
+                                     "where_classes_differ": [float(x) for x in missed]}
     out["layers"] = layers
     ls = np.array([r["latency_spice"] for r in done], float)
     lu = np.array([r["latency_surrogate"] for r in done], float)

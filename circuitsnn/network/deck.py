@@ -114,8 +114,13 @@ def layer_parts(topology: Topology, index: int) -> LayerParts:
         raise ValidationError(f"layer {index + 1}: the row drivers idle at v_ref = {drv_p.v_ref:g} V but the columns are "
                               f"held at {v_ref:g} V; idle rows would drive current into the columns.",
                               hint="Give both the same v_ref (or leave the row drivers' v_ref unset).")
-    return LayerParts(layer, drv, drv_p, col, col_p, layer.neuron.subckt(layer.neuron_params), drv.subckt(drv_p),
-                      col.subckt(col_p))
+    if layer.spiking:
+        neuron_sub = layer.neuron.subckt(layer.neuron_params)
+    else:
+        from ..library.neurons.base import integrator_subckt
+
+        neuron_sub = integrator_subckt(layer.neuron, layer.neuron_params)
+    return LayerParts(layer, drv, drv_p, col, col_p, neuron_sub, drv.subckt(drv_p), col.subckt(col_p))
 
 
 @dataclass
@@ -129,12 +134,17 @@ class NetworkDeck:
     spike_nodes: tuple[tuple[str, ...], ...]
     #: membrane node of every neuron, per layer
     membrane_nodes: tuple[tuple[str, ...], ...]
-    #: rising level (V) that counts as a spike on each layer's outputs
+    #: rising level (V) that counts as a spike on each layer's outputs (inf: a non-spiking layer)
     thresholds: tuple[float, ...]
     #: devices left out per layer (exactly zero conductance)
     omitted: tuple[int, ...]
     #: devices instantiated per layer
     devices: tuple[int, ...]
+
+    @property
+    def spiking(self) -> tuple[bool, ...]:
+        """Whether each layer spikes (False: an output layer read by its membrane)."""
+        return tuple(layer.spiking for layer in self.topology.layers)
 
     def text(self) -> str:
         return render(self.deck)
@@ -232,7 +242,8 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
         mem = [f"l{k}_m{j}" for j in range(m)]
         spk = [f"l{k}_s{j}" for j in range(m)]
         els.append(Comment(f"layer {k}: {n} -> {m}, {layer.synapse.name} synapses, {part.driver.name} rows, "
-                           f"{part.column.name} columns, {layer.neuron.name} neurons"))
+                           f"{part.column.name} columns, {layer.neuron.name} neurons"
+                           + ("" if layer.spiking else " (membranes alone, read by their voltage)")))
         if k > 1 or input_mode == "driver":
             pre = [f"in{i}" for i in range(n)] if k == 1 else spike_nodes[-1]
             els += [X(f"Xrd{k}_{i}", (pre[i], rows[i], "vdd", "0"), part.driver_sub.name) for i in range(n)]
@@ -247,7 +258,7 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
             # the operating point starts every neuron at rest (with transistor read-outs at zero
             # current the membrane's DC level is otherwise ill-conditioned)
             ics.update({node: float(v_rest) for node in mem})
-        thresholds.append(float(layer.neuron_params.spike_threshold()))
+        thresholds.append(float(layer.neuron_params.spike_threshold()) if layer.spiking else float("inf"))
         for comp, cp in ((layer.synapse, layer.synapse_params), (layer.neuron, layer.neuron_params),
                          (part.driver, part.driver_params), (part.column, part.column_params)):
             sources.append((comp.name, comp.sim_options))
@@ -257,10 +268,13 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
     options = merge_options(sources)
     options.update({k.lower(): v for k, v in topology.sim_options.items()})
     h = topology.max_step if topology.max_step is not None else (min(max_steps) if max_steps else stimulus.edge / 2)
-    saves = [f"v({s})" for layer_nodes in spike_nodes for s in layer_nodes]
+    spiking = [p.layer.spiking for p in parts]
+    # a non-spiking layer's output is its membranes
+    outputs = [spk if on else mem for spk, mem, on in zip(spike_nodes, membranes, spiking)]
+    saves = [f"v({s})" for layer_nodes in outputs for s in layer_nodes]
     if probe_membranes:
-        saves += [f"v({s})" for layer_nodes in membranes for s in layer_nodes]
-    print_nodes = {"output": spike_nodes[-1:], "all": spike_nodes, "none": []}[prints]
+        saves += [f"v({s})" for layer_nodes, on in zip(membranes, spiking) if on for s in layer_nodes]
+    print_nodes = {"output": outputs[-1:], "all": outputs, "none": []}[prints]
     pr = tuple(Print("tran", tuple(f"v({s})" for s in nodes)) for nodes in print_nodes)
     includes: list[Path | Lib] = []
     model_params: dict[str, Any] = {}
@@ -305,7 +319,8 @@ def _doc(topology: Topology, stimulus: SpikeInput, parts: Sequence[LayerParts], 
         lines.append(f"layer {k}: {layer.n_in} x {layer.n_out}, {layer.synapse.name} read at {layer.v_read:g} V, "
                      f"weights {w.mean():.3g} +- {w.std():.3g} S (|w| <= {np.abs(w).max():.3g} S), {n_dev} devices"
                      + (f" ({n_left} at zero conductance left out)" if n_left else "")
-                     + f"; rows {part.driver.name}, columns {part.column.name}, neurons {layer.neuron.name}")
+                     + f"; rows {part.driver.name}, columns {part.column.name}, neurons {layer.neuron.name}"
+                     + ("" if layer.spiking else " membranes (no spike rule; the output is v(l<l>_m<j>))"))
     lines.append(f"input: {stimulus.n_inputs} trains, {stimulus.count} spikes, width {stimulus.width:g} s, "
                  f"edges {stimulus.edge:g} s, {stimulus.t_stop:g} s simulated; max step {h:g} s; options "
                  + (" ".join(f"{k}={v}" for k, v in options.items()) or "none"))

@@ -104,11 +104,31 @@ def _gain(layer: Layer) -> float:
     return float(layer.read.column_params.get("gain", 1.0))
 
 
+def integrator_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray, p, times: np.ndarray) -> np.ndarray:
+    """Membranes (V) at ``times`` ``[len(times), n_out]`` of a layer of neurons without spike rule
+    (``C dV/dt = -(V - v_rest)/R + I``; ``p``: ``r``, ``c``, ``v_rest``) driven as in
+    :func:`lif_layer`. Exact: a pulse of unit current from ``s`` for ``width`` adds ``R (1 -
+    exp(-u/tau))`` at ``u = t - s`` inside it and ``R (1 - exp(-width/tau)) exp(-(u - width)/tau)``
+    after it (a linear circuit: pulses superpose)."""
+    t = np.asarray(times, float)
+    tau = p.r * p.c
+    n_in = w_current.shape[0]
+    kernel = np.zeros((t.size, n_in))
+    top = 1.0 - math.exp(-width / tau)
+    for i, ss in enumerate(starts):
+        for s in np.asarray(ss, float):
+            u = t - s
+            kernel[:, i] += np.where(u <= 0, 0.0, np.where(u < width, -np.expm1(-np.clip(u, 0, None) / tau),
+                                                          top * np.exp(-np.clip(u - width, 0, None) / tau)))
+    return p.v_rest + p.r * (kernel @ w_current)
+
+
 def simulate_ideal(topology: Topology, stimulus: SpikeInput, *, weights: Sequence[np.ndarray] | None = None
                    ) -> tuple[tuple[np.ndarray, ...], ...]:
     """Spike times per neuron, per layer: when each output pulse reaches half amplitude (the
     threshold crossing plus the neuron's ``t_delay``), as the deck's spikes are read. ``weights`` (S, per layer) replaces the realized ones, e.g.
-    the unclipped targets."""
+    the unclipped targets. A non-spiking layer (read by its membrane: :func:`integrator_layer`)
+    has no spikes."""
     starts: Sequence[np.ndarray] = stimulus.times
     width, edge = stimulus.width, ROW_EDGE * stimulus.edge
     out = []
@@ -118,6 +138,9 @@ def simulate_ideal(topology: Topology, stimulus: SpikeInput, *, weights: Sequenc
             raise ValidationError(f"the ideal reference models LIF neurons; layer {k + 1} has {layer.neuron.name!r}.")
         w = layer.w_realized if weights is None else np.asarray(weights[k], float)
         factor = pulse_charge_factor(layer, width, edge)
+        if not layer.spiking:
+            out.append(tuple(np.empty(0) for _ in range(layer.n_out)))
+            continue
         spikes = lif_layer(starts, width, w * layer.v_read * _gain(layer) * factor, p, stimulus.t_stop)
         # the deck's output pulse: half amplitude t_delay after the crossing, t_spike wide
         starts = [s + p.t_delay for s in spikes]
@@ -126,4 +149,22 @@ def simulate_ideal(topology: Topology, stimulus: SpikeInput, *, weights: Sequenc
     return tuple(out)
 
 
-__all__ = ["lif_layer", "simulate_ideal", "pulse_charge_factor"]
+def ideal_membranes(topology: Topology, stimulus: SpikeInput, times: np.ndarray) -> np.ndarray:
+    """Membranes (V) at ``times`` ``[len(times), n_out]`` of a network's non-spiking output layer
+    (``Layer(spiking=False)``) in the ideal reference: the layers before it as
+    :func:`simulate_ideal`, the output layer's RC by :func:`integrator_layer`."""
+    last = topology.layers[-1]
+    if last.spiking:
+        raise ValidationError("the output layer spikes; its membranes are no read-out.",
+                              hint="Build it with Layer(..., spiking=False).")
+    if len(topology.layers) == 1:
+        rows, width, edge = stimulus.times, stimulus.width, ROW_EDGE * stimulus.edge
+    else:
+        rows = simulate_ideal(topology, stimulus)[-2]
+        p = topology.layers[-2].neuron_params
+        width, edge = p.t_spike, ROW_EDGE * p.t_edge
+    w = last.w_realized * last.v_read * _gain(last) * pulse_charge_factor(last, width, edge)
+    return integrator_layer(rows, width, w, last.neuron_params, times)
+
+
+__all__ = ["lif_layer", "integrator_layer", "simulate_ideal", "ideal_membranes", "pulse_charge_factor"]

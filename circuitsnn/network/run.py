@@ -45,8 +45,19 @@ def read_spikes(net: NetworkDeck, result: Result) -> tuple[tuple[np.ndarray, ...
     crossings of half the spike amplitude, :func:`circuitsnn.spice.spikes.spike_times`)."""
     tr = result.tran
     t = np.asarray(tr.time)
-    return tuple(tuple(spike_times(t, np.asarray(tr[node]), level) for node in nodes)
+    return tuple(tuple(spike_times(t, np.asarray(tr[node]), level) if np.isfinite(level) else np.empty(0)
+                       for node in nodes)
                  for nodes, level in zip(net.spike_nodes, net.thresholds))
+
+
+def read_membranes(net: NetworkDeck, result: Result, times: np.ndarray, layer: int = -1) -> np.ndarray:
+    """Membranes (V) of ``layer``'s neurons at ``times`` (s) ``[len(times), n]``, interpolated
+    linearly between the transient's points (a membrane-read output layer always saves them;
+    other layers with ``probe_membranes``)."""
+    tr = result.tran
+    t = np.asarray(tr.time)
+    nodes = net.membrane_nodes[layer]
+    return np.stack([np.interp(np.asarray(times, float), t, np.asarray(tr[f"v({n})"])) for n in nodes], axis=1)
 
 
 def simulate_network(net: NetworkDeck, *, backend: str = "batch", timeout: float | None = 3600.0, keep_result: bool = False,
@@ -73,4 +84,4 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-__all__ = ["NetworkResult", "read_spikes", "simulate_network"]
+__all__ = ["NetworkResult", "read_spikes", "read_membranes", "simulate_network"]

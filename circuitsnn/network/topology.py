@@ -72,12 +72,15 @@ class Layer:
     integer codes) and the realized conductances kept. ``fidelity``: "full" (each device its own
     subcircuit, with its state dynamics) or "read" (each device its read law at its state:
     :class:`~circuitsnn.network.bindings.ReadModeBinding`).
+    ``spiking=False``: the neurons are their membranes alone, without the spike rule
+    (:func:`~circuitsnn.library.neurons.base.integrator_subckt`): an output layer read by its
+    membrane voltage (``readout = "membrane"``); only a network's last layer can be one.
     """
 
     def __init__(self, synapse: str, *, weights: Any = None, states: tuple[Any, Any] | None = None,
                  synapse_params: Params | Mapping[str, Any] | None = None, neuron: str = "lif",
                  neuron_params: Params | Mapping[str, Any] | None = None, read: ReadInterface | None = None,
-                 fidelity: str = "full", name: str | None = None) -> None:
+                 fidelity: str = "full", name: str | None = None, spiking: bool = True) -> None:
         self.synapse: Component = registry.get(synapse)
         if self.synapse.kind != "synapse":
             raise ValidationError(f"layer synapse {synapse!r} is a {self.synapse.kind}, not a synapse.")
@@ -88,6 +91,10 @@ class Layer:
         self.neuron_params = _params(self.neuron, neuron_params)
         self.read = read or ReadInterface()
         self.name = name
+        self.spiking = bool(spiking)
+        if not self.spiking and getattr(self.neuron, "law", None) is None:
+            raise ValidationError(f"neuron {neuron!r} declares no law, so it has no membrane to read without its spike rule.",
+                                  hint="Use spiking=True, or a neuron with a law (lif, adaptive_lif).")
         self.weights_interface = weights_at(self.synapse, self.synapse_params)
         self.fidelity = fidelity
         self.binding = binding_for(self.synapse, fidelity)
@@ -174,7 +181,7 @@ class Layer:
         out = {"synapse": self.synapse.name, "neuron": self.neuron.name, "shape": self.shape, "v_read": self.v_read,
                "g_range": (g_lo, g_hi), "w_realized_mean": float(w.mean()), "w_realized_std": float(w.std()),
                "w_abs_max": float(np.abs(w).max()), "row_driver": self.read.row_driver, "column": self.read.column,
-               "fidelity": self.fidelity, "clipped": self.clipped}
+               "fidelity": self.fidelity, "clipped": self.clipped, "spiking": self.spiking}
         if self.target is not None:
             err = w - self.target
             out["mapping_rms_error"] = float(np.sqrt(np.mean(err**2)))
@@ -211,6 +218,10 @@ class Topology:
                 raise ValidationError(f"layer {k} has {layer.n_in} rows but receives {n} lines "
                                       f"({'inputs' if k == 1 else f'neurons of layer {k - 1}'}).")
             n = layer.n_out
+            if not layer.spiking and k < len(self.layers):
+                raise ValidationError(f"layer {k} is read by its membrane (spiking=False) but drives layer {k + 1}; "
+                                      "only the output layer can be non-spiking.",
+                                      hint="Make the hidden layers spiking.")
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -26,13 +26,40 @@ ramp their input currents from 0.
 
 from __future__ import annotations
 
-from ...physics.neuron import PORTS, NeuronParams
+from typing import Any
+
+from ...errors import ValidationError
+from ...physics.law import values_of
+from ...physics.neuron import PORTS, NeuronLaw, NeuronParams
 from ...units import format_value
 
-__all__ = ["PORTS", "NeuronParams", "describe_subckt"]
+__all__ = ["PORTS", "NeuronParams", "describe_subckt", "integrator_subckt"]
 
 
 def describe_subckt(p: NeuronParams, title: str, equation: str, pinout: str) -> str:
     """The comment block above a neuron subcircuit: what it is, pinout, equation, parameters."""
     values = " ".join(f"{row['name']}={format_value(getattr(p, row['name']))}" for row in p.describe())
     return "\n".join([title, *pinout.rstrip("\n").splitlines(), *equation.splitlines(), f"params (SI): {values}"])
+
+
+def integrator_subckt(component: Any, p: NeuronParams) -> Any:
+    """The neuron's membrane alone, without its spike rule: a non-spiking output neuron read by
+    its membrane voltage (a network trained with ``readout = "membrane"``). The membrane is the
+    law's own RC primitives (``C || R`` to the rest level), the same elements the spiking
+    subcircuit carries; there is no threshold, reset or refractory period, and ``out`` is held at
+    ``vss`` (same ports as the spiking neuron, so a deck instantiates either alike)."""
+    from ...spice.ir import Comment, R, Subckt
+
+    law = getattr(component, "law", None)
+    if not isinstance(law, NeuronLaw):
+        raise ValidationError(f"neuron {component.name!r} declares no neuron law, so it has no membrane to read "
+                              "without its spike rule.", hint="Read this neuron's spikes (readout = \"count\").")
+    values = values_of(p)
+    state = law.spike.state
+    elements = [Comment(f"membrane {state}: the law's RC (no spike rule: threshold, reset and refractory period left out)"),
+                *law.node_elements(state, values),
+                Comment("no spike output: out held at vss"),
+                R("Rout", "out", "vss", 1e3)]
+    title = f"{component.name} membrane alone: non-spiking leaky integrator read by its voltage"
+    return Subckt(name=f"{p.tag()}_mem", ports=PORTS, elements=tuple(elements),
+                  doc=describe_subckt(p, title, "C dV/dt = -(V - v_rest)/R + I_in   V = v(in, vss)", ""))
