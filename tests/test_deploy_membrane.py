@@ -129,7 +129,12 @@ def test_verify_reports_a_membrane_readout(membrane_model, tmp_path):
     assert s["done"] == 2 and s["readout"] == "membrane" and s["layers"][-1]["membrane"]
     assert s["energy"]["read_spice_j"] > 0
     table = (tmp_path / "v" / "comparison.md").read_text()
-    assert "membrane read-out" in table and "Membrane read-out" in table
+    assert "membrane read-out" in table and "Membrane read-out" in table and "read-out membranes span" in table
+    lo, hi = s["readout_range_v"]
+    assert lo <= min(min(r["scores_spice"]) for r in v.records.values()) and hi == max(
+        max(r["scores_spice"]) for r in v.records.values())
+    assert s["readout_supply_v"] == [0.0, 1.8]
+    assert ("leave the supply range" in table) == (lo < 0 or hi > 1.8)
     for name in ("raster.png", "membrane.png", "deck/sample0.cir"):
         assert (tmp_path / "v" / name).exists(), name
     deck = (tmp_path / "v" / "deck" / "sample0.cir").read_text()

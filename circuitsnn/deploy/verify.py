@@ -424,6 +424,7 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
                         "latency_spice": latency_membrane(times, v_spice),
                         "latency_surrogate": latency_membrane(times, v_sur),
                         "scores_spice": v_spice.max(axis=0).tolist(), "scores_surrogate": v_sur.max(axis=0).tolist(),
+                        "membrane_range_spice": [float(v_spice.min()), float(v_spice.max())],
                         "margin_surrogate": float(top2[-1] - top2[0]) if top2.size == 2 else math.nan})
         rec.update({"layers": layers, "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points),
                     "klu": ctx.klu})
@@ -528,6 +529,12 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
         missed = [r["margin_surrogate"] for r in done if r["class_spice"] != r["class_surrogate"]]
         out["margin_surrogate_v"] = {"median": float(np.median(margins)),
                                      "where_classes_differ": [float(x) for x in missed]}
+        ranges = np.array([r["membrane_range_spice"] for r in done if "membrane_range_spice" in r])
+        if ranges.size:
+            out["readout_range_v"] = [float(ranges[:, 0].min()), float(ranges[:, 1].max())]
+            if ctx is not None:
+                p = ctx.topology.layers[-1].neuron_params
+                out["readout_supply_v"] = [0.0, float(getattr(p, "vdd", math.nan))]
     out["layers"] = layers
     ls = np.array([r["latency_spice"] for r in done], float)
     lu = np.array([r["latency_surrogate"] for r in done], float)

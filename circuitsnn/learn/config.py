@@ -18,6 +18,7 @@ Sections and keys (SI units; defaults in brackets)::
                      t_max (s), tau (s), threshold [0.01]
     [time]           dt [2e-4 s], duration [10e-3 s]  (steps = duration / dt)
     [network]        hidden [[128]], recurrent [false], readout ["count"] (count | membrane),
+                     readout_scale [v_th] (V per logit unit of the membrane read-out),
                      init_std [0.5] (std of the normalized weights at the start)
     [synapse]        component ["ideal"] (a registered synapse, or "ideal"),
                      model (a fitted surrogate JSON; default models/<component>.json, else the
@@ -31,7 +32,9 @@ Sections and keys (SI units; defaults in brackets)::
                      scale [10 /V]
     [optimizer]      lr [1e-2], weight_decay [0], schedule ["cosine"] (cosine | none)
     [regularization] lower_rate [10 Hz], lower_strength [0], upper_rate [100 Hz],
-                     upper_strength [0], layers ["hidden"]
+                     upper_strength [0], layers ["hidden"]; membrane_min [0 V],
+                     membrane_max [1.8 V], membrane_strength [0] (keeps a membrane read-out
+                     inside the range its column's current copy can drive)
     [prune]          l1 [0] (L1 strength on conductances), fractions ([] pruned fractions
                      evaluated after training, no retraining), criterion ["magnitude"]
                      (magnitude: |G+ - G-|; drive: |G+ - G-| x the row's mean activity)
@@ -294,7 +297,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                  "threshold": (_number(0, 1), 0.01)},
     "time": {"dt": (_number(positive=True, unit="s"), 2e-4), "duration": (_number(positive=True, unit="s"), 10e-3)},
     "network": {"hidden": (_int_list, [128]), "recurrent": (_bool, False),
-                "readout": (_choice(("count", "membrane")), "count"), "init_std": (_number(positive=True), 0.5)},
+                "readout": (_choice(("count", "membrane")), "count"),
+                "readout_scale": (_opt(_number(positive=True, unit="V")), None), "init_std": (_number(positive=True), 0.5)},
     "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
                 "levels": (_number(2, integer=True), None), "g_min": (_number(0, unit="S"), 1e-9),
                 "g_max": (_number(positive=True, unit="S"), 50e-9), "v_read": (_number(positive=True, unit="V"), 0.2)},
@@ -306,7 +310,9 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
                   "schedule": (_choice(("cosine", "none")), "cosine")},
     "regularization": {"lower_rate": (_number(positive=True, unit="Hz"), 10.0), "lower_strength": (_number(0), 0.0),
                        "upper_rate": (_number(positive=True, unit="Hz"), 100.0), "upper_strength": (_number(0), 0.0),
-                       "layers": (_choice(("hidden", "all")), "hidden")},
+                       "layers": (_choice(("hidden", "all")), "hidden"),
+                       "membrane_min": (_number(unit="V"), 0.0), "membrane_max": (_number(unit="V"), 1.8),
+                       "membrane_strength": (_number(0), 0.0)},
     "prune": {"l1": (_number(0), 0.0), "fractions": (_fractions, []),
               "criterion": (_choice(("magnitude", "drive")), "magnitude")},
     "hardware": {"variation": (_bool, True), "sigma_scale": (_number(0), 1.0),
@@ -375,6 +381,14 @@ def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
     if cfg.data["name"] == "idx" and "folder" not in cfg.data:
         raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
     check_synapse_and_neuron(cfg, fail)
+    reg = cfg.regularization
+    if reg["membrane_strength"] > 0 and cfg.network["readout"] != "membrane":
+        raise fail(("regularization", "membrane_strength"), "the membrane range penalty acts on a membrane read-out, "
+                   f"but [network] readout = {cfg.network['readout']!r}.",
+                   hint="Set [network] readout = \"membrane\", or membrane_strength = 0.")
+    if reg["membrane_max"] <= reg["membrane_min"]:
+        raise fail(("regularization", "membrane_max"), f"{reg['membrane_max']:g} V is not above membrane_min = "
+                   f"{reg['membrane_min']:g} V.")
     if cfg.prune["fractions"] and sorted(cfg.prune["fractions"]) != cfg.prune["fractions"]:
         raise fail(("prune", "fractions"), "list the fractions in increasing order.")
 

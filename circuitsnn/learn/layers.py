@@ -344,7 +344,8 @@ class DeviceNetwork(nn.Module):
     def __init__(self, sizes: Sequence[int], model: DeviceModel, neuron: LIFParameters, *, dt: float, n_steps: int,
                  pulse: PulseSpec, spike: SpikeFunction | None = None, recurrent: bool = False,
                  readout: str = "count", binary_input: bool = True, init_std: Sequence[float | None] | float | None = None,
-                 seed: int = 0, input_model: DeviceModel | None = None, neuron_source: str = "") -> None:
+                 seed: int = 0, input_model: DeviceModel | None = None, neuron_source: str = "",
+                 readout_scale: float | None = None) -> None:
         super().__init__()
         if len(sizes) < 2:
             raise ValidationError("a network needs at least an input and an output size.")
@@ -358,6 +359,10 @@ class DeviceNetwork(nn.Module):
         self.pulse = pulse
         self.spike = spike or SpikeFunction()
         self.readout = readout
+        #: volts per logit unit of the membrane read-out (default ``v_th``)
+        self.readout_scale = float(neuron.v_th) if readout_scale is None else float(readout_scale)
+        if not self.readout_scale > 0:
+            raise ValidationError(f"readout_scale must be > 0 V, got {readout_scale!r}.")
         self.binary_input = binary_input
         self.neuron_source = neuron_source
         gen = torch.Generator().manual_seed(int(seed))
@@ -430,7 +435,9 @@ class DeviceNetwork(nn.Module):
         return out.scores(float(self.neuron.v_th))
 
     def logits(self, out: Output) -> torch.Tensor:
-        """What the loss reads: spike counts, or the maximum membrane in units of ``v_th``."""
+        """What the loss reads: spike counts, or the maximum membrane in units of
+        ``readout_scale`` (V; default ``v_th``). A smaller unit lets the loss be met with
+        membranes that stay inside the read-out's rails (``[regularization] membrane_*``)."""
         if self.readout == "membrane":
-            return out.v_out.max(0).values / float(self.neuron.v_th)
+            return out.v_out.max(0).values / self.readout_scale
         return out.counts

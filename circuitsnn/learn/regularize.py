@@ -12,6 +12,14 @@ neuron ``j`` on sample ``b`` is ``r_bj = sum_t z_tbj / (T dt)`` (Hz). Two penalt
 
 Rates are divided by their bound so the strengths are dimensionless. Either term is off when
 its strength is 0.
+
+A third penalty keeps a **membrane read-out inside the range its circuit can hold**: the output
+neurons' membranes ``v`` ``(T, B, C)`` (V) of ``readout = "membrane"`` are the nodes a column's
+current copy charges, and a real copy only drives them between its rails (a behavioural one
+would drive them anywhere, so a network trained without the penalty can score with volts no
+circuit on a 1.8 V supply holds). ``membrane_strength * mean relu(v - membrane_max)^2 +
+relu(membrane_min - v)^2 / (membrane_max - membrane_min)^2``, over steps, samples and neurons.
+Deployment reports how far the deck's read-out membranes went (``circuitsnn verify``).
 """
 
 from __future__ import annotations
@@ -35,6 +43,10 @@ class ActivityRegularizer:
     upper_strength: float = 0.0
     #: which layers: "hidden" (all but the output) or "all"
     layers: str = "hidden"
+    #: the membrane read-out's range (V) and the strength that keeps it there (0: off)
+    membrane_min: float = 0.0
+    membrane_max: float = 1.8
+    membrane_strength: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("lower_rate", "upper_rate"):
@@ -45,14 +57,27 @@ class ActivityRegularizer:
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"regularization {name} must be >= 0, got {v!r}.")
+        if not (math.isfinite(self.membrane_strength) and self.membrane_strength >= 0):
+            raise ValidationError(f"regularization membrane_strength must be >= 0, got {self.membrane_strength!r}.")
+        if not self.membrane_max > self.membrane_min:
+            raise ValidationError(f"regularization membrane_max ({self.membrane_max!r} V) must be above membrane_min "
+                                  f"({self.membrane_min!r} V).")
         if self.layers not in ("hidden", "all"):
             raise ValidationError(f"regularization layers must be \"hidden\" or \"all\", got {self.layers!r}.")
 
     @property
     def active(self) -> bool:
-        return self.lower_strength > 0 or self.upper_strength > 0
+        return self.lower_strength > 0 or self.upper_strength > 0 or self.membrane_strength > 0
 
-    def __call__(self, spikes: Sequence[torch.Tensor], dt: float) -> torch.Tensor:
+    def membrane(self, v: torch.Tensor) -> torch.Tensor:
+        """The read-out range penalty of membranes ``v`` (V) (module docstring)."""
+        span = self.membrane_max - self.membrane_min
+        out = torch.relu(v - self.membrane_max) ** 2 + torch.relu(self.membrane_min - v) ** 2
+        return self.membrane_strength * out.mean() / span**2
+
+    def __call__(self, spikes: Sequence[torch.Tensor], dt: float, v_readout: torch.Tensor | None = None) -> torch.Tensor:
+        """The rate penalties of ``spikes`` and, with ``v_readout`` (a membrane read-out's
+        membranes), the range penalty."""
         chosen = list(spikes[:-1]) if self.layers == "hidden" and len(spikes) > 1 else list(spikes)
         total = torch.zeros((), device=chosen[0].device) if chosen else torch.zeros(())
         for z in chosen:
@@ -61,6 +86,8 @@ class ActivityRegularizer:
                 total = total + self.lower_strength * (torch.relu(self.lower_rate - rate) ** 2).mean() / self.lower_rate**2
             if self.upper_strength > 0:
                 total = total + self.upper_strength * (torch.relu(rate.mean(1) - self.upper_rate) ** 2).mean() / self.upper_rate**2
+        if self.membrane_strength > 0 and v_readout is not None:
+            total = total + self.membrane(v_readout)
         return total
 
     def to_dict(self) -> dict:

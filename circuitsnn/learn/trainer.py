@@ -131,7 +131,8 @@ def build(cfg: TrainConfig) -> Experiment:
         [splits.train.n_features, *cfg.network["hidden"], splits.train.n_classes], probe, p, dt=dt,
         n_steps=cfg.n_steps, pulse=pulse, spike=SpikeFunction(cfg.surrogate["shape"], cfg.surrogate["scale"]),
         recurrent=cfg.network["recurrent"], readout=cfg.network["readout"], binary_input=enc.binary,
-        init_std=cfg.network["init_std"], seed=cfg.run["seed"], input_model=input_model, neuron_source=str(neuron_path))
+        init_std=cfg.network["init_std"], seed=cfg.run["seed"], input_model=input_model, neuron_source=str(neuron_path),
+        readout_scale=cfg.network.get("readout_scale"))
     if cfg.run["compile"]:
         for neurons in net.neurons:
             neurons.compile()
@@ -277,7 +278,7 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
                     ce = F.cross_entropy(net.logits(o), y)
                     loss = ce
                     if reg.active:
-                        loss = loss + reg(o.spikes, exp.dt)
+                        loss = loss + reg(o.spikes, exp.dt, o.v_out if net.readout == "membrane" else None)
                     if l1 > 0:
                         loss = loss + l1 * sum(s.l1() for _, s in net.arrays())
                 opt.zero_grad(set_to_none=True)
