@@ -56,8 +56,8 @@ DEPLOY_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "examples" / "tra
 @pytest.mark.parametrize("path", DEPLOY_CONFIGS, ids=lambda p: p.stem)
 def test_every_shipped_deploy_config_trains_a_model_deployment_accepts(path, tmp_path):
     # one short epoch on 64 images: what matters is that the saved model passes the deploy
-    # checks (count read-out, spike inputs, pulses that fit a step) and builds a topology on
-    # the config's own family at the trained read pulse
+    # checks (spike inputs, pulses that fit a step) and builds a topology on the config's own
+    # family at the trained read pulse, with the output layer its read-out asks for
     from circuitsnn.learn.config import load_config
     from circuitsnn.learn.trainer import train
 
@@ -69,6 +69,7 @@ def test_every_shipped_deploy_config_trains_a_model_deployment_accepts(path, tmp
     topo = build_topology(m)
     assert topo.n_inputs == 64 and topo.layers[-1].n_out == 10
     assert all(layer.synapse.name == cfg.synapse["component"] for layer in topo.layers)
+    assert topo.layers[-1].spiking == (cfg.network["readout"] == "count")
 
 
 def test_topology_reads_what_the_model_was_trained_with(model):

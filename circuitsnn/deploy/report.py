@@ -65,17 +65,18 @@ def table(summary: dict[str, Any]) -> str:
     mg = s.get("margin_surrogate_v")
     if mg:
         lines.append(f"\nMembrane read-out: output membranes sampled at every step end; class = highest sample. The "
-                     f"surrogate's margin (highest minus second peak): median {_num(mg['median'], ' mV', 1e3)}; where the "
-                     "classes differ: " + (", ".join(_num(x, " mV", 1e3) for x in mg["where_classes_differ"]) or "none"))
+                     f"surrogate's margin (highest minus second peak): median {_num(mg['median'], ' mV', 1e3, '.1f')}; where the "
+                     "classes differ: " + (", ".join(_num(x, " mV", 1e3, ".1f") for x in mg["where_classes_differ"]) or "none"))
         lo_hi, rails = s.get("readout_range_v"), s.get("readout_supply_v")
         if lo_hi:
             lines.append(f"The deck's read-out membranes span {lo_hi[0]:.3g} to {lo_hi[1]:.3g} V"
                          + (f" (the neurons' supply: {rails[0]:g} to {rails[1]:g} V)" if rails else "") + ".")
             if rails and (lo_hi[0] < rails[0] or lo_hi[1] > rails[1]):
-                lines.append("**They leave the supply range.** The behavioural column's current copy has no compliance, so "
-                             "the deck follows them; a transistor column (`--read cmos`) would clip them. Train with "
-                             "`[regularization] membrane_strength` and a smaller `[network] readout_scale` to keep the "
-                             "read-out inside its rails.")
+                where = " and ".join(w for w, out in (("below", lo_hi[0] < rails[0]), ("above", lo_hi[1] > rails[1])) if out)
+                lines.append(f"**They leave the supply range ({where}).** The behavioural column's current copy has no "
+                             "compliance, so the deck follows them where a transistor column could not. Train with a "
+                             "stronger `[regularization] membrane_strength` (and, above, a smaller `[network] "
+                             "readout_scale`) to keep the read-out inside its rails.")
     for mp in s.get("mapping") or []:
         if mp.get("mapping") == "program-verify":
             e, pulses = mp["error"], mp["pulses"]
