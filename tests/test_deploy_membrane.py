@@ -139,3 +139,26 @@ def test_verify_reports_a_membrane_readout(membrane_model, tmp_path):
         assert (tmp_path / "v" / name).exists(), name
     deck = (tmp_path / "v" / "deck" / "sample0.cir").read_text()
     assert "_mem in out vdd vss" in deck and "Bq" in deck  # hidden neurons spike, outputs are membranes
+
+
+@pytest.mark.ngspice
+def test_a_read_out_resting_at_its_own_reference_deploys_alike(tmp_path):
+    """``[network] readout_rest`` moves the read-out's leak reference (mid-rail keeps both swings
+    inside the supply); the trainer, the deck and the surrogate all use it."""
+    model = train_tiny(tmp_path / "rest", network={"readout": "membrane", "readout_rest": 0.9}, run={"epochs": 1})
+    m = load_model(model)
+    assert m.readout_rest == 0.9
+    topo = build_topology(m)
+    out = topo.layers[-1].neuron_params
+    assert out.v_rest == 0.9 and topo.layers[0].neuron_params.v_rest == 0.0
+    sub = integrator_subckt(registry.get("lif"), out)
+    assert "Vrest rest vss 900m" in "\n".join(render_subckt(sub))
+    rec = run_sample(VerifySpec(model=str(model), energy=False), 0)
+    assert rec["status"] == "done", rec.get("error")
+    assert rec["layers"][-1]["end_to_end"]["peak_max_abs_v"] < 1e-3 and rec["class_spice"] == rec["class_surrogate"]
+    lo, hi = rec["membrane_range_spice"]
+    assert lo < 0.9 < hi and lo > 0.0  # swings around its 0.9 V reference
+    with pytest.raises(ValidationError, match="readout_rest sets the membrane read-out"):
+        from circuitsnn.learn.config import config
+
+        config(network={"readout_rest": 0.5})

@@ -27,6 +27,7 @@ surrogate network evaluated from that same topology.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -79,6 +80,12 @@ class DeployedModel:
     def readout(self) -> str:
         """How the output layer is read: "count" (its spikes) or "membrane" (its voltage)."""
         return str(self.doc["topology"].get("readout", "count"))
+
+    @property
+    def readout_rest(self) -> float | None:
+        """The membrane read-out's rest level (V) when training set one (its leak reference)."""
+        v = self.doc["topology"].get("readout_rest")
+        return None if v is None else float(v)
 
     @property
     def component(self) -> str:
@@ -253,9 +260,17 @@ def build_topology(m: DeployedModel, *, fidelity: str = "read", read: ReadInterf
         base = read or ReadInterface()
         rd = ReadInterface(base.row_driver, {**dict(base.row_params), "v_read": m.amplitude}, base.column,
                            base.column_params)
-        last = k == len(m.sizes) - 2
-        layers.append(Layer(m.component, states=(sp, sn), synapse_params=dev_p, neuron="lif", neuron_params=lif,
-                            read=rd, fidelity=fidelity, name=f"layer{k}", spiking=not (last and m.readout == "membrane")))
+        read_out = k == len(m.sizes) - 2 and m.readout == "membrane"
+        p = lif
+        if read_out and m.readout_rest is not None:
+            # the read-out's leak returns to its own reference; it has no threshold, so v_th is
+            # put at the supply (out of reach; the membrane-only subcircuit does not use it)
+            if not m.readout_rest < lif.vdd:
+                raise ValidationError(f"{m.path}: the read-out rests at {m.readout_rest:g} V, not below the neurons' "
+                                      f"supply of {lif.vdd:g} V.", hint="Retrain with [network] readout_rest inside the supply.")
+            p = lif.replace(v_rest=m.readout_rest, v_th=lif.vdd)
+        layers.append(Layer(m.component, states=(sp, sn), synapse_params=dev_p, neuron="lif", neuron_params=p,
+                            read=rd, fidelity=fidelity, name=f"layer{k}", spiking=not read_out))
     topo = Topology(m.sizes[0], layers, name=m.path.parent.name or "model", sim_options=sim_options, max_step=max_step)
     topo.deploy_mapping = mapping  # type: ignore[attr-defined]
     return topo
@@ -368,12 +383,13 @@ def readout_times(m: DeployedModel) -> np.ndarray:
 def readout_membranes(topology: Topology, neuron: Any, stimulus: SpikeInput, rows: Sequence[np.ndarray] | None,
                       times: np.ndarray) -> np.ndarray:
     """The surrogate's output membranes (V) at ``times`` ``[len(times), n_out]``: the output
-    layer's RC (the fitted ``tau_m``, ``r_in``, ``v_rest``) driven by ``rows`` (the row pulse
+    layer's RC (the fitted ``tau_m`` and ``r_in``; the rest level of the read-out's circuit,
+    its leak reference) driven by ``rows`` (the row pulse
     times: the previous layer's spikes as :func:`surrogate_network` gives them, or the deck's;
     ``None`` for a single-layer network, whose rows are ``stimulus``)."""
-    rc = _rc(neuron)
     k = len(topology.layers) - 1
     layer = topology.layers[k]
+    rc = dataclasses.replace(_rc(neuron), v_rest=float(layer.neuron_params.v_rest))
     if k == 0:
         rows, width, edge = stimulus.times, stimulus.width, stimulus.edge
     else:

@@ -19,6 +19,7 @@ Sections and keys (SI units; defaults in brackets)::
     [time]           dt [2e-4 s], duration [10e-3 s]  (steps = duration / dt)
     [network]        hidden [[128]], recurrent [false], readout ["count"] (count | membrane),
                      readout_scale [v_th] (V per logit unit of the membrane read-out),
+                     readout_rest [the neuron's v_rest] (V: the read-out's leak reference),
                      init_std [0.5] (std of the normalized weights at the start)
     [synapse]        component ["ideal"] (a registered synapse, or "ideal"),
                      model (a fitted surrogate JSON; default models/<component>.json, else the
@@ -298,7 +299,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "time": {"dt": (_number(positive=True, unit="s"), 2e-4), "duration": (_number(positive=True, unit="s"), 10e-3)},
     "network": {"hidden": (_int_list, [128]), "recurrent": (_bool, False),
                 "readout": (_choice(("count", "membrane")), "count"),
-                "readout_scale": (_opt(_number(positive=True, unit="V")), None), "init_std": (_number(positive=True), 0.5)},
+                "readout_scale": (_opt(_number(positive=True, unit="V")), None),
+                "readout_rest": (_opt(_number(unit="V")), None), "init_std": (_number(positive=True), 0.5)},
     "synapse": {"component": (_str, "ideal"), "model": (_str, None), "nominal": (_bool, False),
                 "levels": (_number(2, integer=True), None), "g_min": (_number(0, unit="S"), 1e-9),
                 "g_max": (_number(positive=True, unit="S"), 50e-9), "v_read": (_number(positive=True, unit="V"), 0.2)},
@@ -381,6 +383,10 @@ def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
     if cfg.data["name"] == "idx" and "folder" not in cfg.data:
         raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
     check_synapse_and_neuron(cfg, fail)
+    for key in ("readout_scale", "readout_rest"):
+        if cfg.network.get(key) is not None and cfg.network["readout"] != "membrane":
+            raise fail(("network", key), f"{key} sets the membrane read-out, but readout = {cfg.network['readout']!r}.",
+                       hint="Set [network] readout = \"membrane\", or leave it out.")
     reg = cfg.regularization
     if reg["membrane_strength"] > 0 and cfg.network["readout"] != "membrane":
         raise fail(("regularization", "membrane_strength"), "the membrane range penalty acts on a membrane read-out, "

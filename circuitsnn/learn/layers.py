@@ -345,7 +345,7 @@ class DeviceNetwork(nn.Module):
                  pulse: PulseSpec, spike: SpikeFunction | None = None, recurrent: bool = False,
                  readout: str = "count", binary_input: bool = True, init_std: Sequence[float | None] | float | None = None,
                  seed: int = 0, input_model: DeviceModel | None = None, neuron_source: str = "",
-                 readout_scale: float | None = None) -> None:
+                 readout_scale: float | None = None, readout_rest: float | None = None) -> None:
         super().__init__()
         if len(sizes) < 2:
             raise ValidationError("a network needs at least an input and an output size.")
@@ -363,6 +363,12 @@ class DeviceNetwork(nn.Module):
         self.readout_scale = float(neuron.v_th) if readout_scale is None else float(readout_scale)
         if not self.readout_scale > 0:
             raise ValidationError(f"readout_scale must be > 0 V, got {readout_scale!r}.")
+        #: rest level (V) of a membrane read-out: its leak returns to this reference (default the
+        #: neuron's v_rest); the RC is linear, so a shift moves every score alike
+        self.readout_rest = None if readout_rest is None else float(readout_rest)
+        if self.readout_rest is not None and readout != "membrane":
+            raise ValidationError("readout_rest sets the rest of a membrane read-out; this network reads spike counts.",
+                                  hint="Set readout = \"membrane\", or leave readout_rest out.")
         self.binary_input = binary_input
         self.neuron_source = neuron_source
         gen = torch.Generator().manual_seed(int(seed))
@@ -376,8 +382,9 @@ class DeviceNetwork(nn.Module):
             last = k == len(self.sizes) - 2
             if recurrent and not last:
                 self.recurrent.append(DeviceSynapses(b, b, model, pulse, dt, init_std=stds[k], generator=gen))
-            self.neurons.append(LIFNeurons(b, neuron, dt, self.spike, threshold=not (last and readout == "membrane"),
-                                           source=neuron_source))
+            read_out = last and readout == "membrane"
+            p = neuron._replace(v_rest=self.readout_rest) if read_out and self.readout_rest is not None else neuron
+            self.neurons.append(LIFNeurons(b, p, dt, self.spike, threshold=not read_out, source=neuron_source))
 
     def arrays(self) -> list[tuple[str, DeviceSynapses]]:
         """Every synapse array with its name (``layer0``, ``layer0_rec``, ...)."""

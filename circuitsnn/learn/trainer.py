@@ -132,7 +132,7 @@ def build(cfg: TrainConfig) -> Experiment:
         n_steps=cfg.n_steps, pulse=pulse, spike=SpikeFunction(cfg.surrogate["shape"], cfg.surrogate["scale"]),
         recurrent=cfg.network["recurrent"], readout=cfg.network["readout"], binary_input=enc.binary,
         init_std=cfg.network["init_std"], seed=cfg.run["seed"], input_model=input_model, neuron_source=str(neuron_path),
-        readout_scale=cfg.network.get("readout_scale"))
+        readout_scale=cfg.network.get("readout_scale"), readout_rest=cfg.network.get("readout_rest"))
     if cfg.run["compile"]:
         for neurons in net.neurons:
             neurons.compile()
@@ -391,7 +391,8 @@ def model_info(exp: Experiment, summary: dict[str, Any]) -> dict[str, Any]:
         device.update({"surrogate_file": str(exp.device_path), "sha256": sha256(exp.device_path),
                        "parameters": dm.parameters, "provenance": dm.provenance})
     return {
-        "topology": {"sizes": net.sizes, "recurrent": bool(len(net.recurrent)), "readout": net.readout},
+        "topology": {"sizes": net.sizes, "recurrent": bool(len(net.recurrent)), "readout": net.readout,
+                     **({"readout_rest": net.readout_rest} if net.readout_rest is not None else {})},
         "time": {"dt": exp.dt, "n_steps": exp.n_steps, "duration": exp.dt * exp.n_steps},
         "pulse": {"amplitude": net.pulse.amplitude, "width": net.pulse.width,
                   "note": "every input or hidden spike drives its row with this read pulse; columns are read at "
