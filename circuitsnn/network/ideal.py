@@ -29,13 +29,17 @@ from .stimulus import SpikeInput
 from .topology import Layer, Topology
 
 
-def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray, p, t_stop: float) -> list[np.ndarray]:
+def lif_layer(starts: Sequence[np.ndarray], width: float | Sequence[float], w_current: np.ndarray, p,
+              t_stop: float) -> list[np.ndarray]:
     """Threshold-crossing times (s) of a layer of LIF neurons (``p``: LIFParams) driven by
     rectangular pulses: row ``i`` is active on ``[s, s + width)`` for each ``s`` in
-    ``starts[i]`` and then adds ``w_current[i, j]`` (A) to neuron ``j``."""
+    ``starts[i]`` and then adds ``w_current[i, j]`` (A) to neuron ``j``. ``width`` may be one
+    per row, and ``p.v_th`` one per neuron (an array)."""
     n_in, n_out = w_current.shape
+    widths = np.broadcast_to(np.asarray(width, float), (n_in,))
+    v_ths = np.broadcast_to(np.asarray(p.v_th, float), (n_out,))
     edges = [(float(s), i, +1) for i, ss in enumerate(starts) for s in ss]
-    edges += [(float(s) + width, i, -1) for i, ss in enumerate(starts) for s in ss]
+    edges += [(float(s) + float(widths[i]), i, -1) for i, ss in enumerate(starts) for s in ss]
     edges.sort(key=lambda e: (e[0], e[2]))
     times = np.array([0.0] + [e[0] for e in edges] + [t_stop])
     active = np.zeros(n_in)
@@ -46,6 +50,7 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
     tau, r = p.r * p.c, p.r
     out: list[list[float]] = [[] for _ in range(n_out)]
     for j in range(n_out):
+        v_th = float(v_ths[j])
         v, t_free = p.v_rest, 0.0
         for k in range(len(times) - 1):
             a, b = times[k], min(times[k + 1], t_stop)
@@ -59,9 +64,9 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
                 t, v = t_free, p.v_reset
             v_inf = p.v_rest + i_in * r
             while True:
-                if v_inf > p.v_th and v < p.v_th:
-                    t_x = t + tau * math.log((v_inf - v) / (v_inf - p.v_th))
-                elif v >= p.v_th:
+                if v_inf > v_th and v < v_th:
+                    t_x = t + tau * math.log((v_inf - v) / (v_inf - v_th))
+                elif v >= v_th:
                     t_x = t
                 else:
                     t_x = math.inf
