@@ -293,7 +293,10 @@ def thresholds(topology: Topology, neuron: Any) -> np.ndarray:
     """Per-neuron thresholds of the surrogate (V): its ``v_th`` plus each neuron's ``theta`` as
     the topology's neuron subcircuits carry it (their ``v_th`` minus the circuit's base)."""
     layer = topology.layers[0]
-    base = float(getattr(topology, "threshold_base", layer.neuron_params.v_th))
+    if not hasattr(topology, "threshold_base"):
+        raise ValidationError("the topology does not say its neurons' base threshold (threshold_base); build it with "
+                              "circuitsnn.deploy.stdp.build_topology.")
+    base = float(topology.threshold_base)  # type: ignore[attr-defined]
     return np.array([float(neuron.v_th) + float(layer.neuron_params_of(j).v_th) - base for j in range(layer.n_out)])
 
 
