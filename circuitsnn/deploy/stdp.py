@@ -41,7 +41,8 @@ time ``T`` the next is right up to at least the next spike after ``T``; it conve
 
 **The decision**: each neuron's class from the saved label assignment, the class whose
 assigned neurons fired most on average (:func:`circuitsnn.learn.stdp.network.classify`, as the
-STDP runner evaluates). Not modelled: the runner's retries of a quiet sample at a higher rate
+STDP runner evaluates). Each record also carries the class the trained discrete-time model
+(the runner's own layer, :func:`trained_counts`) gives the same pulses. Not modelled: the runner's retries of a quiet sample at a higher rate
 (``min_spikes``): one presentation at ``max_rate``.
 """
 
@@ -379,6 +380,26 @@ def sample_input(spec: Any, sample: int) -> tuple[SpikeInput, int]:
     return spike_input(ctx.model, encode(ctx.model, ctx.test.x[sample], sample, seed=spec.seed)), int(ctx.test.y[sample])
 
 
+_TRAINED: dict[str, Any] = {}
+
+
+def trained_counts(m: STDPModel, pulses: np.ndarray) -> np.ndarray:
+    """Spike counts per neuron of the trained discrete-time model (the STDP runner's layer, frozen
+    as saved: its lean LIF loop, step-mean input currents, inhibition one step later) on the
+    same pulses ``(T, I)``: what the training run's evaluation would count for one presentation
+    (without its retries of quiet samples)."""
+    import torch
+
+    from ..learn.stdp.runner import load_layer
+
+    key = str(m.path)
+    if key not in _TRAINED:
+        _TRAINED[key] = load_layer(m.path)
+    layer = _TRAINED[key]
+    z = layer.run(torch.as_tensor(np.asarray(pulses), dtype=torch.float64).unsqueeze(1))["z"]
+    return z.sum(0)[0].numpy()
+
+
 def run_sample(spec: Any, sample: int) -> dict[str, Any]:
     """Verify one test sample of an STDP model: the deck under ngspice, the surrogate on the same
     pulses, Gamma, the classes by the label assignment. A record, never an exception."""
@@ -392,7 +413,8 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
     try:
         ctx = ctx_of(spec)
         m, topo = ctx.model, ctx.topology
-        stim, label = sample_input(spec, sample)
+        pulses = encode(m, ctx.test.x[sample], sample, seed=spec.seed)
+        stim, label = spike_input(m, pulses), int(ctx.test.y[sample])
         rec["label"] = label
         net = decks(spec, stim)
         net, r, sim_s, points = _simulate(net, spec, False)
@@ -402,9 +424,12 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
         cs = decide([len(s) for s in spk], m.labels, n_classes)
         cu = decide([len(s) for s in sur], m.labels, n_classes)
         g = gamma(spk, sur, ctx.window, stim.t_stop)
+        counts_model = trained_counts(m, pulses)
         rec.update({"status": "done", "spikes_spice": _lists([spk]), "spikes_surrogate": _lists([sur]),
                     "layers": [{"end_to_end": g, "local": g}], "class_spice": cs, "class_surrogate": cu,
                     "counts_spice": [len(s) for s in spk], "counts_surrogate": [len(s) for s in sur],
+                    "class_model": decide(counts_model, m.labels, n_classes),
+                    "counts_model": [int(c) for c in counts_model],
                     "input_pulses": stim.count, "latency_spice": math.nan, "latency_surrogate": math.nan,
                     "sim_s": float(sim_s), "cpu_s": float(r.cpu or 0.0), "points": int(points), "klu": ctx.klu})
     except Exception as exc:  # one sample's failure must not stop the others

@@ -524,6 +524,9 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
     y = np.array([r["label"] for r in done])
     out.update({"accuracy_spice": float(np.mean(cs == y)), "accuracy_surrogate": float(np.mean(cu == y)),
                 "class_agreement": float(np.mean(cs == cu))})
+    if all("class_model" in r for r in done):  # STDP: the trained discrete-time model on the same pulses
+        cm = np.array([r["class_model"] for r in done])
+        out.update({"accuracy_model": float(np.mean(cm == y)), "class_agreement_model": float(np.mean(cs == cm))})
     layers = []
     for k in range(len(done[0]["layers"])):
         row: dict[str, Any] = {"layer": k + 1}
