@@ -35,7 +35,7 @@ inhibition as rectangular pulses of ``-gain g v_read`` from each spike's half-am
 for ``t_spike``, the fitted LIF with per-neuron thresholds, all through
 :func:`~circuitsnn.network.ideal.lif_layer`. The inhibition makes the layer recurrent; the
 spike trains are the fixed point of "spikes -> inhibition pulses -> lif_layer -> spikes":
-inhibition acts ``t_delay`` after the crossing that causes it, so if an iterate is right up to
+inhibition acts about ``t_delay - edge/2`` (2 us) after the crossing that causes it, so if an iterate is right up to
 time ``T`` the next is right up to at least the next spike after ``T``; it converges in at most
 (spikes + 1) iterations, checked.
 
@@ -60,11 +60,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ValidationError
-from ..network.ideal import lif_layer, pulse_charge_factor
+from ..network.ideal import ROW_EDGE, lif_layer, pulse_charge_factor
 from ..network.stimulus import SpikeInput
 from ..network.topology import Lateral, Layer, ReadInterface, Topology
 
 SCHEMA = "circuitsnn.stdp/1"
+#: rectangles per inhibition pulse in the surrogate (a staircase of its trapezoid: see surrogate_spikes)
+STEPS = 8
 
 
 @dataclass
@@ -317,12 +319,26 @@ def surrogate_spikes(topology: Topology, neuron: Any, stimulus: SpikeInput, *, m
     if g_lat is None:
         return tuple(s + delay for s in lif_layer(stimulus.times, stimulus.width, w_in, rc, stimulus.t_stop))
     gain = float(layer.read.column_params.get("gain", 1.0))
-    w = np.vstack([w_in, -gain * g_lat * layer.lateral_v_read])  # a resistor: the rectangle's charge exactly
-    widths = np.r_[np.full(n_in, stimulus.width), np.full(n, float(layer.neuron_params.t_spike))]
+    # the inhibition row's trapezoid (half amplitude from the spike for t_spike, edges ROW_EDGE
+    # t_edge: the row driver's window) as STEPS staggered rectangles of 1/STEPS of the current
+    # each (a staircase with the trapezoid's charge, each step within edge / STEPS of the ramp):
+    # which of two neurons crossing within a us of each other fires first depends on how early
+    # the inhibition's charge arrives, and a rectangle from the half-amplitude time is late by
+    # up to half an edge
+    p0 = layer.neuron_params
+    edge = ROW_EDGE * float(p0.t_edge)
+    offsets = -edge / 2 + (np.arange(STEPS) + 0.5) * edge / STEPS
+    if delay + offsets[0] <= 0:
+        raise ValidationError(f"the inhibition pulse would start {-(delay + offsets[0]):g} s before the crossing that "
+                              "causes it (t_delay below half the row edge); the fixed point needs it after.")
+    w_lat = -gain * g_lat * layer.lateral_v_read / STEPS  # a resistor: the staircase's charge exactly
+    w = np.vstack([w_in] + [w_lat] * STEPS)
+    widths = np.r_[np.full(n_in, stimulus.width), np.full(n * STEPS, float(p0.t_spike))]
     spikes = [np.empty(0) for _ in range(n)]
     limit = max_iter if max_iter is not None else 10_000
     for _ in range(limit):
-        new = lif_layer(list(stimulus.times) + [s + delay for s in spikes], widths, w, rc, stimulus.t_stop)
+        lat = [s + delay + o for o in offsets for s in spikes]
+        new = lif_layer(list(stimulus.times) + lat, widths, w, rc, stimulus.t_stop)
         if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(new, spikes)):
             return tuple(s + delay for s in new)
         spikes = new
