@@ -225,3 +225,24 @@ def test_verify_runs_on_an_stdp_model_and_resumes(tmp_path, model):
     again = verify(model, samples=3, out=out, workers=1, executor="threads", progress=False, plots=False,
                    write_deck=False, energy=False)
     assert again.reused == [0, 1] and again.computed == [2]
+
+
+def test_the_input_staircase_carries_the_trapezoids_charge(model):
+    """input_rows(steps=N): the N + 1 stacked rectangles of a read pulse carry what the trapezoid
+    does through the read law (the charge factor of the one-rectangle form), to the midpoint
+    rule's accuracy, and they start and end on the trapezoid's edges."""
+    from circuitsnn.network.ideal import pulse_charge_factor
+
+    spec = VerifySpec(model=str(model), energy=False)
+    layer = context(spec).topology.layers[0]
+    stim, _ = sample_input(spec, 0)
+    one = pulse_currents(layer) * pulse_charge_factor(layer, stim.width, stim.edge) * stim.width
+    for steps in (4, 64):
+        starts, widths, w = stdp.input_rows(layer, stim, steps)
+        n = layer.n_in
+        charge = sum(w[k * n:(k + 1) * n] * widths[k * n:(k + 1) * n, None] for k in range(steps + 1))
+        assert np.allclose(charge, one, rtol=1e-3 if steps == 64 else 2e-2, atol=1e-4 * np.abs(one).max())
+        first = next(i for i, t in enumerate(stim.times) if len(t))
+        assert starts[first][0] == pytest.approx(stim.times[first][0] - stim.edge / 2 + 0.0)
+        assert starts[steps * n + first][0] + widths[steps * n + first] == pytest.approx(
+            stim.times[first][0] + stim.width - stim.edge / 2)  # the top ends where the falling edge starts

@@ -317,17 +317,18 @@ def _rc(p: Any) -> _RC:
     return _RC(r, float(p.tau_m) / r, float(p.v_rest), float(p.v_th), float(p.v_reset), float(p.t_ref))
 
 
-def pulse_currents(layer: Layer) -> np.ndarray:
+def pulse_currents(layer: Layer, v: float | None = None) -> np.ndarray:
     """Column current (A) one read pulse on row ``i`` adds to neuron ``j`` ``[n_in, n_out]``:
     ``I(G+_ij, v_read) - I(G-_ij, v_read)`` (``I(G_ij, v_read)`` in an unsigned layer) through the weight interface at the layer's states,
-    times the read-out's gain."""
+    times the read-out's gain; ``v``: another read voltage than ``v_read`` (V above v_ref)."""
     import torch
 
     wi = layer.weights_interface
+    v = layer.v_read if v is None else float(v)
     sp = torch.as_tensor(layer.states[0], dtype=torch.float64)
-    i = wi.read(sp, layer.v_read)
+    i = wi.read(sp, v)
     if layer.states[1] is not None:  # an unsigned layer has no G- devices
-        i = i - wi.read(torch.as_tensor(layer.states[1], dtype=torch.float64), layer.v_read)
+        i = i - wi.read(torch.as_tensor(layer.states[1], dtype=torch.float64), v)
     i = i.detach().numpy()
     return np.asarray(i, float).reshape(layer.shape) * float(layer.read.column_params.get("gain", 1.0))
 
