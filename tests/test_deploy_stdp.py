@@ -246,3 +246,28 @@ def test_the_input_staircase_carries_the_trapezoids_charge(model):
         assert starts[first][0] == pytest.approx(stim.times[first][0] - stim.edge / 2 + 0.0)
         assert starts[steps * n + first][0] + widths[steps * n + first] == pytest.approx(
             stim.times[first][0] + stim.width - stim.edge / 2)  # the top ends where the falling edge starts
+
+
+def test_lif_layer_latch_lets_go_of_a_crossing_undone_within_t_latch():
+    """A 1 uA pulse crosses v_th = 0.5 V at t_x = tau ln(v_inf / (v_inf - v_th)) (v_inf = 1 V):
+    without a latch that is a spike; a strong negative pulse 0.5 us later (inside t_latch =
+    1 us) undoes it, and the membrane, crossing again later, spikes then; a negative pulse
+    after t_latch changes nothing."""
+    from types import SimpleNamespace
+
+    from circuitsnn.network.ideal import lif_layer
+
+    p = SimpleNamespace(r=1e6, c=10e-12, v_rest=0.0, v_th=0.5, v_reset=0.0, t_ref=1e-4)
+    tau = p.r * p.c
+    t_x = tau * np.log(2.0)  # v_inf = 1 V from rest
+    w = np.array([[1e-6], [-5e-6]])
+    for delay, latched in ((0.5e-6, False), (2e-6, True)):
+        starts = [np.array([0.0]), np.array([t_x + delay])]
+        hard = lif_layer(starts, [1e-3, 1e-6], w, p, 2e-4)[0]
+        soft = lif_layer(starts, [1e-3, 1e-6], w, p, 2e-4, t_latch=1e-6)[0]
+        assert hard[0] == pytest.approx(t_x, rel=1e-9)
+        if latched:
+            assert np.array_equal(soft, hard)
+        else:
+            assert soft[0] > t_x + delay + 1e-6  # the crossing after the inhibition, not the undone one
+            assert len(soft) == len(hard)
