@@ -81,8 +81,10 @@ def test_what_is_still_refused_is_named(tmp_path, model):
         (d / "model.json").write_text(json.dumps(doc))
         return d
 
-    with pytest.raises(ValidationError, match="R-STDP reward read-out"):
-        load_model(_task(tmp_path, model, "reward"))
+    with pytest.raises(ValidationError, match="frozen feature layer"):
+        load_model(variant("features", **{"config.task": {"kind": "reward", "features": "elsewhere"}}))
+    with pytest.raises(ValidationError, match="'other' model"):
+        load_model(_task(tmp_path, model, "other"))
     with pytest.raises(ValidationError, match="'ideal' conductance"):
         load_model(variant("ideal", **{"device.component": "ideal"}))
     with pytest.raises(ValidationError, match="input neurons"):
@@ -271,3 +273,21 @@ def test_lif_layer_latch_lets_go_of_a_crossing_undone_within_t_latch():
         else:
             assert soft[0] > t_x + delay + 1e-6  # the crossing after the inhibition, not the undone one
             assert len(soft) == len(hard)
+
+
+@pytest.mark.ngspice
+def test_an_rstdp_readout_deploys_and_decides_by_most_spikes(tmp_path):
+    """The R-STDP read-out on the inputs (10 neurons, neuron j = class j, no threshold adaptation):
+    the same circuit; the class is the neuron with most spikes (-1 silent), in SPICE and on the
+    surrogate alike."""
+    path = tiny_stdp(tmp_path, task={"kind": "reward"}, rule={"kind": "pair"})
+    m = load_model(path)
+    assert m.doc["task"] == "reward" and m.n_neurons == 10 and np.all(m.theta == 0)
+    rec = run_sample(VerifySpec(model=str(path), energy=False), 0)
+    assert rec["status"] == "done", rec.get("error")
+    for side in ("spice", "surrogate"):
+        counts = np.array(rec[f"counts_{side}"])
+        want = int(np.argmax(counts)) if counts.sum() else -1
+        assert rec[f"class_{side}"] == want
+    assert sum(rec["counts_spice"]) > 0
+    assert rec["layers"][0]["end_to_end"]["gamma"] > 0.9 and rec["class_spice"] == rec["class_surrogate"]

@@ -111,9 +111,10 @@ class DeployedModel:
 def load_model(path: str | Path) -> DeployedModel:
     """A trained model folder (``DIR/model``, its ``model.json``, or the training ``DIR``),
     checked for deployment (module docstring). An STDP model (schema ``circuitsnn.stdp/1``)
-    gives a :class:`~circuitsnn.deploy.stdp.STDPModel`: the unsupervised Diehl & Cook layer on a
-    device family with Poisson inputs deploys; refused still: the R-STDP reward read-out, a
-    read-out on a frozen feature layer, LIF input neurons, the unit-free 'ideal' conductance."""
+    gives a :class:`~circuitsnn.deploy.stdp.STDPModel`: the unsupervised Diehl & Cook layer and
+    the R-STDP reward read-out trained on the inputs, on a device family with Poisson inputs,
+    deploy; refused still: a read-out on a frozen feature layer (stacked layers), LIF input
+    neurons, the unit-free 'ideal' conductance."""
     from ..learn.checkpoint import load_trained
 
     p = Path(path)

@@ -53,7 +53,9 @@ membrane 0.3 mV above its 778 mV threshold in the deck, just under it in the sur
 
 **The decision**: each neuron's class from the saved label assignment, the class whose
 assigned neurons fired most on average (:func:`circuitsnn.learn.stdp.network.classify`, as the
-STDP runner evaluates). Each record also carries the class the trained discrete-time model
+STDP runner evaluates); an R-STDP reward read-out (``task = "reward"``, trained on the inputs:
+the same circuit, one neuron per class, no threshold adaptation) decides by the neuron with
+most spikes (-1 when silent), as its runner does. Each record also carries the class the trained discrete-time model
 (the runner's own layer, :func:`trained_counts`) gives the same pulses. Not modelled: the runner's retries of a quiet sample at a higher rate
 (``min_spikes``): one presentation at ``max_rate``.
 """
@@ -170,8 +172,9 @@ class STDPModel:
 
 
 def load_stdp_model(folder: Path) -> STDPModel:
-    """A saved STDP model, checked for deployment: the unsupervised (Diehl & Cook) layer on a
-    device family, Poisson inputs, the hard-threshold LIF."""
+    """A saved STDP model, checked for deployment: the unsupervised (Diehl & Cook) layer or the
+    R-STDP reward read-out on the inputs, on a device family, Poisson inputs, the
+    hard-threshold LIF."""
     from ..learn.stdp.runner import load_model as load_saved
 
     try:
@@ -181,12 +184,13 @@ def load_stdp_model(folder: Path) -> STDPModel:
         raise ValidationError(f"{folder}: an incomplete STDP model ({type(exc).__name__}: {exc}).",
                               hint="circuitsnn stdp CONFIG.toml --out DIR writes a complete DIR/model.") from None
     m = STDPModel(Path(folder), doc, arrays)
-    if doc.get("task") != "unsupervised":
-        raise ValidationError(f"{folder}: an STDP {doc.get('task')!r} model; only the unsupervised (Diehl & Cook) layer "
-                              "is deployed so far (the R-STDP reward read-out and feature stacks are not).",
-                              hint="Deploy a model trained with [task] kind = \"unsupervised\".")
+    if doc.get("task") not in ("unsupervised", "reward"):
+        raise ValidationError(f"{folder}: an STDP {doc.get('task')!r} model; the unsupervised (Diehl & Cook) layer and "
+                              "the R-STDP reward read-out on the inputs deploy.")
     if (doc.get("config", {}).get("task") or {}).get("features"):
-        raise ValidationError(f"{folder}: a read-out on a frozen feature layer; stacked STDP layers are not deployed yet.")
+        raise ValidationError(f"{folder}: an R-STDP read-out on a frozen feature layer; stacked STDP layers (two "
+                              "crossbars, the first layer's spikes driving the second's rows) are not deployed yet.",
+                              hint="Deploy the feature layer alone, or a read-out trained on the inputs.")
     if m.component == "ideal":
         raise ValidationError(f"{folder}: the model was trained on the unit-free 'ideal' conductance, which is no circuit.",
                               hint="Train on a device family ([synapse] component = \"digital_code\", ...) to deploy.")
@@ -392,14 +396,19 @@ def surrogate_spikes(topology: Topology, neuron: Any, stimulus: SpikeInput, *, m
     raise ValidationError(f"the inhibition fixed point did not converge in {limit} iterations.")
 
 
-def decide(counts: Sequence[int] | np.ndarray, labels: np.ndarray, n_classes: int) -> int:
-    """The class of spike counts per neuron by the label assignment (the runner's ``classify``:
-    the class whose assigned neurons fired most on average; ties: the lowest class)."""
+def decide(counts: Sequence[int] | np.ndarray, labels: np.ndarray, n_classes: int, task: str = "unsupervised") -> int:
+    """The class of spike counts per neuron as the STDP runner evaluates: unsupervised, by the
+    label assignment (``classify``: the class whose assigned neurons fired most on average;
+    ties: the lowest class); reward (the R-STDP read-out, neuron ``j`` = class ``j``), the
+    neuron with most spikes, -1 when silent (the runner's ``decide``)."""
     import torch
 
     from ..learn.stdp.network import classify
+    from ..learn.stdp.runner import decide as decide_reward
 
     c = torch.as_tensor(np.asarray(counts, float), dtype=torch.float64).reshape(1, -1)
+    if task == "reward":
+        return int(decide_reward(c)[0])
     return int(classify(c, torch.as_tensor(labels), n_classes)[0])
 
 
@@ -484,14 +493,15 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
         spk = tuple(np.asarray(s) for s in r.spikes[0])
         sur = surrogate_spikes(topo, m.neuron_surrogate, stim)
         n_classes = ctx.test.n_classes
-        cs = decide([len(s) for s in spk], m.labels, n_classes)
-        cu = decide([len(s) for s in sur], m.labels, n_classes)
+        task = str(m.doc.get("task"))
+        cs = decide([len(s) for s in spk], m.labels, n_classes, task)
+        cu = decide([len(s) for s in sur], m.labels, n_classes, task)
         g = gamma(spk, sur, ctx.window, stim.t_stop)
         counts_model = trained_counts(m, pulses)
         rec.update({"status": "done", "spikes_spice": _lists([spk]), "spikes_surrogate": _lists([sur]),
                     "layers": [{"end_to_end": g, "local": g}], "class_spice": cs, "class_surrogate": cu,
                     "counts_spice": [len(s) for s in spk], "counts_surrogate": [len(s) for s in sur],
-                    "class_model": decide(counts_model, m.labels, n_classes),
+                    "class_model": decide(counts_model, m.labels, n_classes, task),
                     "counts_model": [int(c) for c in counts_model],
                     "input_pulses": stim.count, "latency_spice": math.nan, "latency_surrogate": math.nan,
                     "sim_s": float(sim_s), "cpu_s": float(r.cpu or 0.0), "points": int(points), "klu": ctx.klu})
