@@ -22,22 +22,25 @@ which both the deck and the surrogate read):
   neuron's output pulse through the trained inhibitory conductance, = ``inhibition`` x the
   threshold charge): ``R = v_read t_spike / q``. The row driver's window is symmetric about
   half amplitude, so the charge through a linear resistor is exactly ``v_read t_spike / R``
-  (row_driver docstring); tests/test_deploy_stdp.py checks it in the deck: a spike of one
-  neuron drops every other membrane by ``q / C`` (with the leak over the pulse);
+  (row_driver docstring). tests/test_deploy_stdp.py checks it in the deck alone: the same
+  input with and without the lateral resistors, 20 us after the layer's first spike every other
+  membrane sits ``q / C`` lower with them (within 0.5 %);
 * the input: the model's Poisson encoder (probability ``x max_rate dt`` per step), drawn with
   a generator seeded per sample, each pulse a PWL read pulse of the model's amplitude and
   width centred in its step; one presentation of ``t_present``.
 
 **The surrogate** (:func:`surrogate_spikes`): event driven and exact between pulse edges, from
 the same topology: the input read currents through the weight interface at the layer's states
-(:func:`~circuitsnn.deploy.network.pulse_currents`, with the trapezoid's charge factor), the
-inhibition as rectangular pulses of ``-gain g v_read`` from each spike's half-amplitude time
-for ``t_spike``, the fitted LIF with per-neuron thresholds, all through
-:func:`~circuitsnn.network.ideal.lif_layer`. The inhibition makes the layer recurrent; the
-spike trains are the fixed point of "spikes -> inhibition pulses -> lif_layer -> spikes":
-inhibition acts about ``t_delay - edge/2`` (2 us) after the crossing that causes it, so if an iterate is right up to
-time ``T`` the next is right up to at least the next spike after ``T``; it converges in at most
-(spikes + 1) iterations, checked.
+(:func:`~circuitsnn.deploy.network.pulse_currents`, with the trapezoid's charge factor; or the
+trapezoid as a staircase, :func:`input_rows`), the inhibition pulses of ``-gain g v_read``
+(half amplitude from each spike's half-amplitude time for ``t_spike``, the row driver's edges
+as a staircase of :data:`STEPS` rectangles), the fitted LIF with per-neuron thresholds and the
+circuit's latch, all through :func:`~circuitsnn.network.ideal.lif_layer`. The inhibition makes
+the layer recurrent; the spike trains are the fixed point of "spikes -> inhibition pulses ->
+lif_layer -> spikes": inhibition starts about ``t_delay - edge/2`` (2 us) after the crossing
+that sends it, so if an iterate is right up to time ``T`` the next is right up to at least the
+next spike after ``T``, and the iteration reaches the fixed point in at most (spikes + 1)
+iterations (it stops at an exact repeat; 10,000 without one raise).
 
 **The latch.** The LIF circuit's spike latch sets ``t_latch = t_fast ln 2`` (1.4 us) after
 the membrane crosses threshold and lets go if the membrane falls back first; the inhibition
@@ -55,9 +58,10 @@ membrane 0.3 mV above its 778 mV threshold in the deck, just under it in the sur
 assigned neurons fired most on average (:func:`circuitsnn.learn.stdp.network.classify`, as the
 STDP runner evaluates); an R-STDP reward read-out (``task = "reward"``, trained on the inputs:
 the same circuit, one neuron per class, no threshold adaptation) decides by the neuron with
-most spikes (-1 when silent), as its runner does. Each record also carries the class the trained discrete-time model
-(the runner's own layer, :func:`trained_counts`) gives the same pulses. Not modelled: the runner's retries of a quiet sample at a higher rate
-(``min_spikes``): one presentation at ``max_rate``.
+most spikes (-1 when silent), as its runner does. Each record also carries the class the
+trained discrete-time model (the runner's own layer, :func:`trained_counts`) gives the same
+pulses. Not modelled: the runner's retries of a quiet sample at a higher rate (``min_spikes``):
+one presentation at ``max_rate``.
 """
 
 from __future__ import annotations
