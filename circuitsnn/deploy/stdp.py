@@ -356,7 +356,7 @@ def surrogate_spikes(topology: Topology, neuron: Any, stimulus: SpikeInput, *, m
     """Spike times (s, half amplitude of the output pulse, as the deck's are read) of every
     neuron of the one-layer ``topology`` with the fitted neuron surrogate ``neuron``
     (``LIFParameters``), per-neuron thresholds and the lateral inhibition (module docstring)."""
-    from .network import _rc, pulse_currents
+    from .network import _rc
 
     layer = topology.layers[0]
     rc = dataclasses.replace(_rc(neuron), v_th=thresholds(topology, neuron))  # type: ignore[arg-type]
