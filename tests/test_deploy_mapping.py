@@ -240,8 +240,9 @@ def test_stdp_models_map_single_devices():
     (lm,) = m.layers
     assert lm.name == "exc" and not lm.signed and lm.target_g[1] is None and lm.shape == (5, 3)
     assert lm.rel_error.max() <= 0.01 and lm.converged.all()
-    with pytest.raises(ValidationError, match="one device per synapse"):
-        lm.layer()
+    layer = lm.layer()  # an unsigned network layer: one device per synapse, on the + columns
+    assert not layer.signed and layer.states[1] is None and np.all(layer.g_neg == 0)
+    assert np.allclose(layer.g_pos, lm.achieved_g[0], atol=1e-3 * (g_hi - g_lo))
     doc["device"]["component"] = "ideal"
     with pytest.raises(ValidationError, match="ideal weights"):
         map_model((doc, {"exc.g": g}), progress=False)

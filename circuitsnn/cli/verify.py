@@ -23,6 +23,12 @@ Output read-out, as trained ([network] readout):
             sampled at every step end as the trainer scored them; class = highest sample.
             Compared by the membranes' difference (mV) and each neuron's peak
 
+An STDP model (what `circuitsnn stdp` writes to DIR/model; the unsupervised layer, or an R-STDP
+read-out on the inputs, which decides by the neuron with most spikes) deploys as
+one unsigned crossbar at the saved device states, each neuron its own LIF with its trained
+threshold (v_th + theta), and lateral inhibition as row drivers and resistors; class = spike
+counts per assigned class (the label assignment). Use --no-energy; --fidelity read or full.
+
 Fidelity levels:
   read      each device its read law at its state (a resistor for a linear read): fast
   sampled   full device models on a few seeded columns per layer (--sampled), read mode elsewhere

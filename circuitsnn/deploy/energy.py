@@ -117,8 +117,9 @@ def device_energy(layer: Layer, width: float, edge: float) -> np.ndarray:
 
     wi = layer.weights_interface
     e = energy_factor(layer, width, edge)
-    per = [wi.read(torch.as_tensor(s, dtype=torch.float64), layer.v_read).detach().numpy() for s in layer.states]
-    return np.abs(np.asarray(per[0]) + np.asarray(per[1])).reshape(layer.shape) * layer.v_read * width * e
+    per = [wi.read(torch.as_tensor(s, dtype=torch.float64), layer.v_read).detach().numpy() for s in layer.states
+           if s is not None]  # an unsigned layer: one device per synapse
+    return np.abs(sum(np.asarray(x) for x in per)).reshape(layer.shape) * layer.v_read * width * e
 
 
 def estimate(layers: Sequence[Layer], rows: Sequence[Sequence[np.ndarray]], widths: Sequence[float],

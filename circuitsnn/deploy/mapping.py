@@ -658,14 +658,13 @@ class LayerMapping:
                 "seconds": self.info.get("seconds")}
 
     def layer(self, **kw: Any) -> Any:
-        """The :class:`~circuitsnn.network.topology.Layer` of these devices (signed layers):
-        ``states`` at the synapse parameters ``params``; ``kw`` goes to ``Layer``."""
+        """The :class:`~circuitsnn.network.topology.Layer` of these devices: ``states`` at the
+        synapse parameters ``params`` (one device per synapse: an unsigned layer, ``states=(s,
+        None)``); ``kw`` goes to ``Layer``."""
         from ..network.topology import Layer
 
-        if not self.signed:
-            raise ValidationError(f"layer {self.name!r} is one device per synapse; a network Layer takes pairs.",
-                                  hint="Use m.states[0] with a deck builder for unsigned arrays.")
-        return Layer(self.synapse, states=self.states, synapse_params=self.params, **kw)
+        states = self.states if self.signed else (self.states[0], None)
+        return Layer(self.synapse, states=states, synapse_params=self.params, **kw)
 
     # -- persistence --------------------------------------------------------------------------
     _PAIRS = ("target_g", "states", "achieved_g", "pulses", "device_states", "open_loop_g", "device_error")

@@ -2,7 +2,8 @@
 surrogate network evaluated from that same topology.
 
 * :func:`load_model` reads a trainer's saved model (``circuitsnn train ... --out DIR``:
-  ``DIR/model``) and refuses, with what to do, what no circuit can run: the unit-free ``ideal``
+  ``DIR/model``; an STDP model, ``circuitsnn stdp ... --out DIR``, becomes a
+  :class:`~circuitsnn.deploy.stdp.STDPModel`: :mod:`.stdp`) and refuses, with what to do, what no circuit can run: the unit-free ``ideal``
   conductance, recurrent arrays, analog inputs, a read pulse the neuron cannot emit;
 * :func:`build_topology` makes the topology: per array the family's component at the device
   parameters the surrogate was fitted to (its provenance), device states for the trained
@@ -116,7 +117,11 @@ class DeployedModel:
 
 def load_model(path: str | Path) -> DeployedModel:
     """A trained model folder (``DIR/model``, its ``model.json``, or the training ``DIR``),
-    checked for deployment (module docstring)."""
+    checked for deployment (module docstring). An STDP model (schema ``circuitsnn.stdp/1``)
+    gives a :class:`~circuitsnn.deploy.stdp.STDPModel`: the unsupervised Diehl & Cook layer and
+    the R-STDP reward read-out trained on the inputs, on a device family with Poisson inputs,
+    deploy; refused still: a read-out on a frozen feature layer (stacked layers), LIF input
+    neurons, the unit-free 'ideal' conductance."""
     from ..learn.checkpoint import load_trained
 
     p = Path(path)
@@ -131,11 +136,10 @@ def load_model(path: str | Path) -> DeployedModel:
     except (OSError, ValueError):
         schema = None
     if schema == "circuitsnn.stdp/1":
-        raise ValidationError(f"{folder0} is an STDP model; those are not deployed yet: one unsigned device per "
-                              "synapse, a threshold DAC per neuron (adaptive thresholds) and lateral inhibition have "
-                              "no network deck builder yet (circuitsnn.network builds differential-pair layers with "
-                              "one neuron circuit per layer).",
-                              hint="Deploy a gradient-trained model (circuitsnn train ... --out DIR: DIR/model).")
+        # the unsupervised STDP layer: unsigned crossbar, per-neuron thresholds, lateral inhibition
+        from .stdp import load_stdp_model
+
+        return load_stdp_model(folder0)  # type: ignore[return-value]
     doc, arrays = load_trained(p)
     folder = p.parent if p.suffix == ".json" else p
     m = DeployedModel(folder, doc, arrays)
@@ -329,15 +333,19 @@ def _rc(p: Any) -> _RC:
     return _RC(r, float(p.tau_m) / r, float(p.v_rest), float(p.v_th), float(p.v_reset), float(p.t_ref))
 
 
-def pulse_currents(layer: Layer) -> np.ndarray:
+def pulse_currents(layer: Layer, v: float | None = None) -> np.ndarray:
     """Column current (A) one read pulse on row ``i`` adds to neuron ``j`` ``[n_in, n_out]``:
-    ``I(G+_ij, v_read) - I(G-_ij, v_read)`` through the weight interface at the layer's states,
-    times the read-out's gain."""
+    ``I(G+_ij, v_read) - I(G-_ij, v_read)`` (``I(G_ij, v_read)`` in an unsigned layer) through the weight interface at the layer's states,
+    times the read-out's gain; ``v``: another read voltage than ``v_read`` (V above v_ref)."""
     import torch
 
     wi = layer.weights_interface
-    sp, sn = (torch.as_tensor(s, dtype=torch.float64) for s in layer.states)
-    i = (wi.read(sp, layer.v_read) - wi.read(sn, layer.v_read)).detach().numpy()
+    v = layer.v_read if v is None else float(v)
+    sp = torch.as_tensor(layer.states[0], dtype=torch.float64)
+    i = wi.read(sp, v)
+    if layer.states[1] is not None:  # an unsigned layer has no G- devices
+        i = i - wi.read(torch.as_tensor(layer.states[1], dtype=torch.float64), v)
+    i = i.detach().numpy()
     return np.asarray(i, float).reshape(layer.shape) * float(layer.read.column_params.get("gain", 1.0))
 
 

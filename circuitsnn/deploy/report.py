@@ -36,6 +36,10 @@ def table(summary: dict[str, Any]) -> str:
              "|---|---|---|",
              f"| accuracy on these samples | {_pct(s.get('accuracy_spice'))} | {_pct(s.get('accuracy_surrogate'))} |",
              f"| output-class agreement | {_pct(s.get('class_agreement'))} | |",
+             *([f"| STDP: the trained discrete-time model on the same pulses, class agreement with SPICE | "
+                f"{_pct(s.get('class_agreement_model'))} | |",
+                f"| STDP: the trained discrete-time model's accuracy on these samples | | {_pct(s.get('accuracy_model'))} |"]
+               if "accuracy_model" in s else []),
              f"| latency to decision (mean) | {_num(s.get('latency_spice_s'), ' ms', 1e3)} | "
              f"{_num(s.get('latency_surrogate_s'), ' ms', 1e3)} |"]
     e = s.get("energy")

@@ -31,6 +31,10 @@ device its read law at its state: :class:`~circuitsnn.network.bindings.ReadModeB
 full model's effect, checked where it is simulated). ``per_layer`` splits the network into one
 deck per layer, each fed by the spike times the layer before recorded.
 
+An STDP model (``circuitsnn stdp ... --out DIR``: DIR/model) verifies the same way, one deck
+per sample (:mod:`.stdp`: unsigned crossbar, per-neuron thresholds, lateral inhibition as
+resistors; classes by the label assignment; no energy).
+
 Results persist per sample as JSON lines under ``OUT/results/<spec>.jsonl`` (one line written
 and flushed as each sample finishes, by the main process only); a killed verification started
 again reads them and computes only the samples missing. Samples run in parallel on any
@@ -241,7 +245,11 @@ class Context:
 def context(spec: VerifySpec) -> Context:
     """Model, topology and test split of ``spec`` (built once per process)."""
     from ..network.topology import ReadInterface
+    from . import stdp
     from .network import build_topology, load_model, test_split
+
+    if stdp.is_stdp(spec.model):
+        return stdp.context(spec)
 
     m = load_model(spec.model)
     klu = spec.klu != "off" and klu_available()
@@ -279,7 +287,11 @@ def context(spec: VerifySpec) -> Context:
 
 def sample_input(spec: VerifySpec, sample: int) -> tuple[SpikeInput, int]:
     """The input spike trains and the label of test sample ``sample``."""
+    from . import stdp
     from .network import encode, spike_input
+
+    if stdp.is_stdp(spec.model):
+        return stdp.sample_input(spec, sample)
 
     ctx = context(spec)
     if not 0 <= sample < len(ctx.test):
@@ -341,7 +353,12 @@ def _simulate(net: Any, spec: VerifySpec, energy: bool) -> tuple[Any, float, flo
 
 def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
     """Verify one test sample (module docstring); a record, never an exception: a failing deck
-    gives ``status="failed"`` naming the sample and the layer."""
+    gives ``status="failed"`` naming the sample and the layer. An STDP model's sample:
+    :func:`circuitsnn.deploy.stdp.run_sample`."""
+    from . import stdp
+
+    if stdp.is_stdp(spec.model):
+        return stdp.run_sample(spec, sample)
     t0 = time.perf_counter()
     rec: dict[str, Any] = {"sample": int(sample), "status": "failed", "pid": os.getpid()}
     layer_at = 0
@@ -508,6 +525,9 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
     y = np.array([r["label"] for r in done])
     out.update({"accuracy_spice": float(np.mean(cs == y)), "accuracy_surrogate": float(np.mean(cu == y)),
                 "class_agreement": float(np.mean(cs == cu))})
+    if all("class_model" in r for r in done):  # STDP: the trained discrete-time model on the same pulses
+        cm = np.array([r["class_model"] for r in done])
+        out.update({"accuracy_model": float(np.mean(cm == y)), "class_agreement_model": float(np.mean(cs == cm))})
     layers = []
     for k in range(len(done[0]["layers"])):
         row: dict[str, Any] = {"layer": k + 1}
@@ -566,7 +586,7 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
         out["window_s"] = ctx.window
         out["klu"] = ctx.klu
         out["network"] = ctx.topology.label
-        out["devices"] = int(sum(2 * layer.n_in * layer.n_out for layer in ctx.topology.layers))
+        out["devices"] = int(sum((2 if layer.signed else 1) * layer.n_in * layer.n_out for layer in ctx.topology.layers))
         out["trained_test_acc"] = ctx.model.doc.get("metrics", {}).get("test_acc")
         out["mapping"] = getattr(ctx.topology, "deploy_mapping", None)
     return out

@@ -21,10 +21,10 @@ from .deck import NetworkDeck, build_deck, merge_options
 from .ideal import ideal_membranes, simulate_ideal
 from .run import NetworkResult, read_membranes, simulate_network
 from .stimulus import SpikeInput, digit_rates, poisson, spike_pwl
-from .topology import Layer, ReadInterface, Topology
+from .topology import Lateral, Layer, ReadInterface, Topology
 
 __all__ = [
     "Binding", "binding_for", "register_binding", "weights_at", "NetworkDeck", "build_deck", "merge_options",
     "simulate_ideal", "ideal_membranes", "NetworkResult", "simulate_network", "read_membranes", "SpikeInput", "digit_rates", "poisson", "spike_pwl",
-    "Layer", "ReadInterface", "Topology",
+    "Lateral", "Layer", "ReadInterface", "Topology",
 ]

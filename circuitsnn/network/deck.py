@@ -13,6 +13,8 @@ Layout (layer ``l`` = 1, 2, ...; ``i`` its rows, ``j`` its neurons)::
     Xxbar<l> l<l>_r0 .. l<l>_c<m-1>n xbar_l<l>
     Xcol<l>_<j> l<l>_c<j>p l<l>_c<j>n l<l>_m<j> vdd 0 <column>   virtual ground + current copy
     Xn<l>_<j> l<l>_m<j> l<l>_s<j> vdd 0 <neuron>                  membrane l<l>_m<j>, spike l<l>_s<j>
+    Xlat<l>_<k> l<l>_s<k> l<l>_h<k> vdd 0 <row driver>           lateral row of neuron k (Layer.lateral)
+    Rlat<l>_<k>_<j> l<l>_h<k> l<l>_c<j>n <1/g>                     its charge onto neuron j's - column
     .ic v(l<l>_m<j>)=<v_rest> ...                                   every neuron starts at rest
     .save v(l<l>_s<j>) ...                                         every neuron's spike output
     .tran ...;  .print tran v(...)                                 output layer (plain ngspice -b)
@@ -37,7 +39,7 @@ from ..errors import ValidationError
 from ..library import registry
 from ..library.registry import Component
 from ..params import Params
-from ..spice.ir import Comment, Dc, Deck, Lib, Line, Print, Subckt, Tran, V, X
+from ..spice.ir import Comment, Dc, Deck, Lib, Line, Print, R, Subckt, Tran, V, X
 from ..library.interfaces.technology import includes_of
 from ..spice.render import render
 from .stimulus import SpikeInput, spike_pwl
@@ -86,6 +88,13 @@ class LayerParts:
     neuron_sub: Subckt
     driver_sub: Subckt
     column_sub: Subckt
+    #: one neuron subcircuit per neuron (per-neuron parameters), else None
+    neuron_subs: tuple[Subckt, ...] | None = None
+    #: the lateral rows' driver (Layer.lateral), else None
+    lateral_driver_sub: Subckt | None = None
+
+    def neuron_sub_of(self, j: int) -> Subckt:
+        return self.neuron_sub if self.neuron_subs is None else self.neuron_subs[j]
 
 
 def _set_known(comp: Component, given: Mapping[str, Any], defaults: Mapping[str, Any]) -> Params:
@@ -116,11 +125,18 @@ def layer_parts(topology: Topology, index: int) -> LayerParts:
                               hint="Give both the same v_ref (or leave the row drivers' v_ref unset).")
     if layer.spiking:
         neuron_sub = layer.neuron.subckt(layer.neuron_params)
+        each = None if layer.neuron_params_each is None else tuple(layer.neuron.subckt(p) for p in layer.neuron_params_each)
     else:
         from ..library.neurons.base import integrator_subckt
 
         neuron_sub = integrator_subckt(layer.neuron, layer.neuron_params)
-    return LayerParts(layer, drv, drv_p, col, col_p, neuron_sub, drv.subckt(drv_p), col.subckt(col_p))
+        each = None if layer.neuron_params_each is None else tuple(integrator_subckt(layer.neuron, p)
+                                                                   for p in layer.neuron_params_each)
+    lat = None
+    if layer.lateral is not None:
+        amp = float(layer.neuron_params.spike_amplitude()) if hasattr(layer.neuron_params, "spike_amplitude") else 1.8
+        lat = drv.subckt(_set_known(drv, layer.read.row_params, {"v_read": layer.lateral_v_read, "v_ref": v_ref, "v_in": amp}))
+    return LayerParts(layer, drv, drv_p, col, col_p, neuron_sub, drv.subckt(drv_p), col.subckt(col_p), each, lat)
 
 
 @dataclass
@@ -161,7 +177,7 @@ def crossbar(layer: Layer, name: str, *, omit_zero: bool = True) -> tuple[Subckt
     needs, and the numbers of devices placed and left out."""
     n, m = layer.shape
     s_pos, s_neg = layer.states
-    both = np.concatenate([s_pos.ravel(), s_neg.ravel()])
+    both = np.concatenate([s_pos.ravel(), s_neg.ravel()]) if s_neg is not None else s_pos.ravel()
     placed = layer.binding.place(layer.synapse, layer.synapse_params, both, layer.weights_interface, omit_zero=omit_zero)
     ports = tuple(f"r{i}" for i in range(n)) + tuple(f"c{j}{s}" for j in range(m) for s in "pn")
     lines: list[Line] = [Comment(note) for note in placed.notes]
@@ -172,7 +188,8 @@ def crossbar(layer: Layer, name: str, *, omit_zero: bool = True) -> tuple[Subckt
         if placed.per_row is not None:
             lines += list(placed.per_row(f"r{i}", "c0p"))
         for j in range(m):
-            for side, s in (("p", s_pos[i, j]), ("n", s_neg[i, j])):
+            sides = (("p", s_pos[i, j]), ("n", s_neg[i, j])) if s_neg is not None else (("p", s_pos[i, j]),)
+            for side, s in sides:
                 e = placed.instance(f"{side}{i}_{j}", f"r{i}", f"c{j}{side}", float(s))
                 if e is None:
                     omitted += 1
@@ -180,8 +197,9 @@ def crossbar(layer: Layer, name: str, *, omit_zero: bool = True) -> tuple[Subckt
                     lines.append(e)
                     count += 1
     wi = layer.weights_interface
-    doc = (f"Crossbar {name}: {n} rows x {m} column pairs of {layer.synapse.name} ({layer.synapse.family}); "
-           f"weight (i, j) = G(p<i>_<j>) - G(n<i>_<j>), devices named <letter>p<i>_<j> on c<j>p, <letter>n<i>_<j> on c<j>n\n"
+    pair = ("weight (i, j) = G(p<i>_<j>) - G(n<i>_<j>), devices named <letter>p<i>_<j> on c<j>p, <letter>n<i>_<j> on c<j>n"
+            if s_neg is not None else "unsigned: weight (i, j) = G(p<i>_<j>), one device per synapse on c<j>p, none on c<j>n")
+    doc = (f"Crossbar {name}: {n} rows x {m} column pairs of {layer.synapse.name} ({layer.synapse.family}); {pair}\n"
            f"read at v_read = {layer.v_read:g} V; device state {wi.state_name} ({wi.state_unit}); "
            f"{count} devices placed, {omitted} left out (zero conductance)")
     return Subckt(name, ports, tuple(lines), doc=doc), placed.subckts, count, omitted
@@ -234,7 +252,8 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
         n, m = layer.shape
         xname = f"xbar_l{k}"
         xsub, dsubs, count, left = crossbar(layer, xname, omit_zero=omit_zero)
-        add(*dsubs, xsub, part.driver_sub, part.column_sub, part.neuron_sub)
+        add(*dsubs, xsub, part.driver_sub, part.column_sub, part.neuron_sub, *(part.neuron_subs or ()),
+            *((part.lateral_driver_sub,) if part.lateral_driver_sub is not None else ()))
         omitted.append(left)
         devices.append(count)
         rows = [f"l{k}_r{i}" for i in range(n)]
@@ -250,7 +269,17 @@ def build_deck(topology: Topology, stimulus: SpikeInput, *, input_mode: str = "d
         els.append(X(f"Xxbar{k}", rows + cols, xname))
         for j in range(m):
             els.append(X(f"Xcol{k}_{j}", (cols[2 * j], cols[2 * j + 1], mem[j], "vdd", "0"), part.column_sub.name))
-            els.append(X(f"Xn{k}_{j}", (mem[j], spk[j], "vdd", "0"), part.neuron_sub.name))
+            els.append(X(f"Xn{k}_{j}", (mem[j], spk[j], "vdd", "0"), part.neuron_sub_of(j).name))
+        if layer.lateral is not None:
+            g_lat = layer.lateral_g
+            assert part.lateral_driver_sub is not None and g_lat is not None
+            els.append(Comment(f"layer {k} lateral: spike of neuron k -> row driver (read {layer.lateral_v_read:g} V) -> "
+                               f"l{k}_h<k> -> resistor 1/g[k, j] -> neuron j's - column"))
+            for a in range(m):
+                els.append(X(f"Xlat{k}_{a}", (spk[a], f"l{k}_h{a}", "vdd", "0"), part.lateral_driver_sub.name))
+                for b in range(m):
+                    if g_lat[a, b] > 0:
+                        els.append(R(f"Rlat{k}_{a}_{b}", f"l{k}_h{a}", cols[2 * b + 1], float(f"{1.0 / g_lat[a, b]:.10g}")))
         spike_nodes.append(tuple(spk))
         membranes.append(tuple(mem))
         v_rest = getattr(layer.neuron_params, "v_rest", None)

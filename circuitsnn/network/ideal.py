@@ -29,13 +29,23 @@ from .stimulus import SpikeInput
 from .topology import Layer, Topology
 
 
-def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray, p, t_stop: float) -> list[np.ndarray]:
+def lif_layer(starts: Sequence[np.ndarray], width: float | Sequence[float], w_current: np.ndarray, p,
+              t_stop: float, *, t_latch: float = 0.0) -> list[np.ndarray]:
     """Threshold-crossing times (s) of a layer of LIF neurons (``p``: LIFParams) driven by
     rectangular pulses: row ``i`` is active on ``[s, s + width)`` for each ``s`` in
-    ``starts[i]`` and then adds ``w_current[i, j]`` (A) to neuron ``j``."""
+    ``starts[i]`` and then adds ``w_current[i, j]`` (A) to neuron ``j``. ``width`` may be one
+    per row, and ``p.v_th`` one per neuron (an array).
+
+    ``t_latch`` (s): a crossing is a spike only if the membrane stays at or above threshold for
+    ``t_latch`` after it (the LIF circuit's latch, which sets ``t_fast ln 2`` after the crossing
+    and lets go if the membrane falls back first: only a negative input, e.g. inhibition, does
+    that); a crossing that fails re-arms when the membrane is below threshold again. 0: the
+    hard threshold."""
     n_in, n_out = w_current.shape
+    widths = np.broadcast_to(np.asarray(width, float), (n_in,))
+    v_ths = np.broadcast_to(np.asarray(p.v_th, float), (n_out,))
     edges = [(float(s), i, +1) for i, ss in enumerate(starts) for s in ss]
-    edges += [(float(s) + width, i, -1) for i, ss in enumerate(starts) for s in ss]
+    edges += [(float(s) + float(widths[i]), i, -1) for i, ss in enumerate(starts) for s in ss]
     edges.sort(key=lambda e: (e[0], e[2]))
     times = np.array([0.0] + [e[0] for e in edges] + [t_stop])
     active = np.zeros(n_in)
@@ -45,8 +55,25 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
         currents.append(active @ w_current)
     tau, r = p.r * p.c, p.r
     out: list[list[float]] = [[] for _ in range(n_out)]
+    def holds(j: int, k: int, t_x: float, v_th: float) -> bool:
+        """Whether neuron j, at threshold at t_x in segment k, stays at or above it for t_latch
+        (monotone between edges: the segment ends suffice)."""
+        v, t, end = v_th, t_x, t_x + t_latch
+        while k < len(times) - 1:
+            b = min(times[k + 1], end, t_stop)
+            v_inf = p.v_rest + currents[k][j] * r
+            v = v_inf + (v - v_inf) * math.exp(-(b - t) / tau)
+            if v < v_th * (1 - 1e-12):
+                return False
+            if b >= end or b >= t_stop:
+                return True
+            t, k = b, k + 1
+        return True
+
     for j in range(n_out):
+        v_th = float(v_ths[j])
         v, t_free = p.v_rest, 0.0
+        armed = True
         for k in range(len(times) - 1):
             a, b = times[k], min(times[k + 1], t_stop)
             if b <= a:
@@ -57,14 +84,21 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
                 if t_free >= b:
                     continue
                 t, v = t_free, p.v_reset
+                armed = True
             v_inf = p.v_rest + i_in * r
             while True:
-                if v_inf > p.v_th and v < p.v_th:
-                    t_x = t + tau * math.log((v_inf - v) / (v_inf - p.v_th))
-                elif v >= p.v_th:
+                if not armed:
+                    t_x = math.inf
+                elif v_inf > v_th and v < v_th:
+                    t_x = t + tau * math.log((v_inf - v) / (v_inf - v_th))
+                elif v >= v_th:
                     t_x = t
                 else:
                     t_x = math.inf
+                if t_x < b and t_latch > 0 and not holds(j, k, t_x, v_th):
+                    armed = False  # the latch lets go: integrate on, no reset
+                    v = v_inf + (v - v_inf) * math.exp(-(b - t) / tau)
+                    break
                 if t_x < b:
                     out[j].append(t_x)
                     t_free = t_x + p.t_ref
@@ -74,6 +108,8 @@ def lif_layer(starts: Sequence[np.ndarray], width: float, w_current: np.ndarray,
                     continue
                 v = v_inf + (v - v_inf) * math.exp(-(b - t) / tau)
                 break
+            if not armed and v < v_th:
+                armed = True
     return [np.asarray(s) for s in out]
 
 

@@ -24,6 +24,12 @@ Extension points (what deployment, issue 11, builds on):
 * per-layer decks need no new code: ``build_deck(Topology(layer.n_in, [layer]), SpikeInput(
   recorded_times, t_stop, width=p.t_spike, edge=p.t_edge))`` feeds one layer with the spikes
   recorded from the layer before (``p``: that layer's neuron parameters);
+* unsigned layers (``states=(s, None)``: one device per synapse on the ``+`` column of each pair,
+  nothing on ``-``; :attr:`Layer.signed` is False and ``g_neg`` is zero), per-neuron neuron
+  parameters (``neuron_params`` a sequence, one per neuron: each neuron its own subcircuit, e.g.
+  its own threshold) and lateral connections (:class:`Lateral`: every neuron's output spike,
+  through a row driver, reads a resistor onto the ``-`` column of other neurons of the layer:
+  lateral inhibition) are what an STDP-trained layer needs (:mod:`circuitsnn.deploy.stdp`);
 * energy: every column current passes the read-out's ammeters (``i(v.xcol<l>_<j>.vp)``,
   ``...vn`` in the behavioural read-out), the supply is the deck's ``Vdd`` and every input its
   ``Vin<i>``: integrate ``v_read * i`` per column for the read energy.
@@ -62,6 +68,25 @@ class ReadInterface:
         return ReadInterface("row_driver_cmos", {}, "column_cmos", column_params)
 
 
+@dataclass(frozen=True)
+class Lateral:
+    """Connections inside a layer: neuron ``k``'s output spike drives a row driver (the layer's,
+    at read bias ``v_read``, default the layer's) onto its own lateral row, and a resistor of
+    conductance ``g[k, j]`` (S; 0: none) joins that row to the ``-`` column of neuron ``j``: an
+    inhibitory charge ``gain g[k, j] v_read t_spike`` per spike of ``k`` (linear resistor, exact
+    through the row driver's symmetric window), from the spike's half-amplitude time for
+    ``t_spike``."""
+
+    g: Any
+    v_read: float | None = None
+
+    def matrix(self, n: int) -> np.ndarray:
+        g = np.asarray(self.g, float)
+        if g.shape != (n, n) or not np.all(np.isfinite(g)) or (g < 0).any():
+            raise ValidationError(f"lateral conductances must be a finite non-negative [{n}, {n}] array, got shape {g.shape}.")
+        return g
+
+
 class Layer:
     """One fully connected layer: ``n_in`` rows x ``n_out`` neurons.
 
@@ -75,12 +100,17 @@ class Layer:
     ``spiking=False``: the neurons are their membranes alone, without the spike rule
     (:func:`~circuitsnn.library.neurons.base.integrator_subckt`): an output layer read by its
     membrane voltage (``readout = "membrane"``); only a network's last layer can be one.
+    ``states=(s, None)``: an unsigned layer, one device per synapse (on the ``+`` column).
+    ``neuron_params``: one set for every neuron, or a sequence of ``n_out`` sets (each neuron its
+    own subcircuit; :attr:`neuron_params` is then the first, :attr:`neuron_params_each` all).
+    ``lateral``: :class:`Lateral` connections among the layer's neurons.
     """
 
     def __init__(self, synapse: str, *, weights: Any = None, states: tuple[Any, Any] | None = None,
                  synapse_params: Params | Mapping[str, Any] | None = None, neuron: str = "lif",
                  neuron_params: Params | Mapping[str, Any] | None = None, read: ReadInterface | None = None,
-                 fidelity: str = "full", name: str | None = None, spiking: bool = True) -> None:
+                 fidelity: str = "full", name: str | None = None, spiking: bool = True,
+                 lateral: Lateral | None = None) -> None:
         self.synapse: Component = registry.get(synapse)
         if self.synapse.kind != "synapse":
             raise ValidationError(f"layer synapse {synapse!r} is a {self.synapse.kind}, not a synapse.")
@@ -88,7 +118,15 @@ class Layer:
         if self.neuron.kind != "neuron":
             raise ValidationError(f"layer neuron {neuron!r} is a {self.neuron.kind}, not a neuron.")
         self.synapse_params = _params(self.synapse, synapse_params)
+        each = None
+        if neuron_params is not None and not isinstance(neuron_params, (Params, Mapping)):
+            each = tuple(_params(self.neuron, p) for p in neuron_params)
+            if not each:
+                raise ValidationError("per-neuron parameters need at least one set.")
+            neuron_params = each[0]
         self.neuron_params = _params(self.neuron, neuron_params)
+        #: every neuron's parameters (n_out sets; the same object for all when one was given)
+        self.neuron_params_each: tuple[Params, ...] | None = each
         self.read = read or ReadInterface()
         self.name = name
         self.spiking = bool(spiking)
@@ -108,18 +146,29 @@ class Layer:
                 raise ValidationError(f"layer weights must be a finite 2-D array [n_in, n_out], got shape {w.shape}.")
             s_pos, s_neg = self._states_for(w)
             self.target = w
+            self.signed = True
         else:
-            s_pos, s_neg = (np.asarray(s, dtype=float) for s in states)  # type: ignore[union-attr]
+            s_pos = np.asarray(states[0], dtype=float)  # type: ignore[index]
+            s_neg = s_pos if states[1] is None else np.asarray(states[1], dtype=float)  # type: ignore[index]
+            self.signed = states[1] is not None  # type: ignore[index]
             if s_pos.shape != s_neg.shape or s_pos.ndim != 2:
                 raise ValidationError(f"layer states must be two arrays of one shape [n_in, n_out], got "
                                       f"{s_pos.shape} and {s_neg.shape}.")
             self.target = None
         s_pos = self._snap(s_pos)
-        s_neg = self._snap(s_neg)
+        s_neg = self._snap(s_neg) if self.signed else None
+        #: device states (G+, G-); G- is None in an unsigned layer
         self.states = (s_pos, s_neg)
         self.g_pos = self._g(s_pos)
-        self.g_neg = self._g(s_neg)
+        self.g_neg = self._g(s_neg) if s_neg is not None else np.zeros_like(self.g_pos)
         self.w_realized = self.g_pos - self.g_neg
+        if self.neuron_params_each is not None and len(self.neuron_params_each) != self.n_out:
+            raise ValidationError(f"{len(self.neuron_params_each)} neuron parameter sets for {self.n_out} neurons.")
+        self.lateral = lateral
+        if lateral is not None:
+            lateral.matrix(self.n_out)
+            if not self.spiking:
+                raise ValidationError("lateral connections are driven by output spikes; this layer does not spike.")
 
     # -- resolution ---------------------------------------------------------------------------
     def _states_for(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +205,21 @@ class Layer:
     def n_out(self) -> int:
         return self.shape[1]
 
+    def neuron_params_of(self, j: int) -> Params:
+        """Neuron ``j``'s parameters."""
+        return self.neuron_params if self.neuron_params_each is None else self.neuron_params_each[j]
+
+    @property
+    def lateral_g(self) -> np.ndarray | None:
+        """The lateral conductances ``[n_out, n_out]`` (S), or None."""
+        return None if self.lateral is None else self.lateral.matrix(self.n_out)
+
+    @property
+    def lateral_v_read(self) -> float:
+        """The lateral rows' read bias (V)."""
+        v = None if self.lateral is None else self.lateral.v_read
+        return self.v_read if v is None else float(v)
+
     @property
     def v_read(self) -> float:
         """The read bias of the layer's devices (V): the family's ``operating["v_read"]`` unless
@@ -181,7 +245,9 @@ class Layer:
         out = {"synapse": self.synapse.name, "neuron": self.neuron.name, "shape": self.shape, "v_read": self.v_read,
                "g_range": (g_lo, g_hi), "w_realized_mean": float(w.mean()), "w_realized_std": float(w.std()),
                "w_abs_max": float(np.abs(w).max()), "row_driver": self.read.row_driver, "column": self.read.column,
-               "fidelity": self.fidelity, "clipped": self.clipped, "spiking": self.spiking}
+               "fidelity": self.fidelity, "clipped": self.clipped, "spiking": self.spiking, "signed": self.signed}
+        if self.lateral is not None:
+            out["lateral_g_max"] = float(self.lateral_g.max(initial=0.0))  # type: ignore[union-attr]
         if self.target is not None:
             err = w - self.target
             out["mapping_rms_error"] = float(np.sqrt(np.mean(err**2)))
@@ -235,4 +301,4 @@ class Topology:
         return [layer.describe() for layer in self.layers]
 
 
-__all__ = ["ReadInterface", "Layer", "Topology"]
+__all__ = ["ReadInterface", "Lateral", "Layer", "Topology"]
