@@ -46,12 +46,33 @@ from ..network.topology import Layer, ReadInterface, Topology
 
 
 @dataclass
-class DeployedModel:
-    """A saved model as deployment reads it (``doc``: model.json; ``arrays``: weights.npz)."""
+class SavedModel:
+    """What every saved model gives deployment (``doc``: model.json; ``arrays``: weights.npz):
+    the neuron surrogate it was trained with and a digest of its files."""
 
     path: Path
     doc: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(repr=False)
+
+    @cached_property
+    def neuron_surrogate(self) -> Any:
+        """The fitted neuron surrogate the model was trained with (``LIFParameters``, SI)."""
+        from ..surrogates.lif import LIFParameters
+
+        p = self.doc["neuron"]["parameters"]
+        return LIFParameters(**{k: float(p[k]) for k in LIFParameters._fields if k in p})
+
+    @cached_property
+    def sha(self) -> str:
+        """Digest of model.json and the weights: a verification's results belong to one model."""
+        h = hashlib.sha256((self.path / "model.json").read_bytes())
+        h.update((self.path / self.doc["weights_file"]).read_bytes())
+        return h.hexdigest()[:16]
+
+
+@dataclass
+class DeployedModel(SavedModel):
+    """A gradient-trained model as deployment reads it."""
 
     @property
     def sizes(self) -> list[int]:
@@ -91,21 +112,6 @@ class DeployedModel:
     @property
     def component(self) -> str:
         return str(self.doc["device"]["interface"]["component"])
-
-    @cached_property
-    def neuron_surrogate(self) -> Any:
-        """The fitted neuron surrogate the model was trained with (``LIFParameters``, SI)."""
-        from ..surrogates.lif import LIFParameters
-
-        p = self.doc["neuron"]["parameters"]
-        return LIFParameters(**{k: float(p[k]) for k in LIFParameters._fields if k in p})
-
-    @cached_property
-    def sha(self) -> str:
-        """Digest of model.json and the weights: a verification's results belong to one model."""
-        h = hashlib.sha256((self.path / "model.json").read_bytes())
-        h.update((self.path / self.doc["weights_file"]).read_bytes())
-        return h.hexdigest()[:16]
 
     def g(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(G+, G-, mask)`` of array ``index`` as ``[n_in, n_out]`` (the crossbar's rows x

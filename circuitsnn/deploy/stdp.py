@@ -67,11 +67,9 @@ one presentation at ``max_rate``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -81,6 +79,7 @@ from ..errors import ValidationError
 from ..network.ideal import ROW_EDGE, lif_layer, pulse_charge_factor
 from ..network.stimulus import SpikeInput
 from ..network.topology import Lateral, Layer, ReadInterface, Topology
+from .network import SavedModel
 
 SCHEMA = "circuitsnn.stdp/1"
 #: rectangles per inhibition pulse in the surrogate (a staircase of its trapezoid: see surrogate_spikes)
@@ -93,12 +92,8 @@ INPUT_STEPS = 0
 
 
 @dataclass
-class STDPModel:
+class STDPModel(SavedModel):
     """A saved STDP model as deployment reads it (``doc``: model.json; ``arrays``: weights.npz)."""
-
-    path: Path
-    doc: dict[str, Any]
-    arrays: dict[str, np.ndarray] = field(repr=False)
 
     kind = "stdp"
 
@@ -159,20 +154,6 @@ class STDPModel:
         """Inhibitory charge per spike (C): ``g_inh x amplitude x width`` of the neuron's pulse."""
         n = self.doc["neuron"]
         return float(self.doc["topology"]["lateral_inhibition"]["g_inh_S"]) * float(n["amplitude_V"]) * float(n["width_s"])
-
-    @cached_property
-    def neuron_surrogate(self) -> Any:
-        """The neuron surrogate's LIF (``LIFParameters``, SI) the model was trained with."""
-        from ..surrogates.lif import LIFParameters
-
-        p = self.doc["neuron"]["parameters"]
-        return LIFParameters(**{k: float(p[k]) for k in LIFParameters._fields if k in p})
-
-    @cached_property
-    def sha(self) -> str:
-        h = hashlib.sha256((self.path / "model.json").read_bytes())
-        h.update((self.path / self.doc["weights_file"]).read_bytes())
-        return h.hexdigest()[:16]
 
 
 def load_stdp_model(folder: Path) -> STDPModel:
