@@ -184,8 +184,9 @@ def membranes(rec: dict[str, Any], ctx: Any, spec: Any, path: Path) -> Path:
         if read_out:
             ax.plot(ts * 1e3, v_samp[:, j], ".", color=c, ms=3)
     if read_out:
-        ax.set_title(f"sample {rec['sample']}: output membranes (read-out, dots: the step-end samples), SPICE (solid) "
-                     f"vs surrogate (dashed); class {rec['class_spice']} / {rec['class_surrogate']}", fontsize=9)
+        ax.set_title(f"sample {rec['sample']}: output membranes, SPICE (solid) vs surrogate (dashed)\n"
+                     f"read-out samples at the step ends (dots); class {rec['class_spice']} (SPICE) / "
+                     f"{rec['class_surrogate']} (surrogate)", fontsize=9)
     else:
         ax.axhline(float(ctx.model.neuron_surrogate.v_th), color="k", lw=0.6, ls=":")
     ax.set_xlabel("time (ms)")
