@@ -494,6 +494,11 @@ def test_the_membrane_range_penalty_keeps_a_membrane_readout_inside_its_rails(tm
     assert float(reg(spikes, 1e-3)) == 0.0 and float(reg(spikes, 1e-3, v).detach()) == pytest.approx(float(pen.detach()))
     with pytest.raises(ConfigError, match=r"membrane_strength: .* acts on a membrane read-out"):
         small_cfg(regularization={"membrane_strength": 1.0})
+    # a read-out resting at its own reference starts there and relaxes to it without input
+    rest = build(small_cfg(network={"readout": "membrane", "readout_rest": 0.9})).net
+    with torch.no_grad():
+        v0 = rest(torch.zeros(rest.n_steps, 2, rest.sizes[0])).v_out
+    assert torch.allclose(v0, torch.full_like(v0, 0.9))
     with pytest.raises(ConfigError, match=r"membrane_max: .* not above membrane_min"):
         small_cfg(network={"readout": "membrane"}, regularization={"membrane_max": 0.0})
     # with a 1 V ceiling and a 50 mV logit unit the read-out's membranes stay mostly inside
