@@ -247,6 +247,34 @@ def test_a_killed_verification_resumes_without_recomputing(tmp_path, model):
     assert again.computed == [] and len(again.reused) == 4
 
 
+def test_the_results_key_tells_other_code_and_ngspice_apart():
+    spec = VerifySpec(model="m")
+    base = spec.key("sha", "deck", "39")
+    assert base == spec.key("sha", "deck", "39")
+    assert len({base, spec.key("sha2", "deck", "39"), spec.key("sha", "deck 2", "39"), spec.key("sha", "deck", "46"),
+                VerifySpec(model="m", reltol=1e-4).key("sha", "deck", "39")}) == 5
+    assert VerifySpec(model="m", timeout=5.0, traces=(3,)).key("sha", "deck", "39") == base  # no effect on results
+
+
+@pytest.mark.ngspice
+def test_records_of_a_deck_rendered_otherwise_are_not_reused(tmp_path, model, monkeypatch):
+    from circuitsnn.deploy import verify as verify_module
+
+    out = tmp_path / "v"
+    first = verify(model, samples=1, out=out, workers=1, executor="threads", progress=False, plots=False, energy=False)
+    assert first.computed == [0]
+    # the same model and options, but decks that render otherwise (what a code change does)
+    text = verify_module.probe_deck
+    monkeypatch.setattr(verify_module, "probe_deck", lambda spec: text(spec) + "* rendered otherwise\n")
+    second = verify(model, samples=1, out=out, workers=1, executor="threads", progress=False, plots=False, energy=False)
+    assert second.computed == [0] and second.reused == []
+    assert second.summary["other_records"] == 1
+    assert "1 records in `results/` were made under another key" in (out / "comparison.md").read_text()
+    monkeypatch.undo()
+    third = verify(model, samples=1, out=out, workers=1, executor="threads", progress=False, plots=False, energy=False)
+    assert third.reused == [0] and third.records[0]["wall_s"] == first.records[0]["wall_s"]  # read back
+
+
 def test_decide_counts_then_earliest():
     assert decide([np.array([1.0]), np.array([0.5, 2.0]), np.array([0.2, 3.0])]) == 2
     assert decide([np.array([]), np.array([])]) == -1

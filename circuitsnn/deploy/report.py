@@ -30,7 +30,11 @@ def table(summary: dict[str, Any]) -> str:
              f"model `{s.get('model')}`; {s.get('done', 0)} of {s.get('samples', 0)} samples verified"
              f" ({s.get('failed', 0)} failed; {s.get('computed', 0)} computed now, {s.get('reused', 0)} reused);"
              f" {s.get('devices', '?')} devices; KLU {'on' if s.get('klu') else 'off'};"
-             f" coincidence window {_num(s.get('window_s'), ' us', 1e6)}",
+             f" coincidence window {_num(s.get('window_s'), ' us', 1e6)}"
+             + (f"; ngspice {s['ngspice']}" if s.get("ngspice") else ""),
+             *([f"", f"{s['other_records']} records in `results/` were made under another key (other options, "
+                f"code that renders other decks, or another ngspice) and were not reused."]
+               if s.get("other_records") else []),
              "",
              "| quantity | SPICE | surrogate |",
              "|---|---|---|",

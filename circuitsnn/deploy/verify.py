@@ -72,6 +72,9 @@ KLU_MODES = ("auto", "on", "off")
 MAPPINGS = ("direct", "program-verify")
 #: devices in a network above which ``per_layer="auto"`` splits it into per-layer decks
 SPLIT_DEVICES = 20_000
+#: bumped when what a record holds, or how the surrogate side computes it, changes (the deck's
+#: own changes are caught by its text: :meth:`VerifySpec.key`)
+RECORD_FORMAT = 2
 
 
 # -- spike-train agreement -----------------------------------------------------------------------
@@ -223,13 +226,28 @@ class VerifySpec:
         if not (self.tol_scale > 0 and 0 < self.reltol < 1):
             raise ValidationError(f"tol_scale must be > 0 and reltol in (0, 1), got {self.tol_scale!r}, {self.reltol!r}.")
 
-    def key(self, sha: str) -> str:
-        """Results of one model under one spec share a file (what changes results is in it)."""
+    def key(self, sha: str, deck: str = "", ngspice: str = "") -> str:
+        """Results of one model under one spec share a file. What changes results is in the key:
+        the spec, the model's digest, the text of a probe deck (test sample 0: a code change that
+        renders decks differently starts a new file, as a sweep point's deck hash does), the
+        ngspice version and :data:`RECORD_FORMAT`."""
         d = dataclasses.asdict(self)
         d.pop("traces")
         d.pop("timeout")
         d["model"] = sha
+        d["deck"] = hashlib.sha256(deck.encode()).hexdigest()
+        d["ngspice"] = ngspice
+        d["record_format"] = RECORD_FORMAT
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def probe_deck(spec: VerifySpec) -> str:
+    """The deck text of test sample 0 (layer 1's deck when split): what :meth:`VerifySpec.key`
+    hashes to tell records of other code apart."""
+    stim, _ = sample_input(spec, 0)
+    if spec.per_layer:
+        return _layer_deck(spec, 0, stim.times, stim, False).text()
+    return decks(spec, stim).text()
 
 
 @dataclass
@@ -620,9 +638,18 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
         raise ValidationError(f"the test split has {n_test} samples; asked for sample {max(idx)}.",
                               hint=f"Use --samples <= {n_test}.")
     folder = output_dir(out)
-    store = Store(folder / "results" / f"{spec.key(m.sha)}.jsonl")
-    (folder / "results" / f"{spec.key(m.sha)}.spec.json").write_text(json.dumps(dataclasses.asdict(spec), indent=2) + "\n")
+    from ..spice.simulator import ngspice_version
+
+    version = ngspice_version()
+    key = spec.key(m.sha, probe_deck(spec), version)
+    store = Store(folder / "results" / f"{key}.jsonl")
+    (folder / "results" / f"{key}.spec.json").write_text(json.dumps(
+        {**dataclasses.asdict(spec), "ngspice": version, "record_format": RECORD_FORMAT}, indent=2) + "\n")
     have = store.load()
+    # records under other keys (other options, code that renders other decks, another ngspice):
+    # kept on disk, never mixed in; the report counts them so a user sees why nothing was reused
+    other = sum(1 for f in store.path.parent.glob("*.jsonl") if f != store.path
+                for line in f.read_text().splitlines() if line.strip())
     if retry_failed:
         have = {i: r for i, r in have.items() if r.get("status") == "done"}
     reused = [i for i in idx if i in have]
@@ -685,7 +712,7 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     recs = [records[i] for i in idx]
     summary = summarize(recs, ctx)
     summary.update({"fidelity": fidelity, "per_layer": spec.per_layer, "computed": len(computed), "reused": len(reused),
-                    "model": str(m.path)})
+                    "model": str(m.path), "ngspice": version, "other_records": other})
     from .report import write_report
 
     files.update(write_report(folder, spec, summary, recs, ctx, plots=plots))
@@ -693,4 +720,4 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
 
 
 __all__ = ["FIDELITIES", "VerifySpec", "SampledBinding", "coincidences", "gamma", "klu_available", "run_sample",
-           "context", "sample_input", "Store", "summarize", "verify", "Verification"]
+           "context", "probe_deck", "sample_input", "Store", "summarize", "verify", "Verification"]
