@@ -35,9 +35,11 @@ An STDP model (``circuitsnn stdp ... --out DIR``: DIR/model) verifies the same w
 per sample (:mod:`.stdp`: unsigned crossbar, per-neuron thresholds, lateral inhibition as
 resistors; classes by the label assignment; no energy).
 
-Results persist per sample as JSON lines under ``OUT/results/<spec>.jsonl`` (one line written
+Results persist per sample as JSON lines under ``OUT/results/<key>.jsonl`` (one line written
 and flushed as each sample finishes, by the main process only); a killed verification started
-again reads them and computes only the samples missing. Samples run in parallel on any
+again reads them and computes only the samples missing. The key hashes the options, the model,
+sample 0's deck text, the ngspice version and :data:`RECORD_FORMAT`, so records made by other
+code or another ngspice are never mixed in (the report counts them). Samples run in parallel on any
 ``concurrent.futures`` executor: a process pool, or a Dask cluster
 (:func:`circuitsnn.sweep.executors.dask_executor`).
 """
