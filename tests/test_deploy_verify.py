@@ -275,6 +275,18 @@ def test_records_of_a_deck_rendered_otherwise_are_not_reused(tmp_path, model, mo
     assert third.reused == [0] and third.records[0]["wall_s"] == first.records[0]["wall_s"]  # read back
 
 
+@pytest.mark.ngspice
+def test_the_surrogate_estimates_the_decks_read_energy(model):
+    rec = run_sample(VerifySpec(model=str(model), energy=True), 0)
+    assert rec["status"] == "done", rec.get("error")
+    e, on_deck, sur = rec["energy_spice"], rec["energy_surrogate_on_spice_spikes"], rec["energy_surrogate"]
+    assert e["read_total_j"] > 0 and e["lateral_total_j"] == 0 and sur["lateral_total_j"] == 0
+    # on the deck's own spikes the estimate integrates the same trapezoids through the read law
+    assert on_deck["read_total_j"] == pytest.approx(e["read_total_j"], rel=0.01)
+    assert sur["read_total_j"] == pytest.approx(e["read_total_j"], rel=0.10)  # the goal, end to end
+    assert sum(e["sop"]) == sum(on_deck["sop"]) > 0 and e["pj_per_sop"] > 0
+
+
 def test_decide_counts_then_earliest():
     assert decide([np.array([1.0]), np.array([0.5, 2.0]), np.array([0.2, 3.0])]) == 2
     assert decide([np.array([]), np.array([])]) == -1

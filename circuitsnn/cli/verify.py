@@ -27,7 +27,8 @@ An STDP model (what `circuitsnn stdp` writes to DIR/model; the unsupervised laye
 read-out on the inputs, which decides by the neuron with most spikes) deploys as
 one unsigned crossbar at the saved device states, each neuron its own LIF with its trained
 threshold (v_th + theta), and lateral inhibition as row drivers and resistors; class = spike
-counts per assigned class (the label assignment). Use --no-energy; --fidelity read or full.
+counts per assigned class (the label assignment); the inhibition resistors' energy is
+reported apart from the crossbar's. --fidelity read or full.
 
 Fidelity levels:
   read      each device its read law at its state (a resistor for a linear read): fast

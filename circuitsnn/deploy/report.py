@@ -50,6 +50,9 @@ def table(summary: dict[str, Any]) -> str:
     if e:
         lines += [f"| read energy per inference | {_num(e['read_spice_j'], ' nJ', 1e9)} | {_num(e['read_surrogate_j'], ' nJ', 1e9)} "
                   f"({e['rel_error_surrogate'] * 100:+.1f} %; on the deck's spikes {e['rel_error_same_spikes'] * 100:+.2f} %) |",
+                  *([f"| lateral inhibition energy per inference (its resistors) | {_num(e['lateral_spice_j'], ' nJ', 1e9)} | "
+                     f"{_num(e['lateral_surrogate_j'], ' nJ', 1e9)} ({e['rel_error_lateral'] * 100:+.1f} %; on the deck's spikes "
+                     f"{e['rel_error_lateral_same_spikes'] * 100:+.2f} %) |"] if "lateral_spice_j" in e else []),
                   f"| energy per inference (row sources + supplies) | {_num(e['per_inference_spice_j'], ' nJ', 1e9)} | |",
                   f"| static (supply at rest) | {_num(e['static_spice_j'], ' nJ', 1e9)} | |",
                   f"| energy per synaptic event | {_num(e['pj_per_sop_spice'], ' pJ/SOP')} | {_num(e['pj_per_sop_surrogate'], ' pJ/SOP')} |"]

@@ -474,9 +474,16 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
         stim, label = spike_input(m, pulses), int(ctx.test.y[sample])
         rec["label"] = label
         net = decks(spec, stim)
-        net, r, sim_s, points = _simulate(net, spec, False)
+        net, r, sim_s, points = _simulate(net, spec, spec.energy)
         spk = tuple(np.asarray(s) for s in r.spikes[0])
         sur = surrogate_spikes(topo, m.neuron_surrogate, stim)
+        if spec.energy:
+            from .energy import estimate, measure
+
+            args = (topo.layers, [stim.times], [stim.width], [stim.edge])
+            rec.update({"energy_spice": measure(net, r.result, pulses=[stim.count]),
+                        "energy_surrogate": estimate(*args, spikes=[sur]),
+                        "energy_surrogate_on_spice_spikes": estimate(*args, spikes=[spk])})
         n_classes = ctx.test.n_classes
         task = str(m.doc.get("task"))
         cs = decide([len(s) for s in spk], m.labels, n_classes, task)

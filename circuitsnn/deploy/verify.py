@@ -33,7 +33,7 @@ deck per layer, each fed by the spike times the layer before recorded.
 
 An STDP model (``circuitsnn stdp ... --out DIR``: DIR/model) verifies the same way, one deck
 per sample (:mod:`.stdp`: unsigned crossbar, per-neuron thresholds, lateral inhibition as
-resistors; classes by the label assignment; no energy).
+resistors; classes by the label assignment; the inhibition resistors' energy reported apart).
 
 Results persist per sample as JSON lines under ``OUT/results/<key>.jsonl`` (one line written
 and flushed as each sample finishes, by the main process only); a killed verification started
@@ -598,6 +598,14 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
             "rel_error_surrogate": float(eu.mean() / er.mean() - 1) if er.mean() else math.nan,
             "rel_error_same_spikes": float(eo.mean() / er.mean() - 1) if er.mean() else math.nan,
         }
+        if any(r["energy_spice"].get("lateral_total_j") for r in done):  # lateral inhibition (STDP layers)
+            ls_ = np.array([r["energy_spice"]["lateral_total_j"] for r in done])
+            lu_ = np.array([r["energy_surrogate"]["lateral_total_j"] for r in done])
+            lo_ = np.array([r["energy_surrogate_on_spice_spikes"]["lateral_total_j"] for r in done])
+            out["energy"].update({
+                "lateral_spice_j": float(ls_.mean()), "lateral_surrogate_j": float(lu_.mean()),
+                "rel_error_lateral": float(lu_.mean() / ls_.mean() - 1) if ls_.mean() else math.nan,
+                "rel_error_lateral_same_spikes": float(lo_.mean() / ls_.mean() - 1) if ls_.mean() else math.nan})
     out["sim_s_mean"] = float(np.mean([r["sim_s"] for r in done]))
     cpu = [r["cpu_s"] for r in done if r.get("cpu_s")]
     out["cpu_s_mean"] = float(np.mean(cpu)) if cpu else math.nan
