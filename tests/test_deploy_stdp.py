@@ -245,6 +245,32 @@ def test_the_surrogate_estimates_the_decks_read_and_inhibition_energy(model):
     assert e["rows_j"] == pytest.approx(e["read_total_j"] + e["lateral_total_j"], rel=1e-6)
 
 
+def test_quiet_samples_are_presented_again_as_the_runner_does(tmp_path, model):
+    # the tests' model fires 4-9 spikes per 30 ms presentation: ask for 8 and several samples need more
+    d = tmp_path / "ms8"
+    shutil.copytree(model, d)
+    doc = json.loads((d / "model.json").read_text())
+    doc["config"]["input"]["min_spikes"] = 8
+    (d / "model.json").write_text(json.dumps(doc))
+    m = load_model(d)
+    assert (m.min_spikes, m.rate_boost, m.max_retries) == (8, 32.0, 4)
+    # a re-presentation is a fresh draw at the boosted rate
+    x = context(VerifySpec(model=str(d))).test.x[0]
+    p0, p1 = stdp.encode(m, x, 0), stdp.encode(m, x, 0, attempt=1)
+    assert not np.array_equal(p0, p1) and np.array_equal(p0, stdp.encode(m, x, 0, attempt=0))
+    recs = [run_sample(VerifySpec(model=str(d)), s) for s in range(2)]
+    assert all(r["status"] == "done" for r in recs), [r.get("error") for r in recs]
+    assert max(r["presentations_spice"] for r in recs) > 1
+    for r in recs:
+        for side in ("spice", "surrogate", "model"):
+            n, counts = r[f"presentations_{side}"], r[f"counts_{side}"]
+            assert 1 <= n <= m.max_retries + 1 and (sum(counts) >= 8 or n == m.max_retries + 1)
+        # energy covers every presentation the deck ran
+        assert r["energy_spice"]["sop"][0] == r["input_pulses"] * 6
+        assert r["energy_surrogate_on_spice_spikes"]["read_total_j"] == pytest.approx(r["energy_spice"]["read_total_j"],
+                                                                                       rel=0.01)
+
+
 def test_the_input_staircase_carries_the_trapezoids_charge(model):
     """input_rows(steps=N): the N + 1 stacked rectangles of a read pulse carry what the trapezoid
     does through the read law (the charge factor of the one-rectangle form), to the midpoint

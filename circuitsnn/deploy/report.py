@@ -44,6 +44,9 @@ def table(summary: dict[str, Any]) -> str:
                 f"{_pct(s.get('class_agreement_model'))} | |",
                 f"| STDP: the trained discrete-time model's accuracy on these samples | | {_pct(s.get('accuracy_model'))} |"]
                if "accuracy_model" in s else []),
+             *([f"| STDP: presentations per sample (quiet samples again at a higher rate; trained model "
+                f"{s['presentations']['model']:.2f}) | {s['presentations']['spice']:.2f} | {s['presentations']['surrogate']:.2f} |"]
+               if "presentations" in s else []),
              f"| latency to decision (mean) | {_num(s.get('latency_spice_s'), ' ms', 1e3)} | "
              f"{_num(s.get('latency_surrogate_s'), ' ms', 1e3)} |"]
     e = s.get("energy")

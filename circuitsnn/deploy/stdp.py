@@ -27,7 +27,7 @@ which both the deck and the surrogate read):
   membrane sits ``q / C`` lower with them (within 0.5 %);
 * the input: the model's Poisson encoder (probability ``x max_rate dt`` per step), drawn with
   a generator seeded per sample, each pulse a PWL read pulse of the model's amplitude and
-  width centred in its step; one presentation of ``t_present``.
+  width centred in its step; presentations of ``t_present`` (below: quiet samples again).
 
 **The surrogate** (:func:`surrogate_spikes`): event driven and exact between pulse edges, from
 the same topology: the input read currents through the weight interface at the layer's states
@@ -60,8 +60,14 @@ STDP runner evaluates); an R-STDP reward read-out (``task = "reward"``, trained 
 the same circuit, one neuron per class, no threshold adaptation) decides by the neuron with
 most spikes (-1 when silent), as its runner does. Each record also carries the class the
 trained discrete-time model (the runner's own layer, :func:`trained_counts`) gives the same
-pulses. Not modelled: the runner's retries of a quiet sample at a higher rate (``min_spikes``):
-one presentation at ``max_rate``.
+pulses.
+
+**Presentations** (:func:`present`): as the runner evaluates, a sample with fewer than
+``min_spikes`` output spikes is presented again at ``max_rate + k rate_boost`` (Diehl & Cook),
+up to ``max_retries`` times, each a fresh deck (the circuit at rest: what a controller that
+counts the output spikes and re-sends the sample does). The deck, the surrogate and the trained
+model each follow the rule on their own counts; Gamma compares the deck's last presentation
+with the surrogate on the same pulses, and energy sums the deck's presentations.
 """
 
 from __future__ import annotations
@@ -140,6 +146,23 @@ class STDPModel(SavedModel):
     @property
     def max_rate(self) -> float:
         return float(self.doc["input"]["max_rate_Hz"])
+
+    def _retry(self, key: str, default: float) -> float:
+        return float((self.doc.get("config", {}).get("input") or {}).get(key, default))
+
+    @property
+    def min_spikes(self) -> int:
+        """Fewer output spikes than this: the sample is presented again (Diehl & Cook)."""
+        return int(self._retry("min_spikes", 3))
+
+    @property
+    def rate_boost(self) -> float:
+        """Hz added to ``max_rate`` per re-presentation."""
+        return self._retry("rate_boost", 32.0)
+
+    @property
+    def max_retries(self) -> int:
+        return int(self._retry("max_retries", 4))
 
     @property
     def theta(self) -> np.ndarray:
@@ -276,15 +299,16 @@ class _Split:
         return len(self.y)
 
 
-def encode(m: STDPModel, x: Any, sample: int, *, seed: int = 0) -> np.ndarray:
-    """The model's Poisson pulses ``(T, I)`` (0/1) of one sample: probability ``x max_rate dt``
-    per step (the runner's encoder, :meth:`SpikingLayer.encode`), a generator seeded by
-    ``(seed, sample)``."""
+def encode(m: STDPModel, x: Any, sample: int, *, seed: int = 0, attempt: int = 0) -> np.ndarray:
+    """The model's Poisson pulses ``(T, I)`` (0/1) of one sample: probability ``x rate dt`` per
+    step (the runner's encoder, :meth:`SpikingLayer.encode`) at ``rate = max_rate + attempt x
+    rate_boost`` (``attempt`` > 0: a re-presentation), a generator seeded by ``(seed, sample,
+    attempt)``."""
     import torch
 
-    gen = torch.Generator().manual_seed(1_000_003 * int(seed) + int(sample) + 1)
+    gen = torch.Generator().manual_seed(1_000_003 * int(seed) + int(sample) + 1 + 7_368_787 * int(attempt))
     xs = torch.as_tensor(np.asarray(x, float), dtype=torch.float64).reshape(1, -1)
-    p = torch.clamp(xs * m.max_rate * m.dt, 0.0, 1.0)
+    p = torch.clamp(xs * (m.max_rate + attempt * m.rate_boost) * m.dt, 0.0, 1.0)
     return (torch.rand((m.n_steps, *xs.shape), generator=gen, dtype=torch.float64) < p).to(torch.float64)[:, 0].numpy()
 
 
@@ -457,9 +481,25 @@ def trained_counts(m: STDPModel, pulses: np.ndarray) -> np.ndarray:
     return z.sum(0)[0].numpy()
 
 
+def present(m: STDPModel, x: Any, sample: int, seed: int, counts_of: Any) -> tuple[int, Any]:
+    """The runner's presentation rule on one side: present ``x`` (``counts_of(attempt, pulses)``
+    returns ``(spike counts, anything)``), and while fewer than ``min_spikes`` output spikes,
+    again at ``max_rate + k rate_boost``, up to ``max_retries`` times. Returns the last
+    attempt and what ``counts_of`` returned for it."""
+    for attempt in range(m.max_retries + 1):
+        counts, out = counts_of(attempt, encode(m, x, sample, seed=seed, attempt=attempt))
+        if sum(counts) >= m.min_spikes or attempt == m.max_retries:
+            return attempt, (counts, out)
+    raise AssertionError("unreachable")
+
+
 def run_sample(spec: Any, sample: int) -> dict[str, Any]:
-    """Verify one test sample of an STDP model: the deck under ngspice, the surrogate on the same
-    pulses, Gamma, the classes by the label assignment. A record, never an exception."""
+    """Verify one test sample of an STDP model: the deck under ngspice, the surrogate and the
+    trained discrete-time model, each through the runner's presentation rule (:func:`present`:
+    a quiet sample is presented again at a higher rate, and each side decides for itself when);
+    Gamma of the deck's last presentation against the surrogate on the same pulses; the classes
+    by the label assignment; energy summed over the deck's presentations. A record, never an
+    exception."""
     import os
     import time
 
@@ -470,33 +510,66 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
     try:
         ctx = ctx_of(spec)
         m, topo = ctx.model, ctx.topology
-        pulses = encode(m, ctx.test.x[sample], sample, seed=spec.seed)
-        stim, label = spike_input(m, pulses), int(ctx.test.y[sample])
+        x, label = ctx.test.x[sample], int(ctx.test.y[sample])
         rec["label"] = label
-        net = decks(spec, stim)
-        net, r, sim_s, points = _simulate(net, spec, spec.energy)
-        spk = tuple(np.asarray(s) for s in r.spikes[0])
-        sur = surrogate_spikes(topo, m.neuron_surrogate, stim)
+        cost = {"sim_s": 0.0, "cpu_s": 0.0, "points": 0, "pulses": 0}
+        energies: list[tuple[Any, Any, Any]] = []
+
+        def spice(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+            stim = spike_input(m, pulses)
+            net, r, sim_s, points = _simulate(decks(spec, stim), spec, spec.energy)
+            cost["sim_s"] += sim_s
+            cost["cpu_s"] += r.cpu or 0.0
+            cost["points"] += points
+            cost["pulses"] += stim.count
+            spk = tuple(np.asarray(s) for s in r.spikes[0])
+            if spec.energy:
+                energies.append((stim, spk, (net, r.result)))
+            return [len(s) for s in spk], (stim, spk)
+
+        shows: list[tuple[SpikeInput, Any]] = []  # the surrogate's own presentations
+
+        def surrogate(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+            stim = spike_input(m, pulses)
+            shows.append((stim, surrogate_spikes(topo, m.neuron_surrogate, stim)))
+            return [len(s) for s in shows[-1][1]], shows[-1]
+
+        def model(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+            return [int(c) for c in trained_counts(m, pulses)], None
+
+        a_s, (counts_s, (stim, spk)) = present(m, x, sample, spec.seed, spice)
+        a_u, (counts_u, (stim_u, sur_own)) = present(m, x, sample, spec.seed, surrogate)
+        a_m, (counts_m, _) = present(m, x, sample, spec.seed, model)
+        # the circuit against its surrogate on the same pulses: the deck's last presentation
+        sur = sur_own if a_u == a_s else surrogate_spikes(topo, m.neuron_surrogate, stim)
         if spec.energy:
             from .energy import estimate, measure
 
-            args = (topo.layers, [stim.times], [stim.width], [stim.edge])
-            rec.update({"energy_spice": measure(net, r.result, pulses=[stim.count]),
-                        "energy_surrogate": estimate(*args, spikes=[sur]),
-                        "energy_surrogate_on_spice_spikes": estimate(*args, spikes=[spk])})
+            def total(parts: list[dict[str, Any]]) -> dict[str, Any]:
+                out = {k: float(sum(p[k] for p in parts)) for k in parts[0] if isinstance(parts[0][k], (int, float))}
+                for k in ("read_j", "lateral_j", "sop"):
+                    out[k] = [sum(p[k][i] for p in parts) for i in range(len(parts[0][k]))]
+                out["pj_per_sop"] = 1e12 * out["read_total_j"] / max(sum(out["sop"]), 1)
+                return out
+
+            def est(s: SpikeInput, spikes: Any) -> dict[str, Any]:
+                return estimate(topo.layers, [s.times], [s.width], [s.edge], spikes=[spikes])
+
+            rec.update({"energy_spice": total([measure(n, res, pulses=[s.count]) for s, _, (n, res) in energies]),
+                        "energy_surrogate": total([est(s, k) for s, k in shows]),
+                        "energy_surrogate_on_spice_spikes": total([est(s, k) for s, k, _ in energies])})
         n_classes = ctx.test.n_classes
         task = str(m.doc.get("task"))
-        cs = decide([len(s) for s in spk], m.labels, n_classes, task)
-        cu = decide([len(s) for s in sur], m.labels, n_classes, task)
         g = gamma(spk, sur, ctx.window, stim.t_stop)
-        counts_model = trained_counts(m, pulses)
         rec.update({"status": "done", "spikes_spice": _lists([spk]), "spikes_surrogate": _lists([sur]),
-                    "layers": [{"end_to_end": g, "local": g}], "class_spice": cs, "class_surrogate": cu,
-                    "counts_spice": [len(s) for s in spk], "counts_surrogate": [len(s) for s in sur],
-                    "class_model": decide(counts_model, m.labels, n_classes, task),
-                    "counts_model": [int(c) for c in counts_model],
-                    "input_pulses": stim.count, "latency_spice": math.nan, "latency_surrogate": math.nan,
-                    "sim_s": float(sim_s), "cpu_s": float(r.cpu or 0.0), "points": int(points), "klu": ctx.klu})
+                    "layers": [{"end_to_end": g, "local": g}],
+                    "class_spice": decide(counts_s, m.labels, n_classes, task),
+                    "class_surrogate": decide(counts_u, m.labels, n_classes, task),
+                    "counts_spice": counts_s, "counts_surrogate": counts_u,
+                    "class_model": decide(counts_m, m.labels, n_classes, task), "counts_model": counts_m,
+                    "presentations_spice": a_s + 1, "presentations_surrogate": a_u + 1, "presentations_model": a_m + 1,
+                    "input_pulses": cost["pulses"], "latency_spice": math.nan, "latency_surrogate": math.nan,
+                    "sim_s": cost["sim_s"], "cpu_s": cost["cpu_s"], "points": cost["points"], "klu": ctx.klu})
     except Exception as exc:  # one sample's failure must not stop the others
         rec["error"] = {"where": f"sample {sample}", "layer": None, "class": type(exc).__name__, "message": _reason(exc),
                         "hint": "Rerun this sample alone with a longer --timeout."}

@@ -548,6 +548,9 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
     if all("class_model" in r for r in done):  # STDP: the trained discrete-time model on the same pulses
         cm = np.array([r["class_model"] for r in done])
         out.update({"accuracy_model": float(np.mean(cm == y)), "class_agreement_model": float(np.mean(cs == cm))})
+    if all("presentations_spice" in r for r in done):  # STDP: quiet samples presented again
+        out["presentations"] = {side: float(np.mean([r[f"presentations_{side}"] for r in done]))
+                                for side in ("spice", "surrogate", "model")}
     layers = []
     for k in range(len(done[0]["layers"])):
         row: dict[str, Any] = {"layer": k + 1}
