@@ -96,6 +96,23 @@ def test_what_is_still_refused_is_named(tmp_path, model):
         load_model(bare)
 
 
+def test_program_and_verify_mapping_deploys_the_devices_it_programmed(tmp_path, model):
+    out = tmp_path / "pv"
+    v = verify(model, samples=2, out=out, workers=1, executor="threads", progress=False, plots=False,
+               mapping="program-verify", energy=False)
+    assert v.summary["done"] == 2, v.summary.get("errors")
+    from circuitsnn.deploy.mapping import map_model
+
+    mapped = map_model(model, variation=True, seed=0, progress=False, out=out / "mapping")  # read back, not replanned
+    (layer,) = context(v.spec).topology.layers
+    assert np.array_equal(layer.states[0], mapped.layers[0].states[0]) and layer.states[1] is None
+    assert not np.array_equal(layer.states[0], load_model(model).arrays["exc.state"])  # devices drawn off nominal
+    (mp,) = v.summary["mapping"]
+    assert mp["mapping"] == "program-verify" and mp["devices"] == 64 * 6 and mp["unconverged"] == 0
+    text = (out / "comparison.md").read_text()
+    assert "program-and-verify on devices drawn from the fitted Monte Carlo" in text and "devices outside" in text
+
+
 def _task(tmp_path, model, task):
     d = tmp_path / task
     shutil.copytree(model, d)

@@ -647,7 +647,7 @@ class LayerMapping:
             return {"worst": float(np.max(x)), "median": float(np.median(x)), "p99": float(np.percentile(x, 99))}
 
         return {"name": self.name, "synapse": self.synapse, "family": self.info.get("family"),
-                "kind": self.info.get("kind"), "shape": list(self.shape), "devices": int(pulses.size),
+                "kind": self.info.get("kind"), "shape": list(self.shape), "signed": self.signed, "devices": int(pulses.size),
                 "tol": self.info.get("tol"), "error": stats(self.rel_error[m]), "device_error": stats(dev_err),
                 "open_loop_error": stats(self.open_loop_error()[m]),
                 "pulses": {"total": int(pulses.sum()), "mean": float(pulses.mean()) if pulses.size else 0.0,

@@ -96,7 +96,8 @@ def table(summary: dict[str, Any]) -> str:
             e, pulses = mp["error"], mp["pulses"]
             lines.append(f"\nlayer {mp['layer']}: program-and-verify on devices drawn from the fitted Monte Carlo: "
                          f"weight error worst {100 * e['worst']:.2f} %, median {100 * e['median']:.2f} % of the range, "
-                         f"{pulses['total']} programming events, {mp['unconverged']} pairs outside the tolerance")
+                         f"{pulses['total']} programming events, {mp['unconverged']} "
+                         f"{'pairs' if mp.get('signed', True) else 'devices'} outside the tolerance")
         elif mp["clipped"]:
             lines.append(f"\nlayer {mp['layer']}: {mp['clipped']} trained conductances outside the deck's range "
                          f"[{mp['g_range'][0]:.4g}, {mp['g_range'][1]:.4g}] S clipped onto it (at most "

@@ -242,10 +242,14 @@ def _device_params(m: STDPModel) -> Any:
 
 
 def build_topology(m: STDPModel, *, fidelity: str = "read", read: ReadInterface | None = None,
-                   sim_options: dict[str, Any] | None = None, max_step: float | None = None) -> Topology:
+                   sim_options: dict[str, Any] | None = None, max_step: float | None = None,
+                   mapping: Any = None) -> Topology:
     """The model's circuit (module docstring) as a one-layer topology. Attributes added:
     ``threshold_base`` (V, the circuit's ``v_th`` before ``theta``) and ``deploy_mapping`` (the
-    conductances the deck's devices realize against the trained ones)."""
+    conductances the deck's devices realize against the trained ones). ``mapping``: a
+    :class:`~circuitsnn.deploy.mapping.Mapping` of this model (program-and-verify on devices
+    drawn from the fitted Monte Carlo); its states, which realize the *achieved* conductances,
+    replace the saved ones."""
     from ..library import registry
 
     lif = neuron_circuit(m)
@@ -253,6 +257,13 @@ def build_topology(m: STDPModel, *, fidelity: str = "read", read: ReadInterface 
     base_vth = float(lif.v_th)
     each = [comp.make_params(**{**lif.to_dict(), "v_th": float(f"{base_vth + th:.10g}")}) for th in m.theta]
     states = np.asarray(m.arrays["exc.state"], float)
+    if mapping is not None:
+        (lm,) = mapping.layers
+        if lm.synapse != m.component or lm.states[1] is not None:
+            raise ValidationError(f"{m.path}: the mapping is of {lm.synapse} {'pairs' if lm.signed else 'devices'}, the "
+                                  f"model of single {m.component} devices.",
+                                  hint="Map this model: circuitsnn.deploy.mapping.map_model.")
+        states = np.asarray(lm.states[0], float)
     if states.shape != (m.n_input, m.n_neurons):
         raise ValidationError(f"{m.path}: exc.state has shape {states.shape}, expected ({m.n_input}, {m.n_neurons}).")
     base = read or ReadInterface()
@@ -268,9 +279,13 @@ def build_topology(m: STDPModel, *, fidelity: str = "read", read: ReadInterface 
     lo, hi = layer.weights_interface.g_range()
     err = layer.g_pos - g_trained
     topo.threshold_base = base_vth  # type: ignore[attr-defined]
-    topo.deploy_mapping = [{"layer": 1, "mapping": "saved states", "g_range": [lo, hi],  # type: ignore[attr-defined]
-                            "max_abs_error_S": float(np.max(np.abs(err))),
-                            "max_error_of_range": float(np.max(np.abs(err)) / (hi - lo)), "clipped": 0}]
+    if mapping is not None:
+        topo.deploy_mapping = [{"layer": 1, "mapping": "program-verify",  # type: ignore[attr-defined]
+                                **mapping.report()["layers"][0]}]
+    else:
+        topo.deploy_mapping = [{"layer": 1, "mapping": "saved states", "g_range": [lo, hi],  # type: ignore[attr-defined]
+                                "max_abs_error_S": float(np.max(np.abs(err))),
+                                "max_error_of_range": float(np.max(np.abs(err)) / (hi - lo)), "clipped": 0}]
     return topo
 
 
@@ -426,10 +441,10 @@ def context(spec: Any) -> Any:
     """Model, topology and test split of a verification ``spec`` (``VerifySpec``) of an STDP model."""
     from .verify import Context, klu_available
 
-    if spec.fidelity == "sampled" or spec.per_layer or spec.read != "behavioural" or spec.mapping != "direct":
-        raise ValidationError("STDP models verify at fidelity read or full, behavioural read interfaces, direct "
-                              "mapping, one deck (sampled fidelity, --read cmos, program-verify and per-layer decks "
-                              "are not wired for unsigned layers with inhibition yet).")
+    if spec.fidelity == "sampled" or spec.per_layer or spec.read != "behavioural":
+        raise ValidationError("STDP models verify at fidelity read or full, behavioural read interfaces, one deck "
+                              "(sampled fidelity, --read cmos and per-layer decks are not wired for unsigned layers "
+                              "with inhibition yet).")
     from .network import load_model
 
     m = load_model(spec.model)
@@ -437,7 +452,13 @@ def context(spec: Any) -> Any:
     opts: dict[str, Any] = {"reltol": spec.reltol * spec.tol_scale}
     if klu:
         opts["klu"] = True
-    topo = build_topology(m, fidelity=spec.fidelity, sim_options=opts)
+    mapped = None
+    if spec.mapping == "program-verify":
+        from .mapping import map_model
+
+        # planned once into mapping_dir by verify() before the workers; they load it
+        mapped = map_model(m.path, variation=True, seed=spec.seed, progress=False, out=spec.mapping_dir)
+    topo = build_topology(m, fidelity=spec.fidelity, sim_options=opts, mapping=mapped)
     lif = topo.layers[0].neuron_params
     if spec.tol_scale != 1.0:
         topo = _with_max_step(topo, lif.max_step() * spec.tol_scale)
