@@ -255,6 +255,33 @@ def test_bad_configs_name_key_and_line(tmp_path):
         load_config(p)
 
 
+def test_shifted_images_are_translations_with_zero_fill():
+    from circuitsnn.learn.data.augment import shift_images
+
+    x = torch.rand(50, 64) + 0.1  # no zero pixels, so the fill is visible
+    g = torch.Generator().manual_seed(3)
+    y = shift_images(x, (8, 8), 2, g)
+    assert torch.equal(shift_images(x, (8, 8), 0, g), x)
+    seen = set()
+    for a, b in zip(x.reshape(-1, 8, 8), y.reshape(-1, 8, 8)):
+        matches = []
+        for dy in range(-2, 3):
+            for dx in range(-2, 3):
+                want = torch.zeros(8, 8)
+                want[max(dy, 0):8 + min(dy, 0), max(dx, 0):8 + min(dx, 0)] = a[max(-dy, 0):8 + min(-dy, 0),
+                                                                               max(-dx, 0):8 + min(-dx, 0)]
+                if torch.equal(b, want):
+                    matches.append((dy, dx))
+        assert len(matches) == 1
+        seen.add(matches[0])
+    assert len(seen) > 10  # the shifts vary over the 25 possible
+    p_cfg = {"data": {"name": "randman", "augment_shift": 1}, "encoding": {"kind": "times"}}
+    with pytest.raises(ConfigError, match=r"\[data\] augment_shift: shifts move pixels of images"):
+        config(**p_cfg)
+    with pytest.raises(ConfigError, match=r"\[data\] augment_shift"):
+        config(data={"augment_shift": 5})
+
+
 def small_cfg(**extra):
     sections = {"run": {"epochs": 3, "batch_size": 256, "eval_batch_size": 400},
                 "network": {"hidden": [16]}, "time": {"dt": 5e-4, "duration": 4e-3},
@@ -265,7 +292,9 @@ def small_cfg(**extra):
 
 
 def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
-    cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, hardware={"train": True})
+    # with shifted training images too: the shifts come from the epoch's seeded generator
+    cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, hardware={"train": True},
+                    data={"augment_shift": 1})
     full = train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
 
     class Killed(Exception):
@@ -288,7 +317,7 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
     # evaluation-only settings may change: the finished run is re-evaluated, not retrained
     logs = []
     again = train(small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS},
-                            hardware={"train": True, "eval_chips": 2}), tmp_path / "killed", progress=False,
+                            hardware={"train": True, "eval_chips": 2}, data={"augment_shift": 1}), tmp_path / "killed", progress=False,
                   plots=False, log=logs.append)
     assert "resuming" in logs[0] and again["chips"]["n_chips"] == 2 and again["test_acc"] == full["test_acc"]
     # a checkpoint of another configuration is not resumed silently

@@ -12,6 +12,9 @@ Sections and keys (SI units; defaults in brackets)::
                      folder (idx), val_fraction, limit_train, refit [false] (train on train +
                      validation and keep the last epoch: for a final model once the settings
                      were chosen on validation; validation figures are then not held out),
+                     augment_shift [0] (pixels: each training image moved by a random
+                     whole-pixel shift up to this far in x and y, zero fill, drawn anew each
+                     epoch; image data only),
                      and Randman's generator keys
                      (nb_classes, nb_units, nb_samples, dim_manifold, nb_spikes, alpha, seed)
     [encoding]       kind ["poisson"] (poisson | latency | direct | times), max_rate [5000 Hz],
@@ -288,7 +291,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
             "device": (_device, "auto")},
     "data": {"name": (_choice(("digits", "fashion_mnist", "idx", "randman")), "digits"), "folder": (_str, None),
              "val_fraction": (_number(positive=True, hi=0.9), None), "limit_train": (_number(1, integer=True), None),
-             "refit": (_bool, False),
+             "refit": (_bool, False), "augment_shift": (_number(0, 3, integer=True), 0),
              "nb_classes": (_number(2, integer=True), None), "nb_units": (_number(1, integer=True), None),
              "nb_samples": (_number(1, integer=True), None), "dim_manifold": (_number(1, integer=True), None),
              "nb_spikes": (_number(1, integer=True), None), "alpha": (_number(positive=True), None),
@@ -380,6 +383,9 @@ def _cross_check(cfg: TrainConfig, fail: Callable[..., ConfigError]) -> None:
     if data_times != (enc["kind"] == "times"):
         raise fail(("encoding", "kind"), f"{enc['kind']!r} does not fit the {cfg.data['name']} data.",
                    hint="Randman (spike times) needs kind = \"times\"; image data needs poisson, latency or direct.")
+    if cfg.data.get("augment_shift") and cfg.data["name"] == "randman":
+        raise fail(("data", "augment_shift"), "shifts move pixels of images; Randman's samples are spike times.",
+                   hint="Leave augment_shift out for randman.")
     if cfg.data["name"] == "idx" and "folder" not in cfg.data:
         raise fail(("data", "name"), "an idx data set needs a folder.", hint="Add folder = \"/path/to/mnist\".")
     check_synapse_and_neuron(cfg, fail)

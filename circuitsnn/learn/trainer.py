@@ -37,6 +37,7 @@ from ..surrogates.artifacts import load_model, lif_parameters
 from . import data as datasets
 from .checkpoint import load_checkpoint, save_checkpoint, save_trained, sha256
 from .config import TrainConfig
+from .data.augment import shift_images
 from .encode import Encoder
 from .hardware import evaluate_chips, on_chip, sample_chip
 from .ideal import IdealConductance
@@ -238,6 +239,10 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
     hw = cfg.hardware_spec()
     l1 = float(cfg.prune["l1"])
     refit = bool(cfg.data.get("refit"))
+    shift = int(cfg.data.get("augment_shift") or 0)
+    if shift and len(exp.splits.train.shape) != 2:
+        raise ValidationError(f"[data] augment_shift = {shift}: the {cfg.data['name']} samples are not images "
+                              f"(shape {exp.splits.train.shape}).", hint="Leave augment_shift out for this data.")
     history: list[dict[str, Any]] = []
     best = {"val_acc": -1.0, "epoch": -1, "state": None}
     start = 0
@@ -270,6 +275,8 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
             for b, (x, y) in enumerate(exp.splits.train.batches(cfg.run["batch_size"], shuffle=True, generator=gen)):
                 if on_batch is not None:
                     on_batch(epoch, b)
+                if shift:
+                    x = shift_images(x, exp.splits.train.shape, shift, gen)
                 inp = exp.encoder(x, exp.n_steps, exp.dt, generator=gen).to(exp.torch_device)
                 y = y.to(exp.torch_device)
                 chip = sample_chip(net, hw, seed=_mix(seed, epoch, b)) if hw.train else None

@@ -35,7 +35,7 @@ LOADERS = {
 
 
 #: ``[data]`` keys that say how a trainer uses the splits, not how a loader makes them
-TRAINING_KEYS = ("refit",)
+TRAINING_KEYS = ("refit", "augment_shift")
 
 
 def from_section(section: dict[str, Any]) -> Splits:
