@@ -134,7 +134,12 @@ def test_verify_reports_a_membrane_readout(membrane_model, tmp_path):
     assert lo <= min(min(r["scores_spice"]) for r in v.records.values()) and hi == max(
         max(r["scores_spice"]) for r in v.records.values())
     assert s["readout_supply_v"] == [0.0, 1.8]
-    assert ("leave the supply range" in table) == (lo < 0 or hi > 1.8)
+    m = s["readout_outside"]["margin_v"]
+    ranges = [r["membrane_range_spice"] for r in v.records.values()]
+    assert s["readout_outside"]["below"] == sum(a < -m for a, _ in ranges)
+    assert s["readout_outside"]["above"] == sum(b > 1.8 + m for _, b in ranges)
+    assert ("leave the supply range by more than" in table) == (lo < -m or hi > 1.8 + m)
+    assert ("stays within" in table) == (not lo < -m and not hi > 1.8 + m)
     for name in ("raster.png", "membrane.png", "deck/sample0.cir"):
         assert (tmp_path / "v" / name).exists(), name
     deck = (tmp_path / "v" / "deck" / "sample0.cir").read_text()

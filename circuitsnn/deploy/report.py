@@ -85,12 +85,17 @@ def table(summary: dict[str, Any]) -> str:
         if lo_hi:
             lines.append(f"The deck's read-out membranes span {lo_hi[0]:.3g} to {lo_hi[1]:.3g} V"
                          + (f" (the neurons' supply: {rails[0]:g} to {rails[1]:g} V)" if rails else "") + ".")
-            if rails and (lo_hi[0] < rails[0] or lo_hi[1] > rails[1]):
-                where = " and ".join(w for w, out in (("below", lo_hi[0] < rails[0]), ("above", lo_hi[1] > rails[1])) if out)
-                lines.append(f"**They leave the supply range ({where}).** The behavioural column's current copy has no "
+            out = s.get("readout_outside")
+            if rails and out and (out["below"] or out["above"]):
+                where = " and ".join(f"{out[w]} below" if w == "below" else f"{out[w]} above"
+                                     for w in ("below", "above") if out[w])
+                lines.append(f"**They leave the supply range by more than {out['margin_v']:g} V on some samples "
+                             f"({where}).** The behavioural column's current copy has no "
                              "compliance, so the deck follows them where a transistor column could not. Train with a "
                              "stronger `[regularization] membrane_strength` (and, above, a smaller `[network] "
                              "readout_scale`) to keep the read-out inside its rails.")
+            elif rails and out:
+                lines.append(f"Every sample's read-out stays within {out['margin_v']:g} V of the supply rails.")
     for mp in s.get("mapping") or []:
         if mp.get("mapping") == "program-verify":
             e, pulses = mp["error"], mp["pulses"]

@@ -74,6 +74,9 @@ KLU_MODES = ("auto", "on", "off")
 MAPPINGS = ("direct", "program-verify")
 #: devices in a network above which ``per_layer="auto"`` splits it into per-layer decks
 SPLIT_DEVICES = 20_000
+#: how far past a supply rail a read-out membrane may swing before the report flags it: a node
+#: within 0.1 V of a rail is one a transistor column's output still holds (in triode)
+RAIL_MARGIN_V = 0.1
 #: bumped when what a record holds, or how the surrogate side computes it, changes (the deck's
 #: own changes are caught by its text: :meth:`VerifySpec.key`)
 RECORD_FORMAT = 2
@@ -577,7 +580,11 @@ def summarize(records: Sequence[dict[str, Any]], ctx: Context | None = None) -> 
             out["readout_range_v"] = [float(ranges[:, 0].min()), float(ranges[:, 1].max())]
             if ctx is not None:
                 p = ctx.topology.layers[-1].neuron_params
-                out["readout_supply_v"] = [0.0, float(getattr(p, "vdd", math.nan))]
+                lo, hi = 0.0, float(getattr(p, "vdd", math.nan))
+                out["readout_supply_v"] = [lo, hi]
+                out["readout_outside"] = {  # samples past a rail by more than RAIL_MARGIN_V
+                    "below": int((ranges[:, 0] < lo - RAIL_MARGIN_V).sum()),
+                    "above": int((ranges[:, 1] > hi + RAIL_MARGIN_V).sum()), "margin_v": RAIL_MARGIN_V}
     out["layers"] = layers
     ls = np.array([r["latency_spice"] for r in done], float)
     lu = np.array([r["latency_surrogate"] for r in done], float)
