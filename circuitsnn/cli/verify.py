@@ -43,7 +43,9 @@ OUT receives:
   raster.png            SPICE and surrogate spikes of every layer, overlaid
   membrane.png          output membranes, SPICE (solid) vs surrogate (dashed; with a
                         membrane read-out, dots mark the step-end samples)
-  results/*.jsonl       one record per sample: a killed verification resumes from them
+  results/*.jsonl       one record per sample: a killed verification resumes from them. The
+                        file is keyed by the options, the model, the deck's text and the ngspice
+                        version: after a code or ngspice change old records are kept, not reused
 
 A sample whose deck fails (no convergence, timeout) is recorded as failed with the sample and
 layer named; the others carry on."""
@@ -56,6 +58,7 @@ examples:
   circuitsnn verify runs/vteam/model --samples 360 --workers 2 --out runs/vteam/all   (the whole test split)
   circuitsnn verify runs/vteam/model --samples 50 --dask tcp://scheduler:8786 --out runs/vteam/dask
   circuitsnn verify runs/vteam/model --samples 5 --per-layer --out runs/vteam/split   (one deck per layer)
+  circuitsnn verify runs/stdp_dc/model --samples 20 --mapping program-verify --out runs/stdp_dc/pv   (an STDP model)
 
 Run the same command again to resume: finished samples are read back, not recomputed."""
 
