@@ -113,6 +113,22 @@ def test_program_and_verify_mapping_deploys_the_devices_it_programmed(tmp_path, 
     assert "program-and-verify on devices drawn from the fitted Monte Carlo" in text and "devices outside" in text
 
 
+def test_sampled_fidelity_puts_full_devices_on_a_chosen_column(model):
+    import re
+
+    spec = VerifySpec(model=str(model), fidelity="sampled", sampled=1, energy=False)
+    (layer,) = context(spec).topology.layers
+    (col,) = layer.binding.columns
+    text = decks(spec, sample_input(spec, 0)[0]).text()
+    body = text.split(".subckt xbar_l1 ")[1].split(".ends")[0]
+    full = [line.split()[0] for line in body.splitlines() if line.lower().startswith("x")]
+    assert full and all(name.lower().startswith("xp") and name.endswith(f"_{col}") for name in full)
+    assert not any(re.match(rf"\S+_{col} ", line) for line in body.splitlines() if not line.lower().startswith(("x", "*")))
+    rec = run_sample(spec, 0)
+    assert rec["status"] == "done", rec.get("error")
+    assert rec["layers"][0]["end_to_end"]["gamma"] > 0.9  # the full devices read what their read laws say
+
+
 def _task(tmp_path, model, task):
     d = tmp_path / task
     shutil.copytree(model, d)

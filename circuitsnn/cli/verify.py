@@ -28,7 +28,7 @@ read-out on the inputs, which decides by the neuron with most spikes) deploys as
 one unsigned crossbar at the saved device states, each neuron its own LIF with its trained
 threshold (v_th + theta), and lateral inhibition as row drivers and resistors; class = spike
 counts per assigned class (the label assignment); the inhibition resistors' energy is
-reported apart from the crossbar's. --fidelity read or full.
+reported apart from the crossbar's. Any --fidelity; --read behavioural.
 
 Fidelity levels:
   read      each device its read law at its state (a resistor for a linear read): fast

@@ -441,10 +441,9 @@ def context(spec: Any) -> Any:
     """Model, topology and test split of a verification ``spec`` (``VerifySpec``) of an STDP model."""
     from .verify import Context, klu_available
 
-    if spec.fidelity == "sampled" or spec.per_layer or spec.read != "behavioural":
-        raise ValidationError("STDP models verify at fidelity read or full, behavioural read interfaces, one deck "
-                              "(sampled fidelity, --read cmos and per-layer decks are not wired for unsigned layers "
-                              "with inhibition yet).")
+    if spec.per_layer or spec.read != "behavioural":
+        raise ValidationError("STDP models verify with behavioural read interfaces, one deck (--read cmos needs the "
+                              "LIF's rest above the CMOS column's reference; a one-layer model has no per-layer decks).")
     from .network import load_model
 
     m = load_model(spec.model)
@@ -458,10 +457,20 @@ def context(spec: Any) -> Any:
 
         # planned once into mapping_dir by verify() before the workers; they load it
         mapped = map_model(m.path, variation=True, seed=spec.seed, progress=False, out=spec.mapping_dir)
-    topo = build_topology(m, fidelity=spec.fidelity, sim_options=opts, mapping=mapped)
+    topo = build_topology(m, fidelity="read" if spec.fidelity == "sampled" else spec.fidelity, sim_options=opts,
+                          mapping=mapped)
     lif = topo.layers[0].neuron_params
     if spec.tol_scale != 1.0:
         topo = _with_max_step(topo, lif.max_step() * spec.tol_scale)
+    if spec.fidelity == "sampled":
+        from ..network.bindings import binding_for
+        from .verify import SampledBinding
+
+        (layer,) = topo.layers
+        cols = np.random.default_rng(spec.seed * 7919).choice(layer.n_out, size=min(spec.sampled, layer.n_out),
+                                                              replace=False)
+        layer.binding = SampledBinding(binding_for(layer.synapse, "full"), cols)
+        layer.fidelity = "sampled"
     window = spec.window if spec.window is not None else float(lif.t_ref) / 4
     return Context(m, topo, test_split(m), klu, window)
 
