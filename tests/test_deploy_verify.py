@@ -287,6 +287,27 @@ def test_the_surrogate_estimates_the_decks_read_energy(model):
     assert sum(e["sop"]) == sum(on_deck["sop"]) > 0 and e["pj_per_sop"] > 0
 
 
+def test_the_surrogate_network_models_the_lif_circuits_latch(model, monkeypatch):
+    # a crossing undone within t_fast ln 2 is no spike in the circuit (tests/test_deploy_stdp.py
+    # checks lif_layer's latch itself); every spiking layer of the surrogate network asks for it
+    import circuitsnn.deploy.network as deploy_network
+    from circuitsnn.deploy.verify import context, sample_input
+
+    seen = []
+    real = deploy_network.lif_layer
+
+    def spy(*args, **kw):
+        seen.append(kw.get("t_latch"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(deploy_network, "lif_layer", spy)
+    spec = VerifySpec(model=str(model), energy=False)
+    ctx = context(spec)
+    deploy_network.surrogate_network(ctx.topology, ctx.model.neuron_surrogate, sample_input(spec, 0)[0])
+    want = [float(layer.neuron_params.t_latch) for layer in ctx.topology.layers if layer.spiking]
+    assert seen == want and all(1e-7 < x < 1e-5 for x in want)
+
+
 def test_decide_counts_then_earliest():
     assert decide([np.array([1.0]), np.array([0.5, 2.0]), np.array([0.2, 3.0])]) == 2
     assert decide([np.array([]), np.array([])]) == -1

@@ -386,7 +386,7 @@ def surrogate_spikes(topology: Topology, neuron: Any, stimulus: SpikeInput, *, m
     g_lat = layer.lateral_g
     p0 = layer.neuron_params
     # the circuit's latch: a crossing undone by inhibition within t_fast ln 2 is no spike
-    t_latch = float(p0.t_fast) * math.log(2.0) if latch else 0.0
+    t_latch = float(p0.t_latch) if latch else 0.0
 
     def seen(spikes: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         # half amplitude t_delay after the crossing; the deck sees those before its end
