@@ -463,14 +463,9 @@ def context(spec: Any) -> Any:
     if spec.tol_scale != 1.0:
         topo = _with_max_step(topo, lif.max_step() * spec.tol_scale)
     if spec.fidelity == "sampled":
-        from ..network.bindings import binding_for
-        from .verify import SampledBinding
+        from .verify import sample_columns
 
-        (layer,) = topo.layers
-        cols = np.random.default_rng(spec.seed * 7919).choice(layer.n_out, size=min(spec.sampled, layer.n_out),
-                                                              replace=False)
-        layer.binding = SampledBinding(binding_for(layer.synapse, "full"), cols)
-        layer.fidelity = "sampled"
+        sample_columns(topo, spec)
     window = spec.window if spec.window is not None else float(lif.t_ref) / 4
     return Context(m, topo, test_split(m), klu, window)
 
@@ -512,12 +507,12 @@ def trained_counts(m: STDPModel, pulses: np.ndarray) -> np.ndarray:
 
 
 def present(m: STDPModel, x: Any, sample: int, seed: int, counts_of: Any) -> tuple[int, Any]:
-    """The runner's presentation rule on one side: present ``x`` (``counts_of(attempt, pulses)``
-    returns ``(spike counts, anything)``), and while fewer than ``min_spikes`` output spikes,
+    """The runner's presentation rule on one side: present ``x`` (``counts_of(pulses)`` returns
+    ``(spike counts, anything)``), and while fewer than ``min_spikes`` output spikes,
     again at ``max_rate + k rate_boost``, up to ``max_retries`` times. Returns the last
     attempt and what ``counts_of`` returned for it."""
     for attempt in range(m.max_retries + 1):
-        counts, out = counts_of(attempt, encode(m, x, sample, seed=seed, attempt=attempt))
+        counts, out = counts_of(encode(m, x, sample, seed=seed, attempt=attempt))
         if sum(counts) >= m.min_spikes or attempt == m.max_retries:
             return attempt, (counts, out)
     raise AssertionError("unreachable")
@@ -545,7 +540,7 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
         cost = {"sim_s": 0.0, "cpu_s": 0.0, "points": 0, "pulses": 0}
         energies: list[tuple[Any, Any, Any]] = []
 
-        def spice(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+        def spice(pulses: np.ndarray) -> tuple[list[int], Any]:
             stim = spike_input(m, pulses)
             net, r, sim_s, points = _simulate(decks(spec, stim), spec, spec.energy)
             cost["sim_s"] += sim_s
@@ -559,16 +554,16 @@ def run_sample(spec: Any, sample: int) -> dict[str, Any]:
 
         shows: list[tuple[SpikeInput, Any]] = []  # the surrogate's own presentations
 
-        def surrogate(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+        def surrogate(pulses: np.ndarray) -> tuple[list[int], Any]:
             stim = spike_input(m, pulses)
             shows.append((stim, surrogate_spikes(topo, m.neuron_surrogate, stim)))
             return [len(s) for s in shows[-1][1]], shows[-1]
 
-        def model(attempt: int, pulses: np.ndarray) -> tuple[list[int], Any]:
+        def model(pulses: np.ndarray) -> tuple[list[int], Any]:
             return [int(c) for c in trained_counts(m, pulses)], None
 
         a_s, (counts_s, (stim, spk)) = present(m, x, sample, spec.seed, spice)
-        a_u, (counts_u, (stim_u, sur_own)) = present(m, x, sample, spec.seed, surrogate)
+        a_u, (counts_u, (_, sur_own)) = present(m, x, sample, spec.seed, surrogate)
         a_m, (counts_m, _) = present(m, x, sample, spec.seed, model)
         # the circuit against its surrogate on the same pulses: the deck's last presentation
         sur = sur_own if a_u == a_s else surrogate_spikes(topo, m.neuron_surrogate, stim)

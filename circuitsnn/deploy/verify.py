@@ -299,13 +299,19 @@ def context(spec: VerifySpec) -> Context:
                         max_step=lif.max_step() * spec.tol_scale)
         topo.deploy_mapping = mapping  # type: ignore[attr-defined]
     if spec.fidelity == "sampled":
-        for k, layer in enumerate(topo.layers):
-            rng = np.random.default_rng(spec.seed * 7919 + k)
-            cols = rng.choice(layer.n_out, size=min(spec.sampled, layer.n_out), replace=False)
-            layer.binding = SampledBinding(binding_for(layer.synapse, "full"), cols)
-            layer.fidelity = "sampled"
+        sample_columns(topo, spec)
     window = spec.window if spec.window is not None else float(lif.t_ref) / 4
     return Context(m, topo, test_split(m), klu, window)
+
+
+def sample_columns(topo: Topology, spec: VerifySpec) -> None:
+    """``--fidelity sampled``: full devices on ``spec.sampled`` seeded columns of every layer,
+    read mode elsewhere (the layers' bindings are replaced in place)."""
+    for k, layer in enumerate(topo.layers):
+        rng = np.random.default_rng(spec.seed * 7919 + k)
+        cols = rng.choice(layer.n_out, size=min(spec.sampled, layer.n_out), replace=False)
+        layer.binding = SampledBinding(binding_for(layer.synapse, "full"), cols)
+        layer.fidelity = "sampled"
 
 
 def sample_input(spec: VerifySpec, sample: int) -> tuple[SpikeInput, int]:
