@@ -341,6 +341,30 @@ def test_klu_is_asked_for_only_where_this_ngspice_has_it(model):
     assert "klu" not in context(VerifySpec(model=str(model), klu="off", energy=False)).topology.sim_options
 
 
+NGSPICE46 = Path(__file__).resolve().parents[1] / ".ngspice46" / "bin" / "ngspice"
+
+
+@pytest.mark.ngspice
+@pytest.mark.skipif(not NGSPICE46.exists(), reason="no ngspice with KLU beside the checkout (make ngspice46)")
+def test_a_klu_deck_under_ngspice_46_reproduces_the_default_solver(model, monkeypatch):
+    """`make ngspice46` first on PATH: the deck asks for KLU, ngspice says it uses it, and the
+    spikes are those of the system ngspice without it (same classes, every spike within 1 us,
+    the tolerance halving reltol moves them by; see examples/deploy/README.md)."""
+    from circuitsnn.deploy.verify import klu_available
+    from circuitsnn.spice.simulator import ngspice_version
+
+    base = run_sample(VerifySpec(model=str(model), energy=False, klu="off"), 0)
+    monkeypatch.setenv("PATH", f"{NGSPICE46.parent}{os.pathsep}{os.environ['PATH']}")
+    assert klu_available() and ngspice_version().startswith("46")
+    klu = run_sample(VerifySpec(model=str(model), energy=False, klu="on"), 0)
+    assert base["status"] == klu["status"] == "done", base.get("error") or klu.get("error")
+    assert (base["klu"], klu["klu"]) == (False, True)
+    assert klu["class_spice"] == base["class_spice"]
+    for a, b in zip(base["spikes_spice"], klu["spikes_spice"]):
+        g = gamma([np.asarray(s) for s in a], [np.asarray(s) for s in b], 1e-6, 3e-3)
+        assert g["spice"] == g["surrogate"] == g["coincident"] > 0
+
+
 @pytest.mark.slow
 @pytest.mark.ngspice
 def test_samples_run_on_a_dask_cluster(tmp_path, model):

@@ -135,13 +135,16 @@ def membrane_difference(spice: np.ndarray, sur: np.ndarray) -> dict[str, Any]:
 
 
 # -- KLU ------------------------------------------------------------------------------------------
-@lru_cache(maxsize=4)
 def klu_available(executable: str = "ngspice") -> bool:
     """Whether this ngspice has the KLU sparse solver (it says "Using KLU" when ``.options klu``
-    selects it; ngspice without KLU ignores the option silently)."""
+    selects it; ngspice without KLU ignores the option silently). Asked of the program
+    ``executable`` resolves to now (e.g. ``make ngspice46`` first on PATH)."""
     exe = shutil.which(executable)
-    if exe is None:
-        return False
+    return exe is not None and _has_klu(exe)
+
+
+@lru_cache(maxsize=8)
+def _has_klu(exe: str) -> bool:
     deck = "klu probe\nV1 a 0 1\nR1 a 0 1k\n.options klu\n.op\n.end\n"
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "probe.cir"
@@ -264,9 +267,14 @@ class Context:
     window: float
 
 
-@lru_cache(maxsize=4)
 def context(spec: VerifySpec) -> Context:
-    """Model, topology and test split of ``spec`` (built once per process)."""
+    """Model, topology and test split of ``spec`` (built once per process and ngspice: whether
+    the deck asks for KLU depends on the program ``ngspice`` is now)."""
+    return _context(spec, shutil.which("ngspice"))
+
+
+@lru_cache(maxsize=4)
+def _context(spec: VerifySpec, ngspice: str | None) -> Context:
     from ..network.topology import ReadInterface
     from . import stdp
     from .network import build_topology, load_model, test_split

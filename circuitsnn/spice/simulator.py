@@ -140,12 +140,17 @@ def check_tran_complete(result: Result, tran_stop: float | None, *, autostop: bo
         )
 
 
-@functools.lru_cache(maxsize=4)
 def ngspice_version(executable: str = "ngspice") -> str:
-    """``'39'`` for ngspice-39; raises :class:`SimulatorMissing` when not installed."""
+    """``'39'`` for ngspice-39; raises :class:`SimulatorMissing` when not installed. Asked of the
+    program ``executable`` resolves to now, so a changed PATH is seen."""
     exe = shutil.which(executable)
     if exe is None:
         raise SimulatorMissing(f"ngspice executable {executable!r} was not found.", hint=INSTALL_HINT)
+    return _version_of(exe)
+
+
+@functools.lru_cache(maxsize=8)
+def _version_of(exe: str) -> str:
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
     m = re.search(r"ngspice-(\S+)", out)
     return m.group(1) if m else "unknown"
