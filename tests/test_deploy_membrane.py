@@ -167,3 +167,38 @@ def test_a_read_out_resting_at_its_own_reference_deploys_alike(tmp_path):
         from circuitsnn.learn.config import config
 
         config(network={"readout_rest": 0.5})
+
+
+@pytest.mark.ngspice
+def test_a_reused_record_gets_the_running_codes_surrogate_side(tmp_path, membrane_model):
+    """The results cache the deck's side; a reused record's surrogate side is recomputed (a
+    stale one, as older surrogate code would have left, is replaced without rerunning the deck),
+    and a record too old to hold the sampled read-out keeps its own, which the report says."""
+    import json
+
+    from circuitsnn.deploy.verify import rescore, verify
+
+    out = tmp_path / "v"
+    kw = dict(samples=1, out=out, workers=1, executor="threads", progress=False, plots=False, energy=True)
+    first = verify(membrane_model, **kw)
+    rec = first.records[0]
+    assert rec["status"] == "done", rec.get("error")
+    assert len(rec["readout_spice"]) > 0 and len(rec["readout_spice"][0]) == 10
+    surrogate_side = ("spikes_surrogate", "class_surrogate", "scores_surrogate", "margin_surrogate", "layers",
+                      "energy_surrogate", "energy_surrogate_on_spice_spikes")
+    same = lambda a, b: all(json.dumps(a[k]) == json.dumps(b[k]) for k in surrogate_side)  # noqa: E731
+    assert same(rescore(first.spec, rec), rec)
+    store = next((out / "results").glob("*.jsonl"))
+    stale = dict(rec, class_surrogate=(rec["class_surrogate"] + 1) % 10, scores_surrogate=[9.0] * 10, layers=[],
+                 spikes_surrogate=[[[] for _ in layer] for layer in rec["spikes_surrogate"]])
+    store.write_text(json.dumps(stale) + "\n")
+    again = verify(membrane_model, **kw)
+    assert again.computed == [] and again.reused == [0]
+    assert again.records[0]["wall_s"] == rec["wall_s"]  # the deck was not run again
+    assert same(again.records[0], rec) and again.summary["rescored"] == 1
+    legacy = {k: v for k, v in stale.items() if k != "readout_spice"}
+    store.write_text(json.dumps(legacy) + "\n")
+    third = verify(membrane_model, **kw)
+    assert third.records[0]["class_surrogate"] == stale["class_surrogate"]
+    assert third.summary["rescored"] == 0 and third.summary["surrogate_as_stored"] == 1
+    assert "The surrogate side of 1 reused records is as stored" in (out / "comparison.md").read_text()

@@ -77,7 +77,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dask", metavar="ADDRESS", help="run samples on a Dask cluster (tcp://host:8786)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per deck before ngspice is killed")
     p.add_argument("--klu", choices=("auto", "on", "off"), default="auto",
-                   help="KLU sparse solver where this ngspice has it (auto: for read-mode decks)")
+                   help="KLU sparse solver where this ngspice has it (auto: for read-mode decks). Debian's "
+                        "ngspice 39 has none; `make ngspice46` unpacks ngspice 46 with KLU beside the checkout: "
+                        "put .ngspice46/bin first on PATH")
     p.add_argument("--reltol", type=float, default=1e-5,
                    help="ngspice reltol (default 1e-5: converged spike times; 1e-4 is ~2x faster, spikes within ~1 us)")
     p.add_argument("--read", choices=("behavioural", "cmos"), default="behavioural", help="row drivers/column read-outs")

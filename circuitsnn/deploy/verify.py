@@ -39,7 +39,10 @@ Results persist per sample as JSON lines under ``OUT/results/<key>.jsonl`` (one 
 and flushed as each sample finishes, by the main process only); a killed verification started
 again reads them and computes only the samples missing. The key hashes the options, the model,
 sample 0's deck text, the ngspice version and :data:`RECORD_FORMAT`, so records made by other
-code or another ngspice are never mixed in (the report counts them). Samples run in parallel on any
+code or another ngspice are never mixed in (the report counts them). What is cached is the
+deck's side: a reused record's surrogate side is computed again by the running code
+(:func:`rescore`, no ngspice), so a change to the surrogate network never leaves stale
+comparisons and never reruns a deck. Samples run in parallel on any
 ``concurrent.futures`` executor: a process pool, or a Dask cluster
 (:func:`circuitsnn.sweep.executors.dask_executor`).
 """
@@ -77,8 +80,8 @@ SPLIT_DEVICES = 20_000
 #: how far past a supply rail a read-out membrane may swing before the report flags it: a node
 #: within 0.1 V of a rail is one a transistor column's output still holds (in triode)
 RAIL_MARGIN_V = 0.1
-#: bumped when what a record holds, or how the surrogate side computes it, changes (the deck's
-#: own changes are caught by its text: :meth:`VerifySpec.key`)
+#: bumped when what a record holds from its deck changes (the deck's own changes are caught by
+#: its text: :meth:`VerifySpec.key`; the surrogate side is recomputed on every run: :func:`rescore`)
 RECORD_FORMAT = 2
 
 
@@ -400,8 +403,8 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
     rec: dict[str, Any] = {"sample": int(sample), "status": "failed", "pid": os.getpid()}
     layer_at = 0
     try:
-        from .energy import estimate, measure
-        from .network import decide, latency, surrogate_network
+        from .energy import measure
+        from .network import decide, latency
 
         ctx = context(spec)
         topo, m = ctx.topology, ctx.model
@@ -454,50 +457,102 @@ def run_sample(spec: VerifySpec, sample: int) -> dict[str, Any]:
                 pulses = [stim.count] + [sum(len(s) for s in layer) for layer in spk[:-1]]
                 energy_spice = measure(net, r.result, pulses=pulses)
         layer_at = 0
-        sur = surrogate_network(topo, m.neuron_surrogate, stim)
-        local = surrogate_network(topo, m.neuron_surrogate, stim, inputs=[None] + [list(s) for s in spk[:-1]])
-        dur = stim.t_stop
-        spiking = [layer.spiking for layer in topo.layers]
-        layers = [{"end_to_end": gamma(a, b, ctx.window, dur), "local": gamma(a, c, ctx.window, dur)}
-                  for a, b, c, on in zip(spk, sur, local, spiking) if on]
-        rec.update({"status": "done", "spikes_spice": _lists(spk), "spikes_surrogate": _lists(sur)})
-        if spiking[-1]:
-            rec.update({"class_spice": decide(spk[-1]), "class_surrogate": decide(sur[-1]),
-                        "latency_spice": latency(spk[-1]), "latency_surrogate": latency(sur[-1])})
+        rec["spikes_spice"] = _lists(spk)
+        if topo.layers[-1].spiking:
+            rec.update({"class_spice": decide(spk[-1]), "latency_spice": latency(spk[-1])})
         else:
             from ..network.run import read_membranes
-            from .network import decide_membrane, latency_membrane, readout_membranes, readout_times
+            from .network import decide_membrane, latency_membrane, readout_times
 
             times = readout_times(m)
             v_spice = read_membranes(net, last_result, times)
-            v_sur = readout_membranes(topo, m.neuron_surrogate, stim, sur[-2] if n_layers > 1 else None, times)
-            v_loc = readout_membranes(topo, m.neuron_surrogate, stim, spk[-2] if n_layers > 1 else None, times)
-            layers.append({"end_to_end": membrane_difference(v_spice, v_sur), "local": membrane_difference(v_spice, v_loc)})
-            top2 = np.sort(v_sur.max(axis=0))[-2:]
-            rec.update({"class_spice": decide_membrane(v_spice), "class_surrogate": decide_membrane(v_sur),
-                        "latency_spice": latency_membrane(times, v_spice),
-                        "latency_surrogate": latency_membrane(times, v_sur),
-                        "scores_spice": v_spice.max(axis=0).tolist(), "scores_surrogate": v_sur.max(axis=0).tolist(),
-                        "membrane_range_spice": [float(v_spice.min()), float(v_spice.max())],
-                        "margin_surrogate": float(top2[-1] - top2[0]) if top2.size == 2 else math.nan})
-        rec.update({"layers": layers, "sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points),
-                    "klu": ctx.klu})
+            rec.update({"readout_spice": v_spice.tolist(), "class_spice": decide_membrane(v_spice),
+                        "latency_spice": latency_membrane(times, v_spice), "scores_spice": v_spice.max(axis=0).tolist(),
+                        "membrane_range_spice": [float(v_spice.min()), float(v_spice.max())]})
+        rec.update({"sim_s": float(sim_s), "cpu_s": float(cpu_s), "points": int(points), "klu": ctx.klu})
         if spec.energy:
-            widths = [stim.width] + [float(layer.neuron_params.t_spike) for layer in topo.layers[:-1]]
-            edges = [stim.edge] + [ROW_EDGE * float(layer.neuron_params.t_edge) for layer in topo.layers[:-1]]
             rec["energy_spice"] = energy_spice
-            rec["energy_surrogate"] = estimate(topo.layers, [stim.times] + [list(s) for s in sur[:-1]], widths, edges)
-            rec["energy_surrogate_on_spice_spikes"] = estimate(topo.layers, [stim.times] + [list(s) for s in spk[:-1]],
-                                                               widths, edges)
         if traces is not None:
             rec["trace"] = traces
+        rec["status"] = "done"
     except Exception as exc:  # one sample's failure must not stop the others
         where = f"sample {sample}" + (f", layer {layer_at}" if layer_at else "")
         rec["error"] = {"where": where, "layer": layer_at or None, "class": type(exc).__name__, "message": _reason(exc),
                         "hint": "Rerun this sample alone with a longer --timeout or a smaller tolerance scale; the "
                                 "deck is kept in the run folder the message names."}
+    if rec["status"] == "done":
+        try:
+            rec = rescore(spec, rec)
+        except Exception as exc:  # noqa: BLE001 - the deck ran; the surrogate side is what failed
+            rec.update({"status": "failed", "error": {
+                "where": f"sample {sample}, surrogate network", "layer": None, "class": type(exc).__name__,
+                "message": _reason(exc), "hint": "The deck ran; the surrogate network failed on its input."}})
     rec["wall_s"] = time.perf_counter() - t0
     return rec
+
+
+#: what a record holds from its deck; everything else is the surrogate's side, recomputed by
+#: :func:`rescore` from these on every run
+SPICE_FIELDS = frozenset({"sample", "status", "pid", "label", "spikes_spice", "readout_spice", "class_spice",
+                          "latency_spice", "scores_spice", "membrane_range_spice", "sim_s", "cpu_s", "points", "klu",
+                          "energy_spice", "trace", "error", "wall_s"})
+
+
+def rescorable(spec: VerifySpec, rec: dict[str, Any]) -> bool:
+    """Whether :func:`rescore` can recompute ``rec``'s surrogate side: a finished gradient-model
+    record with its deck's spikes (and, for a membrane read-out, the sampled read-out, which
+    records before it was stored lack)."""
+    from . import stdp
+
+    if rec.get("status") != "done" or "spikes_spice" not in rec or stdp.is_stdp(spec.model):
+        return False
+    return context(spec).topology.layers[-1].spiking or "readout_spice" in rec
+
+
+def rescore(spec: VerifySpec, rec: dict[str, Any]) -> dict[str, Any]:
+    """``rec`` with its surrogate side computed again by this code from its SPICE side (the
+    deck's spikes and read-out; :data:`SPICE_FIELDS`) and the sample's input: the surrogate
+    network end to end and layer-local, the comparisons, and the energy estimates. Cheap (no
+    ngspice), so every run rescores the records it reuses: a change to the surrogate never
+    leaves stale comparisons behind, and a deck's result is never recomputed for it."""
+    from .energy import estimate
+    from .network import decide, latency, surrogate_network
+
+    ctx = context(spec)
+    topo, m = ctx.topology, ctx.model
+    stim, _ = sample_input(spec, int(rec["sample"]))
+    out = {k: v for k, v in rec.items() if k in SPICE_FIELDS}
+    spk = tuple(tuple(np.asarray(s, float) for s in layer) for layer in rec["spikes_spice"])
+    n_layers = len(topo.layers)
+    sur = surrogate_network(topo, m.neuron_surrogate, stim)
+    local = surrogate_network(topo, m.neuron_surrogate, stim, inputs=[None] + [list(s) for s in spk[:-1]])
+    dur = stim.t_stop
+    spiking = [layer.spiking for layer in topo.layers]
+    layers = [{"end_to_end": gamma(a, b, ctx.window, dur), "local": gamma(a, c, ctx.window, dur)}
+              for a, b, c, on in zip(spk, sur, local, spiking) if on]
+    out["spikes_surrogate"] = _lists(sur)
+    if spiking[-1]:
+        out.update({"class_surrogate": decide(sur[-1]), "latency_surrogate": latency(sur[-1])})
+    else:
+        from .network import decide_membrane, latency_membrane, readout_membranes, readout_times
+
+        times = readout_times(m)
+        v_spice = np.asarray(rec["readout_spice"], float)
+        v_sur = readout_membranes(topo, m.neuron_surrogate, stim, sur[-2] if n_layers > 1 else None, times)
+        v_loc = readout_membranes(topo, m.neuron_surrogate, stim, spk[-2] if n_layers > 1 else None, times)
+        layers.append({"end_to_end": membrane_difference(v_spice, v_sur), "local": membrane_difference(v_spice, v_loc)})
+        top2 = np.sort(v_sur.max(axis=0))[-2:]
+        out.update({"class_surrogate": decide_membrane(v_sur), "latency_surrogate": latency_membrane(times, v_sur),
+                    "scores_surrogate": v_sur.max(axis=0).tolist(),
+                    "margin_surrogate": float(top2[-1] - top2[0]) if top2.size == 2 else math.nan})
+    out["layers"] = layers
+    if "energy_spice" in rec:
+        widths = [stim.width] + [float(layer.neuron_params.t_spike) for layer in topo.layers[:-1]]
+        edges = [stim.edge] + [ROW_EDGE * float(layer.neuron_params.t_edge) for layer in topo.layers[:-1]]
+        out["energy_surrogate"] = estimate(topo.layers, [stim.times] + [list(s) for s in sur[:-1]], widths, edges)
+        out["energy_surrogate_on_spice_spikes"] = estimate(topo.layers, [stim.times] + [list(s) for s in spk[:-1]],
+                                                           widths, edges)
+    return out
 
 
 def _trace(result: Any, nodes: Sequence[str], t_stop: float, points: int = 1500) -> dict[str, Any]:
@@ -705,6 +760,15 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
         else:
             files["deck"] = str(decks(spec, stim).write(deck_dir / f"sample{idx[0]}.cir"))
     records = dict(have)
+    # reused records get this code's surrogate side (cheap); a record too old to hold what that
+    # needs keeps the side it was stored with, and the report counts it
+    rescored, kept = 0, 0
+    for i in reused:
+        if rescorable(spec, records[i]):
+            records[i] = rescore(spec, records[i])
+            rescored += 1
+        elif records[i].get("status") == "done":
+            kept += 1
     computed: list[int] = []
     close = None
     if todo:
@@ -746,7 +810,8 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     recs = [records[i] for i in idx]
     summary = summarize(recs, ctx)
     summary.update({"fidelity": fidelity, "per_layer": spec.per_layer, "computed": len(computed), "reused": len(reused),
-                    "model": str(m.path), "ngspice": version, "other_records": other})
+                    "model": str(m.path), "ngspice": version, "other_records": other,
+                    "rescored": rescored, "surrogate_as_stored": kept})
     from .report import write_report
 
     files.update(write_report(folder, spec, summary, recs, ctx, plots=plots))
@@ -754,4 +819,5 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
 
 
 __all__ = ["FIDELITIES", "VerifySpec", "SampledBinding", "coincidences", "gamma", "klu_available", "run_sample",
+           "rescore", "rescorable", "SPICE_FIELDS",
            "context", "probe_deck", "sample_input", "Store", "summarize", "verify", "Verification"]
