@@ -45,7 +45,9 @@ OUT receives:
                         membrane read-out, dots mark the step-end samples)
   results/*.jsonl       one record per sample: a killed verification resumes from them. The
                         file is keyed by the options, the model, the deck's text and the ngspice
-                        version: after a code or ngspice change old records are kept, not reused
+                        version: after a code or ngspice change old records are kept, not reused.
+                        What is cached is the deck's side: a reused record's surrogate side is
+                        computed again by the running code (no ngspice run)
 
 A sample whose deck fails (no convergence, timeout) is recorded as failed with the sample and
 layer named; the others carry on."""

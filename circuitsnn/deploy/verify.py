@@ -42,7 +42,8 @@ sample 0's deck text, the ngspice version and :data:`RECORD_FORMAT`, so records 
 code or another ngspice are never mixed in (the report counts them). What is cached is the
 deck's side: a reused record's surrogate side is computed again by the running code
 (:func:`rescore`, no ngspice), so a change to the surrogate network never leaves stale
-comparisons and never reruns a deck. Samples run in parallel on any
+comparisons and never reruns a deck (gradient-trained models; an STDP record, whose sides
+interleave through re-presentation, keeps the surrogate side it was stored with). Samples run in parallel on any
 ``concurrent.futures`` executor: a process pool, or a Dask cluster
 (:func:`circuitsnn.sweep.executors.dask_executor`).
 """
@@ -711,6 +712,7 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     from ..outdir import output_dir
     from ..sweep.executors import dask_executor, default_workers, make_executor
 
+    from . import stdp
     from .network import load_model
 
     m = load_model(model)  # clear errors before any work
@@ -767,7 +769,7 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
         if rescorable(spec, records[i]):
             records[i] = rescore(spec, records[i])
             rescored += 1
-        elif records[i].get("status") == "done":
+        elif records[i].get("status") == "done" and not stdp.is_stdp(spec.model):
             kept += 1
     computed: list[int] = []
     close = None
