@@ -201,4 +201,4 @@ def test_a_reused_record_gets_the_running_codes_surrogate_side(tmp_path, membran
     third = verify(membrane_model, **kw)
     assert third.records[0]["class_surrogate"] == stale["class_surrogate"]
     assert third.summary["rescored"] == 0 and third.summary["surrogate_as_stored"] == 1
-    assert "The surrogate side of 1 reused records is as stored" in (out / "comparison.md").read_text()
+    assert "The surrogate side of 1 reused records is as stored, not recomputed" in (out / "comparison.md").read_text()

@@ -35,8 +35,9 @@ def table(summary: dict[str, Any]) -> str:
              *([f"", f"{s['other_records']} records in `results/` were made under another key (other options, "
                 f"code that renders other decks, or another ngspice) and were not reused."]
                if s.get("other_records") else []),
-             *([f"", f"The surrogate side of {s['surrogate_as_stored']} reused records is as stored: they predate "
-                f"the stored read-out that recomputing it needs (the deck's side is unaffected)."]
+             *([f"", f"The surrogate side of {s['surrogate_as_stored']} reused records is as stored, not recomputed "
+                f"by this code: they predate the stored read-out that recomputing needs (the deck's side is "
+                f"unaffected)."]
                if s.get("surrogate_as_stored") else []),
              "",
              "| quantity | SPICE | surrogate |",
