@@ -102,12 +102,6 @@ def compare(ref, other) -> dict:
             "max_spike_shift_s": shift, "max_membrane_diff_v": dv}
 
 
-def version(exe: str) -> str:
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
-    m = re.search(r"ngspice-(\S+)", out)
-    return m.group(1) if m else "unknown"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("decks", nargs="*", type=Path, help="network decks runnable with plain ngspice -b "
@@ -127,7 +121,9 @@ def main() -> int:
     if not Path(args.other).exists():
         print(f"not measured: no second ngspice at {args.other} (make ngspice46 fetches ngspice 46 with KLU)")
         return 0
-    v_base, v_other = version(base), version(args.other)
+    from circuitsnn.spice.simulator import ngspice_version
+
+    v_base, v_other = ngspice_version(base), ngspice_version(args.other)
     variants = {f"ngspice {v_base}": (base, False), f"ngspice {v_other}": (args.other, False),
                 f"ngspice {v_other} + KLU": (args.other, True)}
     rows = []

@@ -170,7 +170,7 @@ def test_a_read_out_resting_at_its_own_reference_deploys_alike(tmp_path):
 
 
 @pytest.mark.ngspice
-def test_a_reused_record_gets_the_running_codes_surrogate_side(tmp_path, membrane_model):
+def test_a_reused_record_gets_the_running_codes_surrogate_side(tmp_path, membrane_model, monkeypatch):
     """The results cache the deck's side; a reused record's surrogate side is recomputed (a
     stale one, as older surrogate code would have left, is replaced without rerunning the deck),
     and a record too old to hold the sampled read-out keeps its own, which the report says."""
@@ -202,3 +202,12 @@ def test_a_reused_record_gets_the_running_codes_surrogate_side(tmp_path, membran
     assert third.records[0]["class_surrogate"] == stale["class_surrogate"]
     assert third.summary["rescored"] == 0 and third.summary["surrogate_as_stored"] == 1
     assert "The surrogate side of 1 reused records is as stored, not recomputed" in (out / "comparison.md").read_text()
+    # a surrogate that fails on a stored record: the run goes on, the report names the error
+    import circuitsnn.deploy.network as deploy_network
+
+    store.write_text(json.dumps(rec) + "\n")
+    monkeypatch.setattr(deploy_network, "surrogate_network", lambda *a, **k: 1 / 0)
+    fourth = verify(membrane_model, **kw)
+    assert fourth.computed == [] and fourth.summary["rescored"] == 0
+    assert fourth.summary["rescore_errors"][0].startswith("sample 0: ZeroDivisionError")
+    assert "Recomputing the surrogate side failed on 1 reused records" in (out / "comparison.md").read_text()

@@ -39,6 +39,8 @@ def table(summary: dict[str, Any]) -> str:
                 f"by this code: they predate the stored read-out that recomputing needs (the deck's side is "
                 f"unaffected)."]
                if s.get("surrogate_as_stored") else []),
+             *([f"", f"**Recomputing the surrogate side failed on {len(s['rescore_errors'])} reused records**; their "
+                f"stored side is shown. First: {s['rescore_errors'][0]}"] if s.get("rescore_errors") else []),
              "",
              "| quantity | SPICE | surrogate |",
              "|---|---|---|",

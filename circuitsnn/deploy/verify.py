@@ -503,11 +503,12 @@ def rescorable(spec: VerifySpec, rec: dict[str, Any]) -> bool:
     """Whether :func:`rescore` can recompute ``rec``'s surrogate side: a finished gradient-model
     record with its deck's spikes (and, for a membrane read-out, the sampled read-out, which
     records before it was stored lack)."""
-    from . import stdp
+    from .stdp import STDPModel
 
-    if rec.get("status") != "done" or "spikes_spice" not in rec or stdp.is_stdp(spec.model):
+    ctx = context(spec)  # cached: no file read per record
+    if rec.get("status") != "done" or "spikes_spice" not in rec or isinstance(ctx.model, STDPModel):
         return False
-    return context(spec).topology.layers[-1].spiking or "readout_spice" in rec
+    return ctx.topology.layers[-1].spiking or "readout_spice" in rec
 
 
 def rescore(spec: VerifySpec, rec: dict[str, Any]) -> dict[str, Any]:
@@ -764,16 +765,16 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     records = dict(have)
     # reused records get this code's surrogate side (cheap); a record too old to hold what that
     # needs keeps the side it was stored with, and the report counts it
-    rescored, kept = 0, 0
+    rescored, kept, rescore_errors = 0, 0, []
+    gradient_model = not stdp.is_stdp(spec.model)
     for i in reused:
         if rescorable(spec, records[i]):
             try:
                 records[i] = rescore(spec, records[i])
                 rescored += 1
-                continue
-            except Exception:  # noqa: BLE001 - the stored side stands; the report counts it
-                pass
-        if records[i].get("status") == "done" and not stdp.is_stdp(spec.model):
+            except Exception as exc:  # noqa: BLE001 - the stored side stands; the report names the error
+                rescore_errors.append(f"sample {i}: {_reason(exc)[:300]}")
+        elif gradient_model and records[i].get("status") == "done":
             kept += 1
     computed: list[int] = []
     close = None
@@ -817,7 +818,7 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     summary = summarize(recs, ctx)
     summary.update({"fidelity": fidelity, "per_layer": spec.per_layer, "computed": len(computed), "reused": len(reused),
                     "model": str(m.path), "ngspice": version, "other_records": other,
-                    "rescored": rescored, "surrogate_as_stored": kept})
+                    "rescored": rescored, "surrogate_as_stored": kept, "rescore_errors": rescore_errors})
     from .report import write_report
 
     files.update(write_report(folder, spec, summary, recs, ctx, plots=plots))
