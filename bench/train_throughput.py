@@ -13,13 +13,17 @@ output spike counts, Adam; ``--threads`` torch threads (default 2). Variants:
 * ``hw_aware``: the memristor with a new sampled chip (fitted Monte Carlo) every batch;
 * ``ideal+compile``, ``memristor+compile``: ``LIFNeurons.compile()`` — each feed-forward
   layer's forward and backward loops over the steps compiled by ``torch.compile`` into one
-  pointwise loop each (compiled during the warm-up, not timed).
+  pointwise loop each (compiled during the warm-up, not timed);
+* ``ideal+compile+counter``, ``memristor+compile+counter``: the same with the Poisson draws
+  from the counter-based generator (``[encoding] rng = "counter"``: one compiled parallel loop
+  that hashes and compares, instead of torch's one-threaded Mersenne Twister). The same
+  distribution of pulses; snnTorch keeps ``spikegen.rate``.
 
 Goal (issue 12): ``ideal`` >= 2x snnTorch; each device variant <= 1.3x slower than ``ideal``.
 Rounds interleave the variants so a busy machine slows them alike; the median per variant is
 reported. Writes ``reports/bench/train_throughput.json``.
 
-Usage: python bench/train_throughput.py [--quick] [--threads N] [--rounds N] [--batches N]
+Usage: python bench/train_throughput.py [--quick] [--threads N] [--rounds N] [--batches N] [--only VARIANT ...]
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ def snntorch_variant():
     return step
 
 
-def circuitsnn_variant(kind: str, compile: bool = False):
+def circuitsnn_variant(kind: str, compile: bool = False, rng: str = "torch"):
     from circuitsnn.learn.encode import Encoder
     from circuitsnn.learn.hardware import HardwareSpec, on_chip, sample_chip
     from circuitsnn.learn.ideal import IdealConductance
@@ -99,7 +103,7 @@ def circuitsnn_variant(kind: str, compile: bool = False):
     if compile:
         for neu in net.neurons:
             neu.compile()
-    enc = Encoder("poisson", max_rate=RATE)
+    enc = Encoder("poisson", max_rate=RATE, rng=rng)
     opt = torch.optim.Adam(net.parameters(), lr=5e-3)
     gen = torch.Generator().manual_seed(0)
     spec = HardwareSpec(variation=True)
@@ -126,6 +130,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batches", type=int, default=6)
     ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile variants")
+    ap.add_argument("--only", nargs="+", metavar="VARIANT", help="run only these variants (and snntorch, the baseline)")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.batches = 2, 3
@@ -137,6 +142,15 @@ def main() -> int:
     if not args.no_compile:
         variants["ideal+compile"] = circuitsnn_variant("ideal", compile=True)
         variants["memristor+compile"] = circuitsnn_variant("memristor", compile=True)
+        variants["ideal+compile+counter"] = circuitsnn_variant("ideal", compile=True, rng="counter")
+        variants["memristor+compile+counter"] = circuitsnn_variant("memristor", compile=True, rng="counter")
+    if args.only:
+        unknown = set(args.only) - set(variants)
+        if unknown:
+            ap.error(f"unknown variants {sorted(unknown)}; choose from {sorted(variants)}")
+        variants = {k: v for k, v in variants.items() if k == "snntorch" or k in args.only}
+        if "ideal" not in variants:
+            variants["ideal"] = circuitsnn_variant("ideal")  # the 'cost vs ideal' column's reference
     for step in variants.values():  # warm up
         step(x[:BATCH], y[:BATCH])
     times: dict[str, list[float]] = {k: [] for k in variants}
@@ -150,9 +164,9 @@ def main() -> int:
     base = med["snntorch"]
     print(f"784-{HIDDEN}-10, T = {T}, batch {BATCH}, {args.threads} threads, {args.rounds} interleaved rounds of "
           f"{args.batches} batches (median samples/s)")
-    print(f"{'variant':12s} {'samples/s':>10s} {'x snnTorch':>11s} {'cost vs ideal':>14s}")
+    print(f"{'variant':26s} {'samples/s':>10s} {'x snnTorch':>11s} {'cost vs ideal':>14s}")
     for k, v in med.items():
-        print(f"{k:12s} {v:10.0f} {v / base:11.2f} {med['ideal'] / v:14.2f}")
+        print(f"{k:26s} {v:10.0f} {v / base:11.2f} {med['ideal'] / v:14.2f}")
     out = ROOT / "reports" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_throughput.json").write_text(json.dumps(

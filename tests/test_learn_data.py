@@ -78,6 +78,37 @@ def test_poisson_rate_and_determinism():
     assert torch.equal(s, again)
 
 
+def test_counter_rng_pulses_are_bernoulli_reproducible_and_independent():
+    """The counter-based Poisson draws: the rate per input, the same pulses for the same seed,
+    new ones per batch, no correlation between neighbouring inputs, steps or batches, and the
+    compiled loop draws exactly what the eager hash does."""
+    p = torch.tensor([0.0, 0.01, 0.1, 1 / 3, 0.9, 1.0]).repeat(2000, 1)  # (2000, 6)
+    x = p / 0.25  # max_rate 2500 Hz x dt 1e-4 s = 0.25: x > 1 clamps to p = 1
+    g = torch.Generator().manual_seed(3)
+    s = encode.poisson(x.clamp(max=1), 50, 1e-4, 2500.0, generator=g, rng="counter")
+    assert s.shape == (50, 2000, 6) and set(s.unique().tolist()) <= {0.0, 1.0}
+    want = torch.clamp(x.clamp(max=1)[0] * 0.25, max=1)
+    rate = s.mean((0, 1))
+    n = 50 * 2000
+    assert torch.all((rate - want).abs() <= 5 * (want * (1 - want) / n).sqrt() + 1e-9), (rate, want)
+    again = encode.poisson(x.clamp(max=1), 50, 1e-4, 2500.0, generator=torch.Generator().manual_seed(3), rng="counter")
+    assert torch.equal(s, again)
+    nxt = encode.poisson(x.clamp(max=1), 50, 1e-4, 2500.0, generator=g, rng="counter")
+    assert not torch.equal(s, nxt)
+    half = torch.full((400, 500), 0.5)
+    a = encode.poisson(half, 20, 1e-4, 5000.0, generator=g, rng="counter")  # p = 0.5: correlations are largest
+    b = encode.poisson(half, 20, 1e-4, 5000.0, generator=g, rng="counter")
+    corr = lambda u, v: float(torch.corrcoef(torch.stack([u.flatten(), v.flatten()]))[0, 1])  # noqa: E731
+    bound = 5 / (a.numel() ** 0.5)
+    assert abs(corr(a[..., :-1], a[..., 1:])) < bound  # neighbouring inputs
+    assert abs(corr(a[:-1], a[1:])) < bound  # successive steps
+    assert abs(corr(a, b)) < bound  # successive batches
+    key = torch.tensor([12345, 4000000000])
+    assert torch.equal(encode.counter_pulses(half, 20, key), encode._counter_kernel()(half, 20, key))
+    with pytest.raises(ValidationError, match="rng"):
+        encode.Encoder("poisson", rng="xorshift")
+
+
 def test_latency_direct_and_times():
     x = torch.tensor([[1.0, 0.5, 0.0]])
     lat = encode.latency(x, 11, 1e-3)  # t_max = 10 ms

@@ -104,6 +104,45 @@ def test_fused_layer_has_the_steps_spikes_and_gradients(shape):
     assert not v1.requires_grad and torch.allclose(v0.detach(), v1, rtol=0, atol=1e-12) and torch.equal(gv, g1)
 
 
+@pytest.mark.parametrize("dt", [2e-4, 5e-5])
+def test_cpu_kernel_forward_equals_the_torch_forward(dt):
+    """The CPU kernel (``LIFNeurons.compile``'s forward) against the torch forward it restates:
+    the same spikes; membranes, ``x`` and relaxation factors within 10 uV and 1e-5 (its ``exp``
+    may round one ulp apart from eager torch's, and 200 steps carry that on). ``dt`` = 50 us keeps neurons refractory over
+    several steps; 7 x 5 neurons leave a partial vector."""
+    from circuitsnn.learn.lif_kernel import KernelForward, _kernel
+    from circuitsnn.learn.neurons import _layer_forward
+    from circuitsnn.surrogates.functional import LIFParameters
+
+    p = lif_parameters("models/lif.json")
+    p = LIFParameters(*(float(x) for x in p))
+    if _kernel(p, dt) is None:
+        pytest.skip("no C++ tool chain for torch.compile here")
+    cur = torch.rand(200, 7, 5, generator=torch.Generator().manual_seed(4)) * 14e-9
+    v0 = torch.rand(7, 5, generator=torch.Generator().manual_seed(5)) * 0.6
+    ref0 = torch.rand(7, 5, generator=torch.Generator().manual_seed(6)) * 3e-4
+    spike = S.SpikeFunction("fast_sigmoid", 10.0)
+    torch_calls = []
+
+    def torch_forward(*args):
+        torch_calls.append(args[0].dtype)
+        return _layer_forward(*args)
+
+    kernel = KernelForward(torch_forward)
+    for record_v in (False, True):
+        mine = kernel(cur, v0, ref0, p, dt, spike, record_v)
+        theirs = _layer_forward(cur, v0, ref0, p, dt, spike, record_v)
+        assert torch.equal(mine[0], theirs[0]) and 100 < mine[0].sum() < 0.5 * mine[0].numel()
+        for a, b in zip(mine[1:4], theirs[1:4]):
+            assert torch.allclose(a, b, rtol=0, atol=1e-5)
+        assert (mine[4] is None) == (not record_v)
+        if record_v:
+            assert torch.allclose(mine[4], theirs[4], rtol=0, atol=1e-5)
+    assert not torch_calls  # float32 on the CPU: the kernel ran
+    kernel(cur.double(), v0.double(), ref0.double(), p, dt, spike)
+    assert torch_calls == [torch.float64]  # anything else: the torch forward
+
+
 def test_compile_key_compiles_the_feed_forward_layers():
     exp = build(small_cfg(run={"compile": True}))
     hidden, out = exp.net.neurons

@@ -91,27 +91,32 @@ def lif_train_step(i: torch.Tensor, s: TrainState, p: LIFParameters, dt: float,
 def _layer_forward(current: torch.Tensor, v: torch.Tensor, ref: torch.Tensor, p: LIFParameters, dt: float,
                    spike: "SpikeFunction", record_v: bool = False):
     """All ``T`` steps of a feed-forward, non-adapting lean layer without a graph: the spikes
-    and, per step, what :func:`_layer_backward` needs (and the membranes with ``record_v``).
-    Pointwise over neurons, so ``torch.compile`` makes it one loop."""
+    ``z`` and, per step, what :func:`_layer_backward` needs — ``x = v_end - v_th`` (the spike
+    function's argument, V) and the two relaxation factors — and the membranes with
+    ``record_v``. Pointwise over neurons, so ``torch.compile`` makes it one loop;
+    :mod:`.lif_kernel` is the same loop written for the CPU with the steps innermost."""
     s = TrainState(v, ref, ref)
-    zs, slopes, fired_all, decays, d_afters, vs = [], [], [], [], [], []
+    zs, xs, decays, d_afters, vs = [], [], [], [], []
     for t in range(current.shape[0]):
         z, v_end, v_after, fired, decay, d_after, ref_new, _ = _lean_parts(current[t], s, p, dt, spike, False)
         zs.append(z)
-        slopes.append(spike.derivative(v_end - float(p.v_th)))
-        fired_all.append(fired)
+        xs.append(v_end - float(p.v_th))
         decays.append(decay)
         d_afters.append(d_after)
         s = TrainState(torch.where(fired, v_after, v_end), ref_new, s.w)
         if record_v:
             vs.append(s.v)
-    return (torch.stack(zs), torch.stack(slopes), torch.stack(fired_all), torch.stack(decays),
-            torch.stack(d_afters), torch.stack(vs) if record_v else None)
+    return (torch.stack(zs), torch.stack(xs), torch.stack(decays), torch.stack(d_afters),
+            torch.stack(vs) if record_v else None)
 
 
-def _layer_backward(gz: torch.Tensor, slope: torch.Tensor, fired: torch.Tensor, decay: torch.Tensor,
-                    d_after: torch.Tensor, r: float) -> torch.Tensor:
-    """The chain rule of :func:`lif_train_step` backwards through all steps (:class:`_FusedLIF`)."""
+def _layer_backward(gz: torch.Tensor, x: torch.Tensor, decay: torch.Tensor, d_after: torch.Tensor, r: float,
+                    spike: "SpikeFunction") -> torch.Tensor:
+    """The chain rule of :func:`lif_train_step` backwards through all steps (:class:`_FusedLIF`);
+    ``x = v_end - v_th`` gives the surrogate slope and whether the neuron fired (``x >= 0``,
+    the Heaviside of :mod:`.surrogate`)."""
+    slope = spike.derivative(x)
+    fired = x >= 0
     gv = torch.zeros_like(gz[0])
     gis = []
     for t in range(gz.shape[0] - 1, -1, -1):
@@ -124,8 +129,9 @@ def _layer_backward(gz: torch.Tensor, slope: torch.Tensor, fired: torch.Tensor, 
 class _FusedLIF(torch.autograd.Function):
     """A feed-forward layer of lean, non-adapting LIF neurons over all ``T`` steps as one
     autograd node (what :meth:`LIFNeurons.compile` compiles): the forward keeps, per step, the
-    surrogate derivative ``s'`` at the threshold, the spike mask and the two relaxation
-    factors; the backward is autograd's chain rule through :func:`lif_train_step`, by hand:
+    spike function's argument ``x = v_end - v_th`` (which gives the surrogate derivative ``s'``
+    and the spike mask) and the two relaxation factors; the backward is autograd's chain rule
+    through :func:`lif_train_step`, by hand:
 
         dL/dv_end(t) = dL/dz(t) s'(t) + dL/dv(t) [not fired]
         dL/di(t)     = r [dL/dv_end(t) (1 - decay(t)) + dL/dv(t) [fired] (1 - d_after(t))]
@@ -139,9 +145,9 @@ class _FusedLIF(torch.autograd.Function):
     def forward(ctx, current: torch.Tensor, v0: torch.Tensor, ref0: torch.Tensor, p: LIFParameters, dt: float,
                 spike: "SpikeFunction", fns: tuple, record_v: bool = False):  # type: ignore[override]
         fwd, bwd = fns
-        z, slope, fired, decay, d_after, v = fwd(current, v0, ref0, p, dt, spike, record_v)
-        ctx.save_for_backward(slope, fired, decay, d_after)
-        ctx.r, ctx.bwd = float(p.r_in), bwd
+        z, x, decay, d_after, v = fwd(current, v0, ref0, p, dt, spike, record_v)
+        ctx.save_for_backward(x, decay, d_after)
+        ctx.r, ctx.bwd, ctx.spike = float(p.r_in), bwd, spike
         if v is None:
             return z
         ctx.mark_non_differentiable(v)
@@ -149,7 +155,7 @@ class _FusedLIF(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gz: torch.Tensor, *_gv):  # type: ignore[override]
-        gi = ctx.bwd(gz.contiguous(), *ctx.saved_tensors, ctx.r)
+        gi = ctx.bwd(gz.contiguous(), *ctx.saved_tensors, ctx.r, ctx.spike)
         return gi, None, None, None, None, None, None, None
 
 
@@ -189,15 +195,18 @@ class LIFNeurons(nn.Module):
 
     def compile(self, **kw) -> "LIFNeurons":
         """Run the layer through ``torch.compile``: a feed-forward, non-adapting lean layer as
-        one autograd node (:class:`_FusedLIF`) whose forward and backward loops over the steps
-        each compile into one pointwise loop over the neurons (measured here: the forward 3x
-        faster than eager); other lean layers compile their step. The first call compiles (one
-        to two minutes on a CPU), and a second batch size once more, for any batch size after
-        (torch's automatic dynamic shapes). Spikes are the same as uncompiled."""
+        one autograd node (:class:`_FusedLIF`) whose backward loop over the steps compiles into
+        one pointwise loop over the neurons, and whose forward runs :mod:`.lif_kernel` (all
+        steps innermost, on float32 CPU tensors; elsewhere the compiled torch forward); other
+        lean layers compile their step. The first call compiles (up to a minute or two on a
+        CPU), and a second batch size once more, for any batch size after (torch's automatic
+        dynamic shapes). Spikes are the same as uncompiled."""
         if not (self.lean and self.threshold):  # the leaky integrator has no step to compile
             return self
         if not self.adapt and self.recurrent is None:
-            self._fused = (torch.compile(_layer_forward, **kw), torch.compile(_layer_backward, **kw))
+            from .lif_kernel import KernelForward
+
+            self._fused = (KernelForward(torch.compile(_layer_forward, **kw)), torch.compile(_layer_backward, **kw))
         else:
             self._step = torch.compile(lif_train_step, dynamic=False, **kw)
         return self
