@@ -200,7 +200,8 @@ class LIFNeurons(nn.Module):
         steps innermost, on float32 CPU tensors; elsewhere the compiled torch forward); other
         lean layers compile their step. The first call compiles (up to a minute or two on a
         CPU), and a second batch size once more, for any batch size after (torch's automatic
-        dynamic shapes). Spikes are the same as uncompiled."""
+        dynamic shapes). Spikes equal the uncompiled layer's (tests run both); membranes agree to
+        float32 rounding (an ``exp`` may round one ulp apart)."""
         if not (self.lean and self.threshold):  # the leaky integrator has no step to compile
             return self
         if not self.adapt and self.recurrent is None:
