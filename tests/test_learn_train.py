@@ -330,6 +330,29 @@ def small_cfg(**extra):
     return config(**sections)
 
 
+def test_a_compiled_run_with_the_counter_rng_resumes_to_the_same_weights(tmp_path):
+    """The Fashion config's path (compiled layers, the C++ forward, the counter RNG): the keys
+    come from the batch's seeded generator, so a killed run resumes to the uninterrupted one."""
+    cfg = small_cfg(run={"compile": True, "epochs": 2}, encoding={"rng": "counter"})
+    assert build(cfg).encoder.rng == "counter"
+    train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
+
+    class Killed(Exception):
+        pass
+
+    def kill(epoch, batch):
+        if epoch == 1 and batch == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(cfg, tmp_path / "killed", progress=False, plots=False, on_batch=kill, log=lambda s: None)
+    train(cfg, tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)["net"]
+    b = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)["net"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
 def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
     # with shifted training images too: the shifts come from the epoch's seeded generator
     cfg = small_cfg(synapse={"component": "memristor_vteam", "model": VTEAM_NS}, hardware={"train": True},

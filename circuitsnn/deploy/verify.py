@@ -499,14 +499,19 @@ SPICE_FIELDS = frozenset({"sample", "status", "pid", "label", "spikes_spice", "r
                           "energy_spice", "trace", "error", "wall_s"})
 
 
+def _is_stdp(ctx: Context) -> bool:
+    """Whether the verification's model is an STDP one (its records interleave both sides)."""
+    from .stdp import STDPModel
+
+    return isinstance(ctx.model, STDPModel)
+
+
 def rescorable(spec: VerifySpec, rec: dict[str, Any]) -> bool:
     """Whether :func:`rescore` can recompute ``rec``'s surrogate side: a finished gradient-model
     record with its deck's spikes (and, for a membrane read-out, the sampled read-out, which
     records before it was stored lack)."""
-    from .stdp import STDPModel
-
     ctx = context(spec)  # cached: no file read per record
-    if rec.get("status") != "done" or "spikes_spice" not in rec or isinstance(ctx.model, STDPModel):
+    if rec.get("status") != "done" or "spikes_spice" not in rec or _is_stdp(ctx):
         return False
     return ctx.topology.layers[-1].spiking or "readout_spice" in rec
 
@@ -713,7 +718,6 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     from ..outdir import output_dir
     from ..sweep.executors import dask_executor, default_workers, make_executor
 
-    from . import stdp
     from .network import load_model
 
     m = load_model(model)  # clear errors before any work
@@ -766,7 +770,7 @@ def verify(model: str | Path, *, samples: int | Sequence[int] = 10, fidelity: st
     # reused records get this code's surrogate side (cheap); a record too old to hold what that
     # needs keeps the side it was stored with, and the report counts it
     rescored, kept, rescore_errors = 0, 0, []
-    gradient_model = not stdp.is_stdp(spec.model)
+    gradient_model = not _is_stdp(ctx)
     for i in reused:
         if rescorable(spec, records[i]):
             try:

@@ -67,22 +67,24 @@ def counter_pulses(p: torch.Tensor, n_steps: int, key: torch.Tensor) -> torch.Te
     return (u < p).to(p.dtype)
 
 
-_compiled_counter_pulses: list = []
+#: the counter RNG's loop: torch.compile'd on first use, the eager function once compiling failed
+_counter_loop: list = []
 
 
-def _counter_kernel():
-    """:func:`counter_pulses` compiled once per process (hash and comparison in one loop); the
-    eager function where ``torch.compile`` is unavailable."""
-    if not _compiled_counter_pulses:
-        try:
-            fn = torch.compile(counter_pulses)
-            fn(torch.zeros(1, 2), 1, torch.zeros(2, dtype=torch.int64))  # build it now, fail here
-        except Exception as exc:  # no compiler: the same draws, eagerly
-            warnings.warn(f"torch.compile failed ({type(exc).__name__}: {exc}); the counter RNG runs eagerly "
-                          "(same pulses, slower).", RuntimeWarning, stacklevel=3)
-            fn = counter_pulses
-        _compiled_counter_pulses.append(fn)
-    return _compiled_counter_pulses[0]
+def _counter_pulses_fast(p: torch.Tensor, n_steps: int, key: torch.Tensor) -> torch.Tensor:
+    """:func:`counter_pulses` through ``torch.compile`` (hash and comparison in one loop); where
+    compiling fails (no C++ compiler), the same draws eagerly, with a warning once."""
+    if not _counter_loop:
+        _counter_loop.append(torch.compile(counter_pulses))
+    if _counter_loop[0] is counter_pulses:
+        return counter_pulses(p, n_steps, key)
+    try:
+        return _counter_loop[0](p, n_steps, key)
+    except Exception as exc:  # noqa: BLE001 - a compiler problem: the same pulses, eagerly
+        warnings.warn(f"torch.compile failed ({type(exc).__name__}: {exc}); the counter RNG runs eagerly "
+                      "(same pulses, slower).", RuntimeWarning, stacklevel=3)
+        _counter_loop[0] = counter_pulses
+        return counter_pulses(p, n_steps, key)
 
 
 def poisson(x: torch.Tensor, n_steps: int, dt: float, max_rate: float, *,
@@ -94,7 +96,7 @@ def poisson(x: torch.Tensor, n_steps: int, dt: float, max_rate: float, *,
     p = torch.clamp(x * (max_rate * dt), 0.0, 1.0).to(dtype)
     if rng == "counter":
         key = torch.randint(0, 1 << 32, (2,), generator=generator, dtype=torch.int64)
-        return _counter_kernel()(p.contiguous(), n_steps, key.to(p.device))
+        return _counter_pulses_fast(p.contiguous(), n_steps, key.to(p.device))
     if rng != "torch":
         raise ValidationError(f"unknown random number source {rng!r}.", hint=f"Use one of {', '.join(RNGS)}.")
     u = torch.rand((n_steps, *x.shape), generator=generator, dtype=dtype)
