@@ -36,7 +36,10 @@ Sections and keys (SI units; defaults in brackets)::
                      name such as "adaptive_lif"), params ({} overrides, recorded)
     [surrogate]      shape ["fast_sigmoid"] (fast_sigmoid | arctan | sigmoid | triangle),
                      scale [10 /V]
-    [optimizer]      lr [1e-2], weight_decay [0], schedule ["cosine"] (cosine | none)
+    [optimizer]      lr [1e-2], weight_decay [0], schedule ["cosine"] (cosine | none),
+                     label_smoothing [0] (of the cross-entropy's targets),
+                     ema [0] (decay per step of a moving average of the weights, which
+                     validation, the selected epoch and the saved model use; 0: off)
     [regularization] lower_rate [10 Hz], lower_strength [0], upper_rate [100 Hz],
                      upper_strength [0], layers ["hidden"]; membrane_min [0 V],
                      membrane_max [1.8 V], membrane_strength [0] (keeps a membrane read-out
@@ -314,7 +317,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "surrogate": {"shape": (_choice(tuple(SHAPES) + tuple(ALIASES)), "fast_sigmoid"),
                   "scale": (_number(positive=True, unit="1/V"), 10.0)},
     "optimizer": {"lr": (_number(positive=True), 1e-2), "weight_decay": (_number(0), 0.0),
-                  "schedule": (_choice(("cosine", "none")), "cosine")},
+                  "schedule": (_choice(("cosine", "none")), "cosine"),
+                  "label_smoothing": (_number(0, 0.9), 0.0), "ema": (_number(0, 0.9999), 0.0)},
     "regularization": {"lower_rate": (_number(positive=True, unit="Hz"), 10.0), "lower_strength": (_number(0), 0.0),
                        "upper_rate": (_number(positive=True, unit="Hz"), 100.0), "upper_strength": (_number(0), 0.0),
                        "layers": (_choice(("hidden", "all")), "hidden"),

@@ -15,8 +15,10 @@ from generators seeded by ``(seed, e, b)``; evaluation uses fixed generators. Gi
 thread count, a run is reproducible and a killed run resumes where it stopped.
 
 The loss is the cross-entropy of the output spike counts (or of the maximum output membrane in
-units of ``v_th`` with ``readout = "membrane"``), plus the activity regularization
-(:mod:`.regularize`) and ``l1`` times the mean programmed conductance (:mod:`.prune`).
+units of ``v_th`` with ``readout = "membrane"``; targets smoothed by ``[optimizer]
+label_smoothing``), plus the activity regularization (:mod:`.regularize`) and ``l1`` times the
+mean programmed conductance (:mod:`.prune`). With ``[optimizer] ema`` a moving average of the
+weights (:mod:`.average`) is what validation sees, what the selected epoch keeps and what is saved.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import copy
 import csv
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -35,6 +38,7 @@ import torch.nn.functional as F
 from ..errors import ValidationError
 from ..surrogates.artifacts import load_model, lif_parameters
 from . import data as datasets
+from .average import WeightAverage
 from .checkpoint import load_checkpoint, save_checkpoint, save_trained, sha256
 from .config import TrainConfig
 from .data.augment import shift_images
@@ -235,6 +239,8 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
     epochs = int(cfg.run["epochs"])
     opt = torch.optim.Adam(net.parameters(), lr=cfg.optimizer["lr"], weight_decay=cfg.optimizer["weight_decay"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs) if cfg.optimizer["schedule"] == "cosine" else None
+    smoothing = float(cfg.optimizer["label_smoothing"])
+    avg = WeightAverage(net, cfg.optimizer["ema"]) if cfg.optimizer["ema"] > 0 else None
     reg = cfg.regularizer()
     hw = cfg.hardware_spec()
     l1 = float(cfg.prune["l1"])
@@ -257,6 +263,8 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
         opt.load_state_dict(ck["optimizer"])
         if sched is not None and ck.get("scheduler"):
             sched.load_state_dict(ck["scheduler"])
+        if avg is not None:
+            avg.load_state_dict(ck["ema"])
         history, best, start = ck["history"], ck["best"], ck["epoch"]
         log(f"resuming {out} after epoch {start} of {epochs}")
     _write_metrics(out, history)
@@ -282,7 +290,7 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
                 chip = sample_chip(net, hw, seed=_mix(seed, epoch, b)) if hw.train else None
                 with on_chip(net, chip, hw.read_noise):
                     o = net(inp)
-                    ce = F.cross_entropy(net.logits(o), y)
+                    ce = F.cross_entropy(net.logits(o), y, label_smoothing=smoothing)
                     loss = ce
                     if reg.active:
                         loss = loss + reg(o.spikes, exp.dt, o.v_out if net.readout == "membrane" else None)
@@ -292,6 +300,8 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
                 loss.backward()
                 opt.step()
                 net.project()
+                if avg is not None:
+                    avg.update()
                 tot_loss += ce.item() * len(y)
                 tot_correct += int((net.scores(o).argmax(1) == y).sum())
                 tot_n += len(y)
@@ -302,16 +312,19 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = True, progress: b
             lr = opt.param_groups[0]["lr"]
             if sched is not None:
                 sched.step()
-            ev = evaluate(exp, exp.splits.val)
+            # with a weight average, the averaged net is the one validated, selected and saved
+            with avg.swapped() if avg is not None else nullcontext():
+                ev = evaluate(exp, exp.splits.val)
+                if ev["acc"] > best["val_acc"] or refit:  # refit: validation is trained on; keep the last epoch
+                    best = {"val_acc": ev["acc"], "epoch": epoch + 1, "state": copy.deepcopy(net.state_dict())}
             row = {"epoch": epoch + 1, "train_loss": tot_loss / tot_n, "train_acc": tot_correct / tot_n,
                    "val_loss": ev["loss"], "val_acc": ev["acc"], "val_acc_strict": ev["acc_strict"],
                    "hidden_rate_hz": _hidden_rate(ev["rates_hz"]), "output_rate_hz": ev["rates_hz"][-1], "lr": lr,
                    "seconds": time.time() - t0}
             history.append(row)
-            if ev["acc"] > best["val_acc"] or refit:  # refit: validation is trained on; keep the last epoch
-                best = {"val_acc": ev["acc"], "epoch": epoch + 1, "state": copy.deepcopy(net.state_dict())}
             save_checkpoint(out, {"epoch": epoch + 1, "net": net.state_dict(), "optimizer": opt.state_dict(),
                                   "scheduler": sched.state_dict() if sched is not None else None,
+                                  "ema": avg.state_dict() if avg is not None else None,
                                   "history": history, "best": best, "config": cfg.to_dict()})
             _write_metrics(out, history)
             if bar is None:
