@@ -331,6 +331,21 @@ def small_cfg(**extra):
     return config(**sections)
 
 
+class Killed(Exception):
+    """A simulated kill, raised from the trainer's ``on_batch`` hook."""
+
+
+def kill_and_resume(cfg, out, *, epoch, batch):
+    """Train ``cfg`` into ``out``, killed before ``batch`` of ``epoch``; then resume it to the end."""
+    def kill(e, b):
+        if (e, b) == (epoch, batch):
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(cfg, out, progress=False, plots=False, on_batch=kill, log=lambda s: None)
+    return train(cfg, out, progress=False, plots=False, log=lambda s: None)
+
+
 def test_a_compiled_run_with_the_counter_rng_resumes_to_the_same_weights(tmp_path):
     """The Fashion config's path (compiled layers, the C++ forward, the counter RNG): the keys
     come from the batch's seeded generator, so a killed run resumes to the uninterrupted one."""
@@ -338,16 +353,7 @@ def test_a_compiled_run_with_the_counter_rng_resumes_to_the_same_weights(tmp_pat
     assert build(cfg).encoder.rng == "counter"
     train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
 
-    class Killed(Exception):
-        pass
-
-    def kill(epoch, batch):
-        if epoch == 1 and batch == 1:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train(cfg, tmp_path / "killed", progress=False, plots=False, on_batch=kill, log=lambda s: None)
-    train(cfg, tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    kill_and_resume(cfg, tmp_path / "killed", epoch=1, batch=1)
     a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)["net"]
     b = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)["net"]
     for k in a:
@@ -360,16 +366,7 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
                     data={"augment_shift": 1})
     full = train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
 
-    class Killed(Exception):
-        pass
-
-    def kill(epoch, batch):
-        if epoch == 2 and batch == 2:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train(cfg, tmp_path / "killed", progress=False, plots=False, on_batch=kill, log=lambda s: None)
-    resumed = train(cfg, tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    resumed = kill_and_resume(cfg, tmp_path / "killed", epoch=2, batch=2)
     a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
     b = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)
     for k in a["net"]:
@@ -643,16 +640,7 @@ def test_the_weight_average_is_validated_saved_and_resumed(tmp_path):
                     synapse={"component": "memristor_vteam", "model": VTEAM_NS})
     train(cfg, tmp_path / "full", progress=False, plots=False, log=lambda s: None)
 
-    class Killed(Exception):
-        pass
-
-    def kill(epoch, batch):
-        if epoch == 2 and batch == 1:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train(cfg, tmp_path / "killed", progress=False, plots=False, on_batch=kill, log=lambda s: None)
-    train(cfg, tmp_path / "killed", progress=False, plots=False, log=lambda s: None)
+    kill_and_resume(cfg, tmp_path / "killed", epoch=2, batch=1)
     a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
     b = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)
     for k in a["ema"]:

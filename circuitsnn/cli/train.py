@@ -40,7 +40,8 @@ config sections (see circuitsnn/learn/config.py and examples/train/*.toml):
   [synapse] component ("ideal" or a registered synapse) model (fitted JSON) levels g_min g_max
   [pulse] amplitude (V) width (s)          [neuron] model (fitted neuron surrogate JSON)
   [surrogate] shape (fast_sigmoid|arctan|sigmoid|triangle) scale (1/V)
-  [optimizer] lr weight_decay schedule     [regularization] lower_rate upper_rate (Hz) strengths
+  [optimizer] lr weight_decay schedule label_smoothing ema (weight average)
+  [regularization] lower_rate upper_rate (Hz) strengths membrane_min membrane_max (V)
   [prune] l1 fractions                     [hardware] variation sigma_scale prog_noise read_noise
                                                       train (hardware-aware) eval_chips
   a config with a [plastic] section is a learned-plasticity run (circuitsnn/learn/plastic/config.py):
