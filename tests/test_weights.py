@@ -240,3 +240,17 @@ def test_program_and_verify_leaves_each_device_at_its_own_nearest_state(name):
         # the Monte Carlo moves devices off their targets and verify brings them back (a code
         # word's error is mostly its level spacing, which verify cannot beat)
         assert float(err.median()) < 0.5 * float(err_open.median())
+
+
+@pytest.mark.parametrize("n_levels, shuffled", [(16, False), (16, True), (300, False)])
+def test_nearest_level_is_the_all_levels_argmin(n_levels, shuffled):
+    """The digital code's binary-search lookup picks what comparing with every level picks,
+    for a code map out of order too, and for words longer than the counting path takes."""
+    from circuitsnn.surrogates.weights.digital_code import nearest_level
+
+    gen = torch.Generator().manual_seed(3)
+    grid = torch.sort(torch.rand(n_levels, generator=gen, dtype=D))[0]
+    if shuffled:
+        grid = grid[torch.randperm(n_levels, generator=gen)]
+    x = torch.cat([torch.rand(4000, generator=gen, dtype=D) * 1.4 - 0.2, grid])  # outside, inside, on the levels
+    assert torch.equal(nearest_level(x, grid), torch.argmin((x.unsqueeze(-1) - grid).abs(), dim=-1))
