@@ -244,9 +244,10 @@ def test_program_and_verify_leaves_each_device_at_its_own_nearest_state(name):
 
 @pytest.mark.parametrize("n_levels, shuffled", [(16, False), (16, True), (300, False)])
 def test_nearest_level_is_the_all_levels_argmin(n_levels, shuffled):
-    """The digital code's binary-search lookup picks what comparing with every level picks,
-    for a code map out of order too, and for words longer than the counting path takes."""
-    from circuitsnn.surrogates.weights.digital_code import nearest_level
+    """The shared nearest-level lookup (the digital code's quantizer, code and DAC-level
+    programming, the STDP optocoupler's levels) picks what comparing with every level picks, for
+    a level map out of order too, and for more levels than the counting path takes."""
+    from circuitsnn.surrogates.weights import nearest_level
 
     gen = torch.Generator().manual_seed(3)
     grid = torch.sort(torch.rand(n_levels, generator=gen, dtype=D))[0]

@@ -447,11 +447,13 @@ def _verify_levels(dev: Any, kind: str, devices: _SurrogateDevices, g_t: Any, to
     a step that makes it worse ends the search; the best level read is written last."""
     import torch
 
+    from ..surrogates.weights import nearest_level
+
     levels = _levels(dev, kind)
     g_nom = dev.conductance(levels).detach()
     n = len(g_t)
-    nearest = lambda g: torch.argmin((g.unsqueeze(-1) - g_nom).abs(), dim=-1)  # noqa: E731
-    k = torch.argmin((devices.s.unsqueeze(-1) - levels).abs(), dim=-1)
+    nearest = lambda g: nearest_level(g, g_nom)  # noqa: E731
+    k = nearest_level(devices.s, levels)
     k_new = nearest(g_t)
     events = _write_levels(devices, dev, kind, levels, k, k_new).long()
     k = k_new

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 
 from ...errors import ValidationError
-from ...surrogates.weights import Pulse, WeightInterface
+from ...surrogates.weights import Pulse, WeightInterface, nearest_level
 
 
 @dataclass
@@ -475,8 +475,7 @@ class DriveProgrammer(Programmer):
         return int(torch.unique(self.code_of(states)).numel())
 
     def states_for(self, w: torch.Tensor) -> torch.Tensor:
-        k = torch.argmin((w.to(torch.float64).unsqueeze(-1) - self.w_codes).abs(), dim=-1)
-        return self.codes[k]
+        return self.codes[nearest_level(w.to(torch.float64), self.w_codes)]
 
     def init_extra(self, states):
         return {"g": self.conductance(states)}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ValidationError
-from .base import DifferentialPair, Pulse, PulsePlan, WeightInterface
+from .base import DifferentialPair, Pulse, PulsePlan, WeightInterface, nearest_level
 
 #: where fitted surrogates are looked up by default
 MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
@@ -44,4 +44,4 @@ def _model_path(comp: Any, model: str | Path | None) -> Path | None:
     return default if default.exists() else None
 
 
-__all__ = ["DifferentialPair", "Pulse", "PulsePlan", "WeightInterface", "weights_for", "MODELS_DIR"]
+__all__ = ["DifferentialPair", "Pulse", "PulsePlan", "WeightInterface", "nearest_level", "weights_for", "MODELS_DIR"]

@@ -337,3 +337,23 @@ class DifferentialPair:
 
     def weight(self, s_pos: Any, s_neg: Any) -> Any:
         return self.device.conductance(s_pos) - self.device.conductance(s_neg)
+
+
+def nearest_level(x: Any, grid: Any) -> Any:
+    """Index of the ``grid`` entry nearest each ``x``, as ``argmin |x - grid|`` picks it (a tie
+    goes to the lower level; ``grid`` in any order): the number of midpoints between the sorted
+    levels that lie below ``x``. Up to 64 levels are counted one midpoint at a time, more found by
+    binary search; comparing every ``x`` with every level (an ``(n, levels)`` intermediate) was
+    half of a Fashion-MNIST training step with the digital code, whose quantizer runs every step."""
+    import torch
+
+    order = torch.argsort(grid, stable=True)
+    levels = grid[order]
+    mids = (levels[1:] + levels[:-1]) / 2
+    x = x.detach()
+    if len(mids) > 63:
+        return order[torch.searchsorted(mids, x.to(mids.dtype).contiguous())]
+    k = torch.zeros(x.shape, dtype=torch.long, device=x.device)
+    for m in mids.tolist():
+        k += x > m
+    return order[k]

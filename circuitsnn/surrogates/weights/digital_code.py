@@ -22,7 +22,7 @@ import numpy as np
 from ...errors import ValidationError
 from ..artifacts import load_model
 from ..digital_code import code_to_bits, digital_current, n_bits_of
-from .base import Pulse, PulsePlan, WeightInterface
+from .base import Pulse, PulsePlan, WeightInterface, nearest_level
 
 
 class DigitalCodeWeights(WeightInterface):
@@ -162,22 +162,3 @@ class DigitalCodeWeights(WeightInterface):
         plan.converged = plan.rel_error <= tol
         return plan
 
-
-def nearest_level(x: Any, grid: Any) -> Any:
-    """Index of the ``grid`` entry nearest each ``x`` (a tie goes to the lower level): the number
-    of midpoints between sorted levels that lie below ``x``. The trainer quantizes every weight on
-    every step, and comparing each weight with all 2^N levels at once was half of a Fashion-MNIST
-    training step; a word of up to 64 levels is counted one midpoint at a time (no (n, 2^N)
-    intermediate), a longer one found by binary search."""
-    import torch
-
-    order = torch.argsort(grid, stable=True)
-    levels = grid[order]
-    mids = (levels[1:] + levels[:-1]) / 2
-    x = x.detach()
-    if len(mids) > 63:
-        return order[torch.searchsorted(mids, x.contiguous())]
-    k = torch.zeros(x.shape, dtype=torch.long)
-    for m in mids.tolist():
-        k += x > m
-    return order[k]
