@@ -293,6 +293,12 @@ def test_bad_configs_name_key_and_line(tmp_path):
     p.write_text("[pulse]\nwidth = \"1M\"\n")
     with pytest.raises(ConfigError, match=r"line 2: \[pulse\] width"):
         load_config(p)
+    p.write_text("[optimizer]\nlr = 1e-2\nema = 1.0\n")
+    with pytest.raises(ConfigError, match=r"line 3: \[optimizer\] ema: must be <= 0.9999"):
+        load_config(p)
+    p.write_text("[optimizer]\nlabel_smoothing = -0.1\n")
+    with pytest.raises(ConfigError, match=r"line 2: \[optimizer\] label_smoothing: must be >= 0"):
+        load_config(p)
 
 
 def test_shifted_images_are_translations_with_zero_fill():

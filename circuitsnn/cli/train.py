@@ -22,6 +22,7 @@ chosen on the validation split; the test split is only reported.
 
 DIR receives:
   metrics.csv        one row per epoch: loss, accuracy (train, validation), rates, time
+                     (train loss: the objective, with [optimizer] label_smoothing when set)
   curves.png         loss and accuracy curves
   rasters.png        spikes of four test samples per layer
   conductances.png   programmed conductances per array against the device's g_min/g_max

@@ -25,33 +25,30 @@ class WeightAverage:
     def __init__(self, net: nn.Module, decay: float) -> None:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"decay must lie in (0, 1), got {decay!r}")
-        self.net = net
         self.decay = float(decay)
-        self.names = [n for n, p in net.named_parameters() if p.requires_grad]
-        params = dict(net.named_parameters())
-        self.average = [params[n].detach().clone() for n in self.names]
-
-    def _params(self) -> list[torch.Tensor]:
-        params = dict(self.net.named_parameters())
-        return [params[n] for n in self.names]
+        # the parameter tensors themselves: optimizer steps and load_state_dict update them in place
+        named = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
+        self.names = [n for n, _ in named]
+        self.params = [p for _, p in named]
+        self.average = [p.detach().clone() for p in self.params]
 
     @torch.no_grad()
     def update(self) -> None:
-        torch._foreach_lerp_(self.average, [p.detach() for p in self._params()], 1.0 - self.decay)
+        for a, p in zip(self.average, self.params):
+            a.lerp_(p, 1.0 - self.decay)
 
     @contextmanager
     def swapped(self) -> Iterator[None]:
         """The averaged tensors in the network's parameters while the block runs."""
-        params = self._params()
         with torch.no_grad():
-            kept = [p.detach().clone() for p in params]
-            for p, a in zip(params, self.average):
+            kept = [p.detach().clone() for p in self.params]
+            for p, a in zip(self.params, self.average):
                 p.copy_(a)
         try:
             yield
         finally:
             with torch.no_grad():
-                for p, k in zip(params, kept):
+                for p, k in zip(self.params, kept):
                     p.copy_(k)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
